@@ -1,0 +1,35 @@
+#pragma once
+// Reading the keys every destination shares (SPEC §2) and the event-name mapping.
+#include <map>
+#include <string>
+
+#include "core/config_table.h"
+#include "core/event.h"
+#include "destinations/destination.h"
+
+namespace fanout::dest {
+
+// Reads enabled, base_url, timeout_ms, max_batch, linger_ms, max_in_flight, retry_base_ms, retry_max_ms
+// from `table`, starting from `defaults` (the platform's own limits). max_batch above the default is an error.
+DeliveryOptions read_delivery_options(ConfigTable& table, const DeliveryOptions& defaults);
+
+// Canonical event name -> this platform's name, from the [events.*] tables (only entries for this platform).
+using EventNameMap = std::map<std::string, std::string>;
+
+// The platform name for `event`: the event's own override (destinations.<dest>.event_name), else the
+// configured [events.<name>].<dest>, else `defaults`, else `fallback_to_canonical` ? the canonical name : "".
+std::string resolve_event_name(const Event& event, const std::string& destination, const EventNameMap& configured,
+                               const EventNameMap& defaults, bool fallback_to_canonical);
+
+// The per-event override for `destination`, or an empty one.
+const DestinationOverride& override_for(const Event& event, const std::string& destination);
+
+// Common skip checks, in order: the event disabled this destination ("disabled_for_event"), intake set a
+// skip reason (e.g. "not_mapped"), the event is older than `window_s` ("too_old"). "" = none applies.
+std::string common_skip_reason(const Event& event, const std::string& destination, int64_t now_s, int64_t window_s);
+
+// Joins base_url (which may carry a path prefix, with or without a trailing '/') and a platform path
+// starting with '/'.
+std::string join_url(const std::string& base_url, const std::string& path);
+
+}  // namespace fanout::dest

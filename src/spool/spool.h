@@ -1,0 +1,127 @@
+#pragma once
+// The durable queue between intake and delivery. One writer (group commit), readers on their own
+// connections. Payloads are encoded Events (core/event_codec.h): hashes only, never raw personal data.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+
+namespace fanout::spool {
+
+enum class State { pending, delivered, failed, skipped };
+const char* state_name(State s);  // "pending", "delivered", "failed", "skipped"
+
+// State of one (event, destination) pair.
+struct Delivery {
+  std::string destination;       // "meta", "ga4", ...
+  State state = State::pending;
+  std::string reason;            // failed/skipped: why
+  int attempts = 0;              // HTTP attempts made
+  int64_t updated_at_ms = 0;     // Unix ms of the last change
+  int64_t next_attempt_at_ms = 0;  // pending retry: not before this (0 = now)
+  std::string last_error;        // pending retry: the last transient error
+};
+
+// An event to accept: its deliveries start `pending` (or `skipped` with a reason).
+struct NewEvent {
+  std::string event_id;
+  int64_t received_at_ms = 0;
+  std::string payload;              // encoded Event
+  std::vector<Delivery> deliveries; // one per enabled destination
+};
+
+// Result of one enqueue(): for each event, its sequence number, or 0 with duplicate=true when the
+// event_id was already accepted within the idempotency window (nothing was written for it).
+struct EnqueueResult {
+  std::vector<int64_t> seq;
+  std::vector<bool> duplicate;
+};
+
+// The full status of one event (GET /v1/events/{id}).
+struct EventStatus {
+  std::string event_id;
+  int64_t received_at_ms = 0;
+  std::vector<Delivery> deliveries;
+};
+
+// A pending delivery loaded for sending.
+struct PendingDelivery {
+  int64_t seq = 0;                 // event sequence number (monotonic in acceptance order)
+  std::string payload;             // encoded Event
+  int attempts = 0;
+  int64_t next_attempt_at_ms = 0;
+};
+
+// A state change reported by delivery/.
+struct DeliveryUpdate {
+  int64_t seq = 0;
+  std::string destination;
+  State state = State::pending;    // pending = scheduled retry
+  std::string reason;              // failed: dead-letter reason
+  int attempts = 0;
+  int64_t next_attempt_at_ms = 0;  // pending: when to retry
+  std::string last_error;          // pending: the transient error
+};
+
+// A dead-lettered delivery (fanout dlq list).
+struct DeadLetter {
+  std::string event_id;
+  std::string destination;
+  std::string reason;
+  int attempts = 0;
+  int64_t updated_at_ms = 0;
+};
+
+class Spool {
+ public:
+  virtual ~Spool() = default;
+
+  // Durably commits `events` as one all-or-nothing unit (a batch request enqueues all or nothing).
+  // `done` runs on the spool's writer thread after the commit is on disk (fsync), or with an Error
+  // ("unavailable" when over max_bytes or the disk fails). Several enqueue() calls that arrive
+  // together share one transaction and one fsync (group commit).
+  using EnqueueDone = std::function<void(Result<EnqueueResult>)>;
+  virtual void enqueue(std::vector<NewEvent> events, EnqueueDone done) = 0;
+
+  // Applies delivery state changes (asynchronous, batched with other writes; durable soon after).
+  virtual void update(std::vector<DeliveryUpdate> updates) = 0;
+
+  // Status of one event, or nullopt when unknown.
+  virtual Result<std::optional<EventStatus>> lookup(const std::string& event_id) = 0;
+
+  // Up to `limit` pending deliveries of `destination` with seq > after_seq, in seq order.
+  virtual Result<std::vector<PendingDelivery>> load_pending(const std::string& destination, int64_t after_seq,
+                                                            size_t limit) = 0;
+
+  // Dead letters, optionally filtered ("" = all), newest first, at most `limit`.
+  virtual Result<std::vector<DeadLetter>> dead_letters(const std::string& destination, const std::string& event_id,
+                                                       size_t limit) = 0;
+
+  // Turns matching `failed` deliveries back into `pending` with attempts reset; returns how many.
+  virtual Result<int64_t> replay(const std::string& destination, const std::string& event_id) = 0;
+
+  // Deletes events older than `cutoff_ms` whose deliveries are all final; returns how many.
+  virtual Result<int64_t> purge(int64_t cutoff_ms) = 0;
+
+  // True while the spool can accept writes (for /readyz).
+  virtual bool writable() = 0;
+
+  // Waits until every accepted write is committed and stops the writer.
+  virtual void close() = 0;
+};
+
+struct SqliteOptions {
+  std::string path;                  // database file; its directory is created if missing
+  int64_t max_bytes = 1073741824;    // above this live size, enqueue fails with "unavailable"
+  int64_t idempotency_ms = 7LL * 24 * 3600 * 1000;  // duplicate window for event_id
+  size_t max_group = 4096;           // most events committed in one transaction
+};
+
+// Opens (creating if needed) the SQLite spool: WAL, synchronous=FULL, one writer thread.
+Result<std::unique_ptr<Spool>> open_sqlite(const SqliteOptions& options);
+
+}  // namespace fanout::spool

@@ -1,0 +1,70 @@
+#include "telemetry/metrics.h"
+
+#include <prometheus/text_serializer.h>
+
+namespace fanout::telemetry {
+
+Metrics::Metrics()
+    : registry_(std::make_shared<prometheus::Registry>()),
+      http_requests_(prometheus::BuildCounter()
+                         .Name("fanout_http_requests_total")
+                         .Help("HTTP requests answered, by route and status code")
+                         .Register(*registry_)),
+      accepted_family_(prometheus::BuildCounter()
+                           .Name("fanout_events_accepted_total")
+                           .Help("Events durably accepted into the spool")
+                           .Register(*registry_)),
+      accepted_(accepted_family_.Add({})),
+      rejected_(prometheus::BuildCounter()
+                    .Name("fanout_events_rejected_total")
+                    .Help("Events refused at intake, by reason")
+                    .Register(*registry_)),
+      deliveries_(prometheus::BuildCounter()
+                      .Name("fanout_deliveries_total")
+                      .Help("Delivery outcomes per event, by destination and outcome")
+                      .Register(*registry_)),
+      attempt_seconds_(prometheus::BuildHistogram()
+                           .Name("fanout_delivery_attempt_seconds")
+                           .Help("Latency of one HTTP attempt to a platform")
+                           .Register(*registry_)),
+      queue_depth_(prometheus::BuildGauge()
+                       .Name("fanout_queue_depth")
+                       .Help("Deliveries waiting in memory for a destination")
+                       .Register(*registry_)),
+      dead_letters_(prometheus::BuildCounter()
+                        .Name("fanout_dead_letters_total")
+                        .Help("Deliveries dead-lettered, by destination")
+                        .Register(*registry_)) {}
+
+void Metrics::http_request(const std::string& route, int code) {
+  http_requests_.Add({{"route", route}, {"code", std::to_string(code)}}).Increment();
+}
+
+void Metrics::events_accepted(double n) { accepted_.Increment(n); }
+
+void Metrics::events_rejected(const std::string& reason, double n) { rejected_.Add({{"reason", reason}}).Increment(n); }
+
+void Metrics::delivery(const std::string& destination, const std::string& outcome, double n) {
+  deliveries_.Add({{"destination", destination}, {"outcome", outcome}}).Increment(n);
+}
+
+void Metrics::attempt_latency(const std::string& destination, double seconds) {
+  static const prometheus::Histogram::BucketBoundaries kBuckets{0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                                                                0.5,   1,    2.5,   5,    10};
+  attempt_seconds_.Add({{"destination", destination}}, kBuckets).Observe(seconds);
+}
+
+void Metrics::queue_depth(const std::string& destination, double depth) {
+  queue_depth_.Add({{"destination", destination}}).Set(depth);
+}
+
+void Metrics::dead_letters(const std::string& destination, double n) {
+  dead_letters_.Add({{"destination", destination}}).Increment(n);
+}
+
+std::string Metrics::render() const {
+  prometheus::TextSerializer serializer;
+  return serializer.Serialize(registry_->Collect());
+}
+
+}  // namespace fanout::telemetry

@@ -1,0 +1,48 @@
+#pragma once
+// The Prometheus metrics of SPEC §7. Labels are bounded: route, status code, reason code,
+// destination, outcome; never ids. Lookups of a label set are cached by prometheus-cpp's family.
+#include <memory>
+#include <string>
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+namespace fanout::telemetry {
+
+class Metrics {
+ public:
+  Metrics();
+
+  // fanout_http_requests_total{route,code}
+  void http_request(const std::string& route, int code);
+  // fanout_events_accepted_total
+  void events_accepted(double n);
+  // fanout_events_rejected_total{reason}
+  void events_rejected(const std::string& reason, double n = 1);
+  // fanout_deliveries_total{destination,outcome}: outcome delivered|retry|failed|skipped
+  void delivery(const std::string& destination, const std::string& outcome, double n = 1);
+  // fanout_delivery_attempt_seconds{destination}
+  void attempt_latency(const std::string& destination, double seconds);
+  // fanout_queue_depth{destination}
+  void queue_depth(const std::string& destination, double depth);
+  // fanout_dead_letters_total{destination}
+  void dead_letters(const std::string& destination, double n = 1);
+
+  // Prometheus text exposition format of everything above.
+  std::string render() const;
+
+ private:
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Counter>& http_requests_;
+  prometheus::Family<prometheus::Counter>& accepted_family_;
+  prometheus::Counter& accepted_;
+  prometheus::Family<prometheus::Counter>& rejected_;
+  prometheus::Family<prometheus::Counter>& deliveries_;
+  prometheus::Family<prometheus::Histogram>& attempt_seconds_;
+  prometheus::Family<prometheus::Gauge>& queue_depth_;
+  prometheus::Family<prometheus::Counter>& dead_letters_;
+};
+
+}  // namespace fanout::telemetry
