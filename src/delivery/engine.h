@@ -1,0 +1,60 @@
+#pragma once
+// The delivery engine: one dispatcher per enabled destination (own queue, batching, max_in_flight,
+// backoff, OAuth token), all driven by one delivery thread over libcurl's multi interface.
+// A slow or failing destination never delays another.
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/event.h"
+#include "destinations/destination.h"
+#include "spool/spool.h"
+#include "telemetry/metrics.h"
+
+namespace fanout::delivery {
+
+// An event just committed to the spool, with the destinations it is pending for.
+struct Accepted {
+  int64_t seq = 0;
+  std::shared_ptr<const Event> event;
+  std::vector<std::string> destinations;  // names of destinations whose delivery is `pending`
+};
+
+struct EngineOptions {
+  size_t max_queued_per_destination = 50000;  // in-memory bound; beyond it events are re-read from the spool
+  size_t spool_page = 2000;                    // rows read per load_pending() page
+  int64_t purge_interval_ms = 3600000;         // how often delivered/failed records past the window are purged
+  int64_t retention_ms = 7LL * 24 * 3600 * 1000;
+};
+
+class Engine {
+ public:
+  // `destinations` are the enabled ones; they, `spool` and `metrics` outlive the engine.
+  Engine(std::vector<const dest::Destination*> destinations, spool::Spool& spool, telemetry::Metrics& metrics,
+         EngineOptions options = {});
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Starts the delivery thread; every pending delivery in the spool resumes.
+  void start();
+
+  // Hands freshly committed events to their dispatchers. Thread-safe, never blocks on I/O.
+  void submit(std::vector<Accepted> events);
+
+  // Stops taking new work, lets in-flight requests finish (bounded by their timeout and `deadline`),
+  // records their outcomes, leaves everything else pending in the spool, joins the thread.
+  void stop(std::chrono::milliseconds deadline);
+
+  // In-memory queue depth per destination (approximate, for tests and /metrics).
+  std::map<std::string, size_t> queue_depths() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace fanout::delivery

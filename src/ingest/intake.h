@@ -1,0 +1,49 @@
+#pragma once
+// Intake: the HTTP API of SPEC §3 on top of net::HttpServer. Verifies the signature, parses and
+// validates the canonical (or legacy) body, hashes personal data (identity/), decides per destination
+// whether the event is pending or skipped, commits to the spool and acknowledges only after the commit.
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "delivery/engine.h"
+#include "destinations/destination.h"
+#include "identity/identity.h"
+#include "net/http_server.h"
+#include "spool/spool.h"
+#include "telemetry/metrics.h"
+
+namespace fanout::ingest {
+
+struct IntakeOptions {
+  std::string signature_header = "X-CRM-Signature";  // matched case-insensitively
+  std::vector<std::string> secrets;                  // any may match (rotation); never logged
+  size_t max_events_per_request = 500;
+  bool legacy_route = true;                          // POST / with the original Worker's body (SPEC §4.3)
+  bool trust_forwarded_for = false;                  // legacy: client IP from the first X-Forwarded-For hop
+  std::string admin_token;                           // bearer for /v1/events/{id} and /metrics; "" = those answer 404
+  identity::Options identity;
+  std::map<std::string, std::string> legacy_google_ads_labels;  // [legacy.google_ads_labels]: label -> conversion action
+  std::vector<std::string> allowed_pixel_ids;        // legacy body metaPixelId honoured only if listed
+  std::vector<std::string> allowed_measurement_ids;  // legacy body gaMeasurementId honoured only if listed
+};
+
+class Intake {
+ public:
+  // `destinations` are the enabled ones (skip decisions are taken at intake and stored).
+  // `on_accepted` receives committed events (called on the spool writer thread).
+  // `ready` answers /readyz (spool writable and config loaded).
+  Intake(IntakeOptions options, std::vector<const dest::Destination*> destinations, spool::Spool& spool,
+         telemetry::Metrics& metrics, std::function<void(std::vector<delivery::Accepted>)> on_accepted,
+         std::function<bool()> ready);
+
+  // The net::Handler of the gateway: routes every request of SPEC §3.
+  void handle(net::Request&& request, net::Respond respond);
+
+ private:
+  struct State;
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace fanout::ingest
