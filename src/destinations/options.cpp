@@ -1,5 +1,12 @@
 #include "destinations/options.h"
 
+#include <algorithm>
+#include <charconv>
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
 namespace fanout::dest {
 
 DeliveryOptions read_delivery_options(ConfigTable& t, const DeliveryOptions& defaults) {
@@ -51,6 +58,47 @@ std::string join_url(const std::string& base_url, const std::string& path) {
   std::string out = base_url;
   while (!out.empty() && out.back() == '/') out.pop_back();
   return out + path;
+}
+
+std::optional<std::chrono::milliseconds> retry_after(const HttpResponse& response) {
+  auto it = response.headers.find("retry-after");
+  if (it == response.headers.end()) return std::nullopt;
+  std::string_view v = it->second;
+  while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+  while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
+  int64_t seconds = 0;
+  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), seconds);
+  if (ec != std::errc() || end != v.data() + v.size() || seconds < 0) return std::nullopt;
+  constexpr int64_t kMaxSeconds = 3600;  // a bogus header must not park a destination for days
+  return std::chrono::seconds(std::min(seconds, kMaxSeconds));
+}
+
+std::string clip_message(std::string_view message, size_t max_bytes) {
+  std::string out;
+  out.reserve(std::min(message.size(), max_bytes));
+  for (char c : message) out.push_back(static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? ' ' : c);
+  if (out.size() <= max_bytes) return out;
+  size_t cut = max_bytes;
+  // Back off continuation bytes (10xxxxxx) so a multi-byte character is never split.
+  while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;
+  out.resize(cut);
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> json_object_members(const std::string& json) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (json.empty()) return out;
+  rapidjson::Document doc;
+  doc.Parse(json.data(), json.size());
+  if (doc.HasParseError() || !doc.IsObject()) return out;
+  for (const auto& m : doc.GetObject()) {
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    m.value.Accept(w);
+    out.emplace_back(std::string(m.name.GetString(), m.name.GetStringLength()),
+                     std::string(buf.GetString(), buf.GetSize()));
+  }
+  return out;
 }
 
 }  // namespace fanout::dest

@@ -1,7 +1,12 @@
 #pragma once
 // Reading the keys every destination shares (SPEC §2) and the event-name mapping.
+#include <chrono>
 #include <map>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "core/config_table.h"
 #include "core/event.h"
@@ -31,5 +36,19 @@ std::string common_skip_reason(const Event& event, const std::string& destinatio
 // Joins base_url (which may carry a path prefix, with or without a trailing '/') and a platform path
 // starting with '/'.
 std::string join_url(const std::string& base_url, const std::string& path);
+
+// --- Response helpers shared by the destinations' classify() ---
+
+// The wait a platform asked for in a Retry-After header, in its delta-seconds form only (an HTTP-date
+// would need a clock, which classify() must not read); capped at one hour. nullopt when absent or unreadable.
+std::optional<std::chrono::milliseconds> retry_after(const HttpResponse& response);
+
+// A platform message made fit for an EventResult reason: control characters become spaces, and it is cut
+// to at most `max_bytes` bytes on a UTF-8 character boundary.
+std::string clip_message(std::string_view message, size_t max_bytes = 200);
+
+// The members of a JSON object text as (key, compact JSON value), in order; empty when `json` is empty or
+// not an object. Lets a platform's Writer merge `properties` (Key + RawValue) without a second DOM.
+std::vector<std::pair<std::string, std::string>> json_object_members(const std::string& json);
 
 }  // namespace fanout::dest

@@ -1,0 +1,116 @@
+#include "app/commands.h"
+
+#include <signal.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "app/config.h"
+#include "app/gateway.h"
+#include "app/http_client.h"
+#include "app/preview.h"
+#include "core/clock.h"
+#include "core/sha256.h"
+#include "sandbox/sandbox.h"
+#include "telemetry/log.h"
+
+namespace fanout::app {
+namespace {
+
+int failure(const std::string& reason) {
+  std::fprintf(stderr, "fanout: %s\n", reason.c_str());
+  return 1;
+}
+
+// Blocks SIGTERM/SIGINT in every thread started after this call; the caller waits with sigwait.
+sigset_t block_stop_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  return set;
+}
+
+}  // namespace
+
+bool read_input(const std::string& file, std::string& out) {
+  std::stringstream ss;
+  if (file.empty() || file == "-") {
+    ss << std::cin.rdbuf();
+  } else {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) return false;
+    ss << in.rdbuf();
+  }
+  out = ss.str();
+  return true;
+}
+
+int cmd_serve(const std::string& config_flag) {
+  std::string path = resolve_config_path(config_flag);
+  auto config = load_config(path);
+  if (!config) return failure(config.error().message);
+  sigset_t signals = block_stop_signals();
+  auto gateway = Gateway::start(std::move(*config));
+  if (!gateway) return failure(gateway.error().message);
+  int sig = 0;
+  sigwait(&signals, &sig);
+  log::Line("shutting_down").str("signal", sig == SIGTERM ? "SIGTERM" : "SIGINT").emit();
+  (*gateway)->stop();
+  return 0;
+}
+
+int cmd_check_config(const std::string& config_flag) {
+  std::string path = resolve_config_path(config_flag);
+  auto config = load_config(path);
+  if (!config) {
+    std::fprintf(stderr, "%s\n", config.error().message.c_str());
+    return 1;
+  }
+  std::string names;
+  for (const auto* d : config->destination_ptrs()) names += (names.empty() ? "" : ", ") + std::string(d->name());
+  std::printf("%s: ok (destinations: %s)\n", path.c_str(), names.c_str());
+  return 0;
+}
+
+int cmd_preview(const std::string& config_flag, const std::string& event_file) {
+  std::string path = resolve_config_path(config_flag);
+  auto config = load_config(path, LoadOptions{.redact_secrets = true});
+  if (!config) return failure(config.error().message);
+  std::string body;
+  if (!read_input(event_file, body)) return failure("cannot read " + event_file);
+  auto out = preview(*config, body, now_ms() / 1000);
+  if (!out) {
+    std::printf("%s\n", out.error().message.c_str());
+    return failure(out.error().code == "invalid_json" ? "the event is not valid JSON" : "the event is invalid");
+  }
+  std::fputs(out->c_str(), stdout);
+  return 0;
+}
+
+int cmd_send(const std::string& url, const std::string& secret_env, const std::string& event_file,
+             const std::string& signature_header) {
+  const char* secret = std::getenv(secret_env.c_str());
+  if (!secret || !*secret) return failure("environment variable " + secret_env + " is not set");
+  std::string key(secret);
+  if (auto comma = key.find(','); comma != std::string::npos) key.resize(comma);  // first of a rotation list
+  std::string body;
+  if (!read_input(event_file, body)) return failure("cannot read " + event_file);
+  std::string target = url;
+  if (target.find("://") == std::string::npos) target = "http://" + target;
+  if (target.find('/', target.find("://") + 3) == std::string::npos) target += "/v1/events";
+  auto response = http_call("POST", target,
+                            {{"Content-Type", "application/json"}, {signature_header, "sha256=" + hmac_sha256_hex(key, body)}},
+                            body);
+  if (!response) return failure(response.error().message);
+  std::printf("%ld\n%s\n", response->status, response->body.c_str());
+  return response->status >= 200 && response->status < 300 ? 0 : 1;
+}
+
+int cmd_sandbox(const std::string& listen) { return sandbox::run_sandbox_cli(listen); }
+
+}  // namespace fanout::app

@@ -1,0 +1,21 @@
+#pragma once
+// The CLI commands of SPEC §1. Each returns the process exit code: 0 ok, 1 failure (one-line reason
+// on stderr), 2 usage error.
+#include <string>
+
+namespace fanout::app {
+
+int cmd_serve(const std::string& config_flag);
+int cmd_check_config(const std::string& config_flag);
+int cmd_preview(const std::string& config_flag, const std::string& event_file);
+int cmd_send(const std::string& url, const std::string& secret_env, const std::string& event_file,
+             const std::string& signature_header);
+int cmd_demo(bool keep_running);
+int cmd_dlq_list(const std::string& config_flag, const std::string& destination, const std::string& event_id);
+int cmd_dlq_replay(const std::string& config_flag, const std::string& destination, const std::string& event_id);
+int cmd_sandbox(const std::string& listen);
+
+// Reads a whole file, or standard input for "-" or "".
+bool read_input(const std::string& file, std::string& out);
+
+}  // namespace fanout::app

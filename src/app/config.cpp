@@ -1,0 +1,182 @@
+#include "app/config.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <sstream>
+
+#include "core/config_table.h"
+#include "destinations/ga4/ga4.h"
+#include "destinations/google_ads/google_ads.h"
+#include "destinations/meta/meta.h"
+#include "destinations/microsoft_ads/microsoft_ads.h"
+#include "destinations/options.h"
+#include "destinations/tiktok/tiktok.h"
+#include "identity/identity.h"
+
+namespace fanout::app {
+namespace {
+
+using Factory = std::function<std::unique_ptr<dest::Destination>(ConfigTable&, const dest::EventNameMap&)>;
+
+const std::map<std::string, Factory>& factories() {
+  static const std::map<std::string, Factory> f{
+      {"meta", [](ConfigTable& t, const dest::EventNameMap& n) { return dest::make_meta(t, n); }},
+      {"ga4", [](ConfigTable& t, const dest::EventNameMap& n) { return dest::make_ga4(t, n); }},
+      {"google_ads", [](ConfigTable& t, const dest::EventNameMap& n) { return dest::make_google_ads(t, n); }},
+      {"microsoft_ads", [](ConfigTable& t, const dest::EventNameMap& n) { return dest::make_microsoft_ads(t, n); }},
+      {"tiktok", [](ConfigTable& t, const dest::EventNameMap& n) { return dest::make_tiktok(t, n); }},
+  };
+  return f;
+}
+
+void read_server(ConfigTable t, Config& c) {
+  c.server.listen = t.str("listen", "127.0.0.1:8080");
+  c.server.max_body_bytes = static_cast<size_t>(t.integer("max_body_bytes", 1048576));
+  c.server.threads = static_cast<size_t>(t.integer("threads", 1));
+  c.shutdown_timeout_ms = t.integer("shutdown_timeout_ms", 10000);
+  c.intake.admin_token = t.secret("admin_token", false, "FANOUT_ADMIN_TOKEN");
+  c.intake.trust_forwarded_for = t.boolean("trust_forwarded_for", false);
+  if (c.server.listen.find(':') == std::string::npos) t.errors().add(t.full_key("listen"), "must be host:port");
+  if (c.server.max_body_bytes < 1024 || c.server.max_body_bytes > 64 * 1048576)
+    t.errors().add(t.full_key("max_body_bytes"), "must be between 1024 and 67108864");
+  if (c.server.threads < 1 || c.server.threads > 64) t.errors().add(t.full_key("threads"), "must be between 1 and 64");
+  if (c.shutdown_timeout_ms < 0) t.errors().add(t.full_key("shutdown_timeout_ms"), "must not be negative");
+  t.finish();
+}
+
+std::vector<std::string> split_secrets(const std::string& value) {
+  std::vector<std::string> out;
+  std::stringstream ss(value);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    size_t b = item.find_first_not_of(" \t");
+    size_t e = item.find_last_not_of(" \t");
+    if (b != std::string::npos) out.push_back(item.substr(b, e - b + 1));
+  }
+  return out;
+}
+
+void read_ingest(ConfigTable t, Config& c) {
+  c.intake.signature_header = t.str("signature_header", "X-CRM-Signature");
+  c.intake.secrets = split_secrets(t.secret("secret", true, "CRM_WEBHOOK_SECRET"));
+  c.intake.max_events_per_request = static_cast<size_t>(t.integer("max_events_per_request", 500));
+  c.intake.legacy_route = t.boolean("legacy_route", true);
+  if (c.intake.signature_header.empty()) t.errors().add(t.full_key("signature_header"), "must not be empty");
+  if (c.intake.max_events_per_request < 1 || c.intake.max_events_per_request > 10000)
+    t.errors().add(t.full_key("max_events_per_request"), "must be between 1 and 10000");
+  t.finish();
+}
+
+void read_spool(ConfigTable t, Config& c) {
+  c.spool.path = t.str("path", "./fanout-data/spool.db");
+  c.spool.max_bytes = t.integer("max_bytes", 1073741824);
+  if (c.spool.path.empty()) t.errors().add(t.full_key("path"), "must not be empty");
+  if (c.spool.max_bytes < 1048576) t.errors().add(t.full_key("max_bytes"), "must be at least 1048576");
+  t.finish();
+}
+
+void read_identity(ConfigTable t, Config& c) {
+  std::string region = t.str("default_region", "US");
+  std::string code = identity::country_code(region);
+  if (code.empty()) t.errors().add(t.full_key("default_region"), "must be an ISO 3166 alpha-2 country code");
+  c.intake.identity.default_region = code.empty() ? "US" : code;
+  t.finish();
+}
+
+// [events.<canonical>] tables -> per destination canonical -> platform name.
+std::map<std::string, dest::EventNameMap> read_events(ConfigTable t) {
+  std::map<std::string, dest::EventNameMap> out;
+  for (const std::string& canonical : t.table_keys()) {
+    ConfigTable ev = t.sub(canonical);
+    for (const std::string& d : destination_names()) {
+      std::string name = ev.str(d);
+      if (!name.empty()) out[d][canonical] = name;
+    }
+    ev.finish();
+  }
+  t.finish();
+  return out;
+}
+
+void read_legacy(ConfigTable t, Config& c) {
+  c.intake.legacy_google_ads_labels = t.str_map("google_ads_labels");
+  for (auto& id : t.str_list("allowed_pixel_ids")) c.intake.allowed_pixel_ids.push_back(id);
+  for (auto& id : t.str_list("allowed_measurement_ids")) c.intake.allowed_measurement_ids.push_back(id);
+  t.finish();
+}
+
+void read_destinations(ConfigTable t, const std::map<std::string, dest::EventNameMap>& names, Config& c) {
+  for (const std::string& key : t.table_keys())
+    if (!factories().count(key)) t.errors().add(t.full_key(key), "unknown destination (meta, ga4, google_ads, microsoft_ads, tiktok)");
+  for (const std::string& d : destination_names()) {
+    if (!t.has(d)) continue;
+    ConfigTable dt = t.sub(d);
+    // The legacy allow-lists may also sit in the destination's own table.
+    if (d == "meta")
+      for (auto& id : dt.str_list("allowed_pixel_ids")) c.intake.allowed_pixel_ids.push_back(id);
+    if (d == "ga4")
+      for (auto& id : dt.str_list("allowed_measurement_ids")) c.intake.allowed_measurement_ids.push_back(id);
+    static const dest::EventNameMap kNone;
+    auto it = names.find(d);
+    std::unique_ptr<dest::Destination> destination = factories().at(d)(dt, it == names.end() ? kNone : it->second);
+    if (destination && destination->options().enabled) c.destinations.push_back(std::move(destination));
+  }
+  t.finish();
+}
+
+}  // namespace
+
+std::vector<const dest::Destination*> Config::destination_ptrs() const {
+  std::vector<const dest::Destination*> out;
+  for (const auto& d : destinations) out.push_back(d.get());
+  return out;
+}
+
+std::string resolve_config_path(const std::string& flag) {
+  if (!flag.empty()) return flag;
+  if (const char* env = std::getenv("FANOUT_CONFIG"); env && *env) return env;
+  return "./fanout.toml";
+}
+
+Result<Config> load_config_text(const std::string& text, const std::string& path, const LoadOptions& options) {
+  toml::table root;
+  try {
+    root = toml::parse(text, path);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream msg;
+    msg << path << ":" << e.source().begin.line << ":" << e.source().begin.column << ": " << e.description();
+    return fail("invalid_config", msg.str());
+  }
+  Config c;
+  c.path = path;
+  ConfigErrors errors;
+  errors.redact_secrets = options.redact_secrets;
+  ConfigTable top(&root, "", errors);
+  read_server(top.sub("server"), c);
+  read_ingest(top.sub("ingest"), c);
+  read_spool(top.sub("spool"), c);
+  read_identity(top.sub("identity"), c);
+  read_legacy(top.sub("legacy"), c);
+  auto names = read_events(top.sub("events"));
+  read_destinations(top.sub("destinations"), names, c);
+  top.finish();
+  if (c.destinations.empty() && errors.ok()) errors.add("destinations", "no destination is enabled");
+  if (!errors.ok()) {
+    std::string msg;
+    for (const auto& item : errors.items) msg += (msg.empty() ? "" : "\n") + item;
+    return fail("invalid_config", msg);
+  }
+  return c;
+}
+
+Result<Config> load_config(const std::string& path, const LoadOptions& options) {
+  std::ifstream in(path);
+  if (!in) return fail("invalid_config", path + ": cannot read config file");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return load_config_text(ss.str(), path, options);
+}
+
+}  // namespace fanout::app

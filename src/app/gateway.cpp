@@ -1,0 +1,69 @@
+#include "app/gateway.h"
+
+#include "core/clock.h"
+#include "telemetry/log.h"
+
+namespace fanout::app {
+
+Result<std::unique_ptr<Gateway>> Gateway::start(Config config) {
+  std::unique_ptr<Gateway> g(new Gateway());
+  g->config_ = std::move(config);
+  auto spool = spool::open_sqlite(g->config_.spool);
+  if (!spool) return tl::unexpected(spool.error());
+  g->spool_ = std::move(*spool);
+
+  g->engine_ = std::make_unique<delivery::Engine>(g->config_.destination_ptrs(), *g->spool_, g->metrics_);
+  g->engine_->start();
+
+  delivery::Engine* engine = g->engine_.get();
+  spool::Spool* spool_ptr = g->spool_.get();
+  g->intake_ = std::make_unique<ingest::Intake>(
+      g->config_.intake, g->config_.destination_ptrs(), *g->spool_, g->metrics_,
+      [engine](std::vector<delivery::Accepted> accepted) { engine->submit(std::move(accepted)); },
+      [spool_ptr] { return spool_ptr->writable(); });
+
+  ingest::Intake* intake = g->intake_.get();
+  auto server = net::HttpServer::start(g->config_.server, [intake](net::Request&& request, net::Respond respond) {
+    intake->handle(std::move(request), std::move(respond));
+  });
+  if (!server) {
+    g->engine_->stop(std::chrono::milliseconds(1000));
+    g->spool_->close();
+    return tl::unexpected(server.error());
+  }
+  g->server_ = std::move(*server);
+
+  std::string names;
+  for (const auto* d : g->config_.destination_ptrs()) names += (names.empty() ? "" : ",") + std::string(d->name());
+  log::Line("listening")
+      .str("address", g->server_->host() + ":" + std::to_string(g->server_->port()))
+      .num("port", static_cast<int64_t>(g->server_->port()))
+      .str("destinations", names)
+      .str("spool", g->config_.spool.path)
+      .str("version", FANOUT_VERSION)
+      .emit();
+  return g;
+}
+
+Gateway::~Gateway() { stop(); }
+
+uint16_t Gateway::port() const { return server_->port(); }
+
+std::string Gateway::url() const { return "http://" + server_->host() + ":" + std::to_string(server_->port()); }
+
+void Gateway::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  int64_t started = now_ms();
+  auto budget = [&] {
+    int64_t left = config_.shutdown_timeout_ms - (now_ms() - started);
+    return std::chrono::milliseconds(left > 100 ? left : 100);
+  };
+  // HTTP first: requests in progress get their (post-commit) answers; nothing new is accepted.
+  if (server_) server_->stop(std::chrono::milliseconds(std::min<int64_t>(2000, config_.shutdown_timeout_ms / 2)));
+  if (engine_) engine_->stop(budget());
+  if (spool_) spool_->close();
+  log::Line("stopped").num("shutdown_ms", now_ms() - started).emit();
+}
+
+}  // namespace fanout::app

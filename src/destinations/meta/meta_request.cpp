@@ -1,0 +1,238 @@
+// Meta CAPI: which events go (skip_reason) and the requests that carry them (build). Pure functions.
+//
+// Choices (the fact sheet leaves them to us):
+// - fbc from fbclid: "fb.1.<event_time in ms>.<fbclid>". Meta wants the time the click id was first seen;
+//   the event time is the closest fanout knows, and unlike "now" it stays the same on every retry, so
+//   retries carry identical payloads. Subdomain index 1 = a cookie on the eTLD+1 (example.com), Meta's
+//   own default.
+// - Website events without client_user_agent (or event_source_url) are still sent: Meta flags them in
+//   Events Manager diagnostics, and the conversion still counts; dropping it would lose more than it saves.
+// - action_source "crm" (SPEC) is not a Meta value; Meta's CRM integration uses "system_generated".
+// - A contents line without quantity is sent as quantity 1 (Meta requires id and quantity per line).
+// - `properties` are merged into custom_data; a key fanout already wrote there (value, currency, ...) wins.
+#include <algorithm>
+#include <cmath>
+#include <string_view>
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "destinations/meta/meta.h"
+#include "destinations/meta/meta_destination.h"
+
+namespace fanout::dest::meta {
+namespace {
+
+using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+
+void put(JsonWriter& w, const char* key, const std::string& value) {
+  if (value.empty()) return;
+  w.Key(key);
+  w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+}
+
+void put_list(JsonWriter& w, const char* key, const std::vector<std::string>& values) {
+  if (values.empty()) return;
+  w.Key(key);
+  w.StartArray();
+  for (const std::string& v : values) w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
+  w.EndArray();
+}
+
+// Counts go out as integers when they are whole (2, not 2.0).
+void put_number(JsonWriter& w, double v) {
+  if (std::trunc(v) == v && std::fabs(v) < 9007199254740992.0)
+    w.Int64(static_cast<int64_t>(v));
+  else
+    w.Double(v);
+}
+
+std::string url_encode(std::string_view s) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
+std::string fbc_for(const Event& e) {
+  if (!e.ids.fbc.empty()) return e.ids.fbc;
+  if (e.ids.fbclid.empty()) return {};
+  return "fb.1." + std::to_string(e.event_time * 1000) + "." + e.ids.fbclid;
+}
+
+std::string action_source_for(const Event& e) { return e.action_source == "crm" ? "system_generated" : e.action_source; }
+
+bool has_identifier(const Event& e) {
+  const HashedUser& u = e.user;
+  return !u.email_sha256.empty() || !u.phone_digits_sha256.empty() || !u.first_name_sha256.empty() ||
+         !u.last_name_sha256.empty() || !u.city_sha256.empty() || !u.state_sha256.empty() || !u.zip_sha256.empty() ||
+         !u.country_sha256.empty() || !u.gender_sha256.empty() || !u.date_of_birth_sha256.empty() ||
+         !u.external_id_sha256.empty() || !e.ip.empty() || !e.user_agent.empty() || !e.ids.fbc.empty() ||
+         !e.ids.fbclid.empty() || !e.ids.fbp.empty();
+}
+
+void write_user_data(JsonWriter& w, const Event& e) {
+  const HashedUser& u = e.user;
+  w.Key("user_data");
+  w.StartObject();
+  put_list(w, "em", u.email_sha256);
+  put_list(w, "ph", u.phone_digits_sha256);
+  put(w, "fn", u.first_name_sha256);
+  put(w, "ln", u.last_name_sha256);
+  put(w, "ge", u.gender_sha256);
+  put(w, "db", u.date_of_birth_sha256);
+  put(w, "ct", u.city_sha256);
+  put(w, "st", u.state_sha256);
+  put(w, "zp", u.zip_sha256);
+  put(w, "country", u.country_sha256);
+  put(w, "external_id", u.external_id_sha256);
+  put(w, "client_ip_address", e.ip);
+  put(w, "client_user_agent", e.user_agent);
+  put(w, "fbc", fbc_for(e));
+  put(w, "fbp", e.ids.fbp);
+  w.EndObject();
+}
+
+void write_custom_data(JsonWriter& w, const Event& e) {
+  auto props = json_object_members(e.properties_json);
+  if (!e.value && e.currency.empty() && e.order_id.empty() && e.contents.empty() && props.empty()) return;
+  std::vector<std::string_view> written;
+  auto key = [&](const char* k) {
+    w.Key(k);
+    written.emplace_back(k);
+  };
+  w.Key("custom_data");
+  w.StartObject();
+  if (e.value) {
+    key("value");
+    w.Double(*e.value);
+  }
+  if (!e.currency.empty()) key("currency"), w.String(e.currency.c_str());
+  if (!e.order_id.empty()) key("order_id"), w.String(e.order_id.c_str());
+  if (!e.contents.empty()) {
+    key("content_type");
+    w.String("product");
+    key("contents");
+    w.StartArray();
+    double items = 0;
+    std::vector<std::string> ids;
+    for (const Content& c : e.contents) {
+      double quantity = c.quantity.value_or(1);
+      items += quantity;
+      if (!c.id.empty()) ids.push_back(c.id);
+      w.StartObject();
+      put(w, "id", c.id);
+      w.Key("quantity");
+      put_number(w, quantity);
+      if (c.price) w.Key("item_price"), w.Double(*c.price);
+      put(w, "title", c.name);
+      put(w, "category", c.category);
+      w.EndObject();
+    }
+    w.EndArray();
+    if (!ids.empty()) {
+      key("content_ids");
+      w.StartArray();
+      for (const std::string& id : ids) w.String(id.c_str());
+      w.EndArray();
+    }
+    key("num_items");
+    put_number(w, items);
+  }
+  for (const auto& [k, json] : props) {
+    if (std::find(written.begin(), written.end(), k) != written.end()) continue;
+    w.Key(k.data(), static_cast<rapidjson::SizeType>(k.size()));
+    w.RawValue(json.data(), json.size(), rapidjson::kObjectType);
+  }
+  w.EndObject();
+}
+
+void write_event(JsonWriter& w, const Event& e, const std::string& event_name) {
+  w.StartObject();
+  put(w, "event_name", event_name);
+  w.Key("event_time");
+  w.Int64(e.event_time);
+  put(w, "event_id", e.event_id);
+  put(w, "action_source", action_source_for(e));
+  put(w, "event_source_url", e.event_source_url);
+  put(w, "referrer_url", e.referrer_url);
+  write_user_data(w, e);
+  write_custom_data(w, e);
+  w.EndObject();
+}
+
+}  // namespace
+
+std::string MetaDestination::pixel_for(const Event& event) const {
+  const std::string& wanted = override_for(event, "meta").target_id;
+  if (wanted.empty() || wanted == s_.pixel_id) return s_.pixel_id;
+  // Intake already checks the allow-list; checking again keeps a stray id from ever choosing the dataset.
+  bool allowed = std::find(s_.allowed_pixel_ids.begin(), s_.allowed_pixel_ids.end(), wanted) != s_.allowed_pixel_ids.end();
+  return allowed ? wanted : s_.pixel_id;
+}
+
+std::string MetaDestination::test_code_for(const Event& event) const {
+  const std::string& code = override_for(event, "meta").test_event_code;
+  return code.empty() ? s_.test_event_code : code;
+}
+
+std::string MetaDestination::skip_reason(const Event& event, int64_t now_s) const {
+  if (std::string r = common_skip_reason(event, "meta", now_s, window().count()); !r.empty()) return r;
+  if (event.ad_user_data == Consent::denied) return "consent_denied";
+  if (!has_identifier(event)) return "missing_identifiers";
+  return {};
+}
+
+std::vector<Request> MetaDestination::build(std::span<const Event* const> events, const Auth& /*auth*/) const {
+  // One request per (pixel, test_event_code): both live outside `data`, so they cannot mix in one request.
+  struct Group {
+    std::string pixel, test_code;
+    std::vector<size_t> indices;
+  };
+  std::vector<Group> groups;
+  for (size_t i = 0; i < events.size(); ++i) {
+    std::string pixel = pixel_for(*events[i]);
+    std::string code = test_code_for(*events[i]);
+    auto it = std::find_if(groups.begin(), groups.end(),
+                           [&](const Group& g) { return g.pixel == pixel && g.test_code == code; });
+    if (it == groups.end()) it = groups.insert(groups.end(), Group{std::move(pixel), std::move(code), {}});
+    it->indices.push_back(i);
+  }
+
+  const size_t max_batch = std::max<size_t>(1, s_.options.max_batch);
+  std::vector<Request> out;
+  for (const Group& g : groups) {
+    for (size_t begin = 0; begin < g.indices.size(); begin += max_batch) {
+      Request r;
+      r.indices.assign(g.indices.begin() + begin, g.indices.begin() + std::min(begin + max_batch, g.indices.size()));
+      rapidjson::StringBuffer buf;
+      JsonWriter w(buf);
+      w.StartObject();
+      w.Key("data");
+      w.StartArray();
+      for (size_t i : r.indices) {
+        const Event& e = *events[i];
+        write_event(w, e, resolve_event_name(e, "meta", s_.configured_names, meta_default_event_names(), true));
+      }
+      w.EndArray();
+      put(w, "test_event_code", g.test_code);
+      w.EndObject();
+      r.http.url = join_url(s_.options.base_url, "/" + s_.api_version + "/" + g.pixel + "/events") +
+                   "?access_token=" + url_encode(s_.access_token);
+      r.http.headers = {{"content-type", "application/json"}};
+      r.http.body.assign(buf.GetString(), buf.GetSize());
+      out.push_back(std::move(r));
+    }
+  }
+  return out;
+}
+
+}  // namespace fanout::dest::meta

@@ -1,0 +1,23 @@
+#pragma once
+// Email normalization, one function per platform rule (fact sheets: Meta §1.3, Microsoft §3a/§3b,
+// Google §3.2). Each returns the normalized plaintext, or "" when the value is not a plausible address
+// (no '@', empty local part or domain, a domain without a dot, white space inside): such values are dropped.
+#include <string>
+#include <string_view>
+
+namespace fanout::identity {
+
+// Meta, TikTok: trim + lowercase.
+std::string normalize_email_meta(std::string_view raw);
+
+// Google Ads, GA4, Data Manager: trim, lowercase, remove white space inside; for gmail.com and
+// googlemail.com only, remove the local part's dots and its "+suffix".
+std::string normalize_email_google(std::string_view raw);
+
+// Microsoft UET CAPI: trim, lowercase, remove every dot and the "+alias" of the local part, any domain.
+std::string normalize_email_ms_capi(std::string_view raw);
+
+// Microsoft offline conversions: trim, lowercase, remove everything from '+' to '@' in the local part.
+std::string normalize_email_ms_offline(std::string_view raw);
+
+}  // namespace fanout::identity

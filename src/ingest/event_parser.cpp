@@ -1,0 +1,93 @@
+#include "ingest/event_parser.h"
+
+#include <map>
+
+#include <rapidjson/document.h>
+
+#include "core/clock.h"
+#include "ingest/event_reader.h"
+#include "ingest/json_fields.h"
+
+namespace fanout::ingest {
+namespace {
+
+Result<ParsedBody> invalid(const std::vector<FieldError>& errors) {
+  return fail("invalid_event", summarize(errors), errors.empty() ? "" : errors.front().field);
+}
+
+// Checks the {"events":[...]} envelope; returns the array or null after recording why it is unusable.
+const JsonValue* batch_array(const JsonValue& root, const ParseOptions& options, FieldReader& envelope) {
+  envelope.unique_members(root, "");
+  for (const auto& m : root.GetObject())
+    if (std::string_view(m.name.GetString(), m.name.GetStringLength()) != "events")
+      envelope.error(key_for_message(m.name), "unknown field (a batch holds only \"events\")");
+  const JsonValue& events = root["events"];
+  if (!events.IsArray()) {
+    envelope.error("events", std::string("must be an array of events, not ") + json_type_name(events));
+    return nullptr;
+  }
+  if (events.Empty()) {
+    envelope.error("events", "must hold at least one event");
+    return nullptr;
+  }
+  if (events.Size() > options.max_events) {
+    envelope.error("events", "must hold at most " + std::to_string(options.max_events) + " events per request");
+    return nullptr;
+  }
+  return &events;
+}
+
+}  // namespace
+
+std::string summarize(const std::vector<FieldError>& errors) {
+  if (errors.empty()) return "the event is invalid";
+  std::string s = errors.front().field.empty() ? errors.front().message
+                                                : errors.front().field + ": " + errors.front().message;
+  if (errors.size() > 1) s += " (and " + std::to_string(errors.size() - 1) + " more)";
+  return s;
+}
+
+Result<ParsedBody> parse_body(std::string_view body, const ParseOptions& options, std::vector<FieldError>& errors) {
+  rapidjson::Document doc;
+  if (!parse_json(body, doc)) return fail("invalid_json", "the body is not valid JSON (UTF-8)");
+  if (!doc.IsObject()) return fail("invalid_json", "the body must be a JSON object");
+  const int64_t now_s = options.now_s != 0 ? options.now_s : now_ms() / 1000;
+  const size_t errors_before = errors.size();
+
+  ParsedBody parsed;
+  if (!doc.HasMember("events")) {
+    FieldReader fields(errors, "");
+    Event event;
+    if (!read_event(doc, fields, options, now_s, event)) return invalid(errors);
+    parsed.events.push_back(std::move(event));
+    return parsed;
+  }
+
+  parsed.batch = true;
+  FieldReader envelope(errors, "");
+  const JsonValue* events = batch_array(doc, options, envelope);
+  if (!events) return invalid(errors);
+  std::map<std::string, size_t> first_index;  // event_id -> index of its first occurrence
+  for (rapidjson::SizeType i = 0; i < events->Size(); ++i) {
+    const std::string prefix = "events[" + std::to_string(i) + "]";
+    const JsonValue& item = (*events)[i];
+    if (!item.IsObject()) {
+      envelope.error(prefix, std::string("must be an object, not ") + json_type_name(item));
+      continue;
+    }
+    FieldReader fields(errors, prefix + ".");
+    Event event;
+    if (!read_event(item, fields, options, now_s, event)) continue;
+    auto [it, inserted] = first_index.emplace(event.event_id, i);
+    if (!inserted) {
+      fields.error("event_id", "duplicates events[" + std::to_string(it->second) + "].event_id");
+      continue;
+    }
+    parsed.events.push_back(std::move(event));
+  }
+  // All or nothing: one invalid event rejects the batch, with every problem listed.
+  if (errors.size() != errors_before) return invalid(errors);
+  return parsed;
+}
+
+}  // namespace fanout::ingest

@@ -1,0 +1,240 @@
+// The nested sections of a canonical event: user, ids, consent, contents, properties, destinations.
+#include <charconv>
+#include <functional>
+#include <string_view>
+#include <unordered_map>
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "identity/identity.h"
+#include "ingest/event_reader.h"
+#include "ingest/field_checks.h"
+
+namespace fanout::ingest {
+namespace {
+
+std::string_view name_of(const JsonValue& name) { return {name.GetString(), name.GetStringLength()}; }
+
+using Reader = std::function<void(const JsonValue&, const std::string& field)>;
+
+// Dispatches every member of the object `v` (section `section`) to its reader; unknown members are errors.
+void read_members(const JsonValue& v, std::string_view section, FieldReader& fields,
+                  const std::unordered_map<std::string_view, Reader>& readers) {
+  if (!fields.object(v, section)) return;
+  fields.unique_members(v, section);
+  for (const auto& m : v.GetObject()) {
+    auto it = readers.find(name_of(m.name));
+    if (it == readers.end()) fields.error(join_field(section, key_for_message(m.name)), "unknown field");
+    else it->second(m.value, join_field(section, it->first));
+  }
+}
+
+// A reader storing an optional string of at most `max_bytes` into `out`.
+Reader into(FieldReader& fields, std::string& out, size_t max_bytes = kMaxStringBytes) {
+  return [&fields, &out, max_bytes](const JsonValue& v, const std::string& field) {
+    if (auto s = fields.text(v, field, max_bytes)) out = std::move(*s);
+  };
+}
+
+size_t depth_of(const JsonValue& v, size_t limit) {
+  // Stops descending past `limit` so that hostile nesting costs bounded stack.
+  if (limit == 0) return 1;
+  size_t deepest = 0;
+  if (v.IsObject()) {
+    for (const auto& m : v.GetObject()) deepest = std::max(deepest, depth_of(m.value, limit - 1));
+    return deepest + 1;
+  }
+  if (v.IsArray()) {
+    for (const auto& item : v.GetArray()) deepest = std::max(deepest, depth_of(item, limit - 1));
+    return deepest + 1;
+  }
+  return 0;
+}
+
+std::string number_text(const JsonValue& v) {
+  if (v.IsInt64()) return std::to_string(v.GetInt64());
+  if (v.IsUint64()) return std::to_string(v.GetUint64());
+  char buf[32];
+  auto res = std::to_chars(buf, buf + sizeof buf, v.GetDouble());
+  return std::string(buf, res.ptr);
+}
+
+Consent consent_value(const JsonValue& v, const std::string& field, FieldReader& fields) {
+  auto s = fields.text(v, field, kMaxStringBytes);
+  if (!s) return Consent::unspecified;
+  if (*s == "granted") return Consent::granted;
+  if (*s == "denied") return Consent::denied;
+  fields.error(field, "must be \"granted\" or \"denied\"");
+  return Consent::unspecified;
+}
+
+}  // namespace
+
+void read_user(const JsonValue& v, FieldReader& fields, RawUser& raw, Event& event) {
+  auto list = [&fields](std::vector<std::string>& out) -> Reader {
+    return [&fields, &out](const JsonValue& v, const std::string& field) {
+      out = fields.text_list(v, field, kMaxIdentifiers, kMaxStringBytes);
+    };
+  };
+  const std::unordered_map<std::string_view, Reader> readers{
+      {"email", list(raw.email)},
+      {"phone", list(raw.phone)},
+      {"first_name", into(fields, raw.first_name)},
+      {"last_name", into(fields, raw.last_name)},
+      {"city", into(fields, raw.city)},
+      {"state", into(fields, raw.state)},
+      {"zip", into(fields, raw.zip)},
+      {"country",
+       [&](const JsonValue& v, const std::string& field) {
+         auto s = fields.text(v, field, kMaxStringBytes);
+         if (!s) return;
+         std::string code = identity::country_code(*s);
+         if (code.empty()) fields.error(field, "must be an ISO 3166 alpha-2 code or a country name");
+         else raw.country = code;
+       }},
+      {"gender", into(fields, raw.gender)},
+      {"date_of_birth", into(fields, raw.date_of_birth)},
+      {"external_id", into(fields, raw.external_id)},
+      {"ip",
+       [&](const JsonValue& v, const std::string& field) {
+         auto s = fields.text(v, field, kMaxStringBytes);
+         if (!s) return;
+         std::string ip(trim(*s));
+         if (is_ip_address(ip)) event.ip = ip;
+         else fields.error(field, "must be an IPv4 or IPv6 address");
+       }},
+      {"user_agent", into(fields, event.user_agent)},
+  };
+  read_members(v, "user", fields, readers);
+}
+
+void read_ids(const JsonValue& v, FieldReader& fields, Ids& ids) {
+  const std::unordered_map<std::string_view, Reader> readers{
+      {"fbc", into(fields, ids.fbc)},
+      {"fbp", into(fields, ids.fbp)},
+      {"fbclid", into(fields, ids.fbclid)},
+      {"gclid", into(fields, ids.gclid)},
+      {"gbraid", into(fields, ids.gbraid)},
+      {"wbraid", into(fields, ids.wbraid)},
+      {"msclkid", into(fields, ids.msclkid)},
+      {"ttclid", into(fields, ids.ttclid)},
+      {"ttp", into(fields, ids.ttp)},
+      {"ga_client_id",
+       [&](const JsonValue& v, const std::string& field) {
+         if (auto s = fields.text(v, field, kMaxStringBytes)) ids.ga_client_id = normalize_ga_client_id(*s).value_or("");
+       }},
+      {"ga_session_id",
+       [&](const JsonValue& v, const std::string& field) {
+         if (auto s = fields.text(v, field, kMaxStringBytes)) ids.ga_session_id = normalize_ga_session_id(*s).value_or("");
+       }},
+  };
+  read_members(v, "ids", fields, readers);
+}
+
+void read_consent(const JsonValue& v, FieldReader& fields, Event& event) {
+  auto consent = [&fields](Consent& out) -> Reader {
+    return [&fields, &out](const JsonValue& v, const std::string& field) { out = consent_value(v, field, fields); };
+  };
+  const std::unordered_map<std::string_view, Reader> readers{
+      {"ad_user_data", consent(event.ad_user_data)},
+      {"ad_personalization", consent(event.ad_personalization)},
+      {"analytics_storage", consent(event.analytics_storage)},
+  };
+  read_members(v, "consent", fields, readers);
+}
+
+void read_contents(const JsonValue& v, FieldReader& fields, std::vector<Content>& contents) {
+  if (v.IsNull()) return;
+  if (!v.IsArray()) {
+    fields.error("contents", std::string("must be an array, not ") + json_type_name(v));
+    return;
+  }
+  if (v.Size() > kMaxContents) {
+    fields.error("contents", "must hold at most " + std::to_string(kMaxContents) + " items");
+    return;
+  }
+  for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
+    const std::string base = "contents[" + std::to_string(i) + "]";
+    const JsonValue& item = v[i];
+    if (!item.IsObject()) {
+      fields.error(base, std::string("must be an object, not ") + json_type_name(item));
+      continue;
+    }
+    Content c;
+    // SPEC names the unknown-field rule for the top level, user, ids and consent only; other keys of an
+    // item are tolerated (catalog feeds carry extra attributes) but not forwarded.
+    for (const auto& m : item.GetObject()) {
+      std::string_view key = name_of(m.name);
+      const std::string field = join_field(base, key);
+      if (key == "id") {
+        if (m.value.IsNumber()) c.id = number_text(m.value);
+        else if (auto s = fields.text(m.value, field, kMaxStringBytes)) c.id = *s;
+      } else if (key == "quantity") {
+        c.quantity = fields.non_negative(m.value, field);
+      } else if (key == "price") {
+        c.price = fields.non_negative(m.value, field);
+      } else if (key == "name") {
+        if (auto s = fields.text(m.value, field, kMaxStringBytes)) c.name = *s;
+      } else if (key == "category") {
+        if (auto s = fields.text(m.value, field, kMaxStringBytes)) c.category = *s;
+      }
+    }
+    contents.push_back(std::move(c));
+  }
+}
+
+void read_properties(const JsonValue& v, FieldReader& fields, std::string& properties_json) {
+  if (!fields.object(v, "properties")) return;
+  if (depth_of(v, kMaxPropertiesDepth + 1) > kMaxPropertiesDepth) {
+    fields.error("properties", "must nest at most " + std::to_string(kMaxPropertiesDepth) + " levels");
+    return;
+  }
+  if (v.MemberCount() == 0) return;
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buf);
+  v.Accept(writer);
+  if (buf.GetSize() > kMaxPropertiesBytes) {
+    fields.error("properties", "must be at most " + std::to_string(kMaxPropertiesBytes) + " bytes as JSON");
+    return;
+  }
+  properties_json.assign(buf.GetString(), buf.GetSize());
+}
+
+void read_destinations(const JsonValue& v, FieldReader& fields, std::map<std::string, DestinationOverride>& out) {
+  if (!fields.object(v, "destinations")) return;
+  fields.unique_members(v, "destinations");
+  for (const auto& m : v.GetObject()) {
+    std::string name(name_of(m.name));
+    const std::string field = join_field("destinations", key_for_message(m.name));
+    bool known = false;
+    for (const auto& d : destination_names()) known |= d == name;
+    if (!known) {
+      fields.error(field, "unknown destination (meta, ga4, google_ads, microsoft_ads, tiktok)");
+      continue;
+    }
+    DestinationOverride o;
+    if (m.value.IsBool()) {
+      o.enabled = m.value.GetBool();
+    } else if (m.value.IsObject()) {
+      fields.unique_members(m.value, field);
+      for (const auto& inner : m.value.GetObject()) {
+        std::string_view key = name_of(inner.name);
+        const std::string inner_field = join_field(field, key_for_message(inner.name));
+        if (key == "event_name") {
+          if (auto s = fields.text(inner.value, inner_field, kMaxStringBytes)) o.event_name = *s;
+        } else if (key == "test_event_code") {
+          if (auto s = fields.text(inner.value, inner_field, kMaxStringBytes)) o.test_event_code = *s;
+        } else {
+          fields.error(inner_field, "unknown field (event_name, test_event_code)");
+        }
+      }
+    } else {
+      fields.error(field, "must be true, false or an object {event_name, test_event_code}");
+      continue;
+    }
+    out[name] = std::move(o);
+  }
+}
+
+}  // namespace fanout::ingest

@@ -1,0 +1,121 @@
+#include "ingest/field_checks.h"
+
+#include <arpa/inet.h>
+
+#include <array>
+#include <cctype>
+#include <vector>
+
+namespace fanout::ingest {
+namespace {
+
+bool all_digits(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s)
+    if (!std::isdigit(static_cast<unsigned char>(c))) return false;
+  return true;
+}
+
+std::vector<std::string_view> split(std::string_view s, char sep) {
+  std::vector<std::string_view> parts;
+  size_t start = 0;
+  while (true) {
+    size_t pos = s.find(sep, start);
+    parts.push_back(s.substr(start, pos == std::string_view::npos ? std::string_view::npos : pos - start));
+    if (pos == std::string_view::npos) break;
+    start = pos + 1;
+  }
+  return parts;
+}
+
+bool starts_with_nocase(std::string_view s, std::string_view prefix) {
+  if (s.size() < prefix.size()) return false;
+  for (size_t i = 0; i < prefix.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(s[i])) != prefix[i]) return false;
+  return true;
+}
+
+}  // namespace
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+bool is_action_source(std::string_view s) {
+  static constexpr std::array<std::string_view, 9> kSources{
+      "website", "app", "phone_call", "chat", "email", "physical_store", "system_generated", "crm", "other"};
+  for (std::string_view known : kSources)
+    if (s == known) return true;
+  return false;
+}
+
+bool is_printable(std::string_view s) {
+  for (unsigned char c : s)
+    if (c < 0x20 || c == 0x7f) return false;
+  return true;
+}
+
+bool is_http_url(std::string_view s) {
+  if (s.size() > kMaxUrlBytes || !is_printable(s)) return false;
+  size_t scheme = 0;
+  if (starts_with_nocase(s, "https://")) scheme = 8;
+  else if (starts_with_nocase(s, "http://")) scheme = 7;
+  else return false;
+  for (unsigned char c : s)
+    if (c == ' ') return false;
+  std::string_view rest = s.substr(scheme);
+  std::string_view host = rest.substr(0, rest.find_first_of("/?#"));
+  if (size_t at = host.rfind('@'); at != std::string_view::npos) host.remove_prefix(at + 1);
+  if (!host.empty() && host.front() == '[') return host.find(']') != std::string_view::npos && host.size() > 2;
+  host = host.substr(0, host.find(':'));
+  return !host.empty();
+}
+
+bool is_ip_address(std::string_view s) {
+  if (s.empty() || s.size() > 64) return false;
+  std::string text(s);
+  unsigned char buf[16];
+  return inet_pton(AF_INET, text.c_str(), buf) == 1 || inet_pton(AF_INET6, text.c_str(), buf) == 1;
+}
+
+std::optional<std::string> normalize_currency(std::string_view s) {
+  if (s.size() != 3) return std::nullopt;
+  std::string out;
+  for (char c : s) {
+    if (!std::isalpha(static_cast<unsigned char>(c))) return std::nullopt;
+    out.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  }
+  return out;
+}
+
+std::optional<std::string> normalize_ga_client_id(std::string_view s) {
+  s = trim(s);
+  if (s.empty()) return std::nullopt;
+  // A `_ga` cookie: "GA<version>.<domain depth>.<random>.<timestamp>". The depth is not always 1, so the id is
+  // taken from the right: the last two parts.
+  if (starts_with_nocase(s, "ga")) {
+    std::vector<std::string_view> parts = split(s, '.');
+    if (parts.size() >= 4 && all_digits(parts[parts.size() - 2]) && all_digits(parts.back()))
+      return std::string(parts[parts.size() - 2]) + "." + std::string(parts.back());
+  }
+  return std::string(s);
+}
+
+std::optional<std::string> normalize_ga_session_id(std::string_view s) {
+  s = trim(s);
+  if (s.empty()) return std::nullopt;
+  std::vector<std::string_view> parts = split(s, '.');
+  // GS1.1.<session id>.<count>.<engaged>.<timestamp>...
+  if (starts_with_nocase(s, "gs1.") && parts.size() >= 3 && all_digits(parts[2])) return std::string(parts[2]);
+  // GS2.1.s<session id>$o<count>$g<engaged>$t<timestamp>...
+  if (starts_with_nocase(s, "gs2.") && parts.size() >= 3 && parts[2].size() > 1 && parts[2][0] == 's') {
+    std::string_view sid = parts[2].substr(1, parts[2].find('$') == std::string_view::npos ? std::string_view::npos
+                                                                                             : parts[2].find('$') - 1);
+    if (all_digits(sid)) return std::string(sid);
+  }
+  return std::string(s);
+}
+
+}  // namespace fanout::ingest

@@ -1,0 +1,49 @@
+#pragma once
+// Small, pure checks and normalizations of single canonical-event fields (SPEC §4.1).
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace fanout::ingest {
+
+// Bounds on what one event may carry; a body is also capped by server.max_body_bytes.
+inline constexpr size_t kMaxEventIdBytes = 256;     // SPEC §4.1
+inline constexpr size_t kMaxEventNameBytes = 128;   // longer than any platform event name
+inline constexpr size_t kMaxUrlBytes = 4096;        // browsers' practical URL limit
+inline constexpr size_t kMaxStringBytes = 1024;     // any other string field (user agent, ids, names, ...)
+inline constexpr size_t kMaxIdentifiers = 10;       // emails or phones per event
+inline constexpr size_t kMaxContents = 1000;        // items in contents[]
+inline constexpr size_t kMaxPropertiesBytes = 65536;  // `properties` as compact JSON
+inline constexpr size_t kMaxPropertiesDepth = 16;   // nesting inside `properties`
+inline constexpr int64_t kMaxFutureSeconds = 300;   // SPEC: more than 5 min in the future is invalid
+inline constexpr int64_t kMinEventTime = 946684800;  // 2000-01-01T00:00:00Z: anything older is a unit mistake
+
+// True for one of SPEC §4.1's action_source values.
+bool is_action_source(std::string_view s);
+
+// True for an absolute http(s) URL with a host and no whitespace or control characters.
+bool is_http_url(std::string_view s);
+
+// True for a literal IPv4 or IPv6 address.
+bool is_ip_address(std::string_view s);
+
+// Three ASCII letters, upper-cased ("usd" -> "USD"); nullopt otherwise.
+std::optional<std::string> normalize_currency(std::string_view s);
+
+// The GA4 client id from a `_ga` cookie value ("GA1.1.<a>.<b>", "GA1.2.<a>.<b>": the last two dot-separated
+// parts, parsed from the right) or an id already in "<a>.<b>" form or any other id (kept as sent, trimmed).
+// nullopt when nothing remains.
+std::optional<std::string> normalize_ga_client_id(std::string_view s);
+
+// The GA4 session id from a `_ga_<stream>` cookie value ("GS1.1.<sid>.<n>...", "GS2.1.s<sid>$o1$...") or a
+// bare id (kept as sent, trimmed). nullopt when nothing remains.
+std::optional<std::string> normalize_ga_session_id(std::string_view s);
+
+// True when every byte is printable (no ASCII control characters); UTF-8 is already validated by the parser.
+bool is_printable(std::string_view s);
+
+// `s` without leading and trailing ASCII whitespace.
+std::string_view trim(std::string_view s);
+
+}  // namespace fanout::ingest

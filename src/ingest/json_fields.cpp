@@ -1,0 +1,118 @@
+#include "ingest/json_fields.h"
+
+#include <cmath>
+#include <set>
+
+#include <rapidjson/error/en.h>
+
+#include "ingest/field_checks.h"
+
+namespace fanout::ingest {
+
+bool parse_json(std::string_view body, rapidjson::Document& doc) {
+  constexpr unsigned kFlags =
+      rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag | rapidjson::kParseFullPrecisionFlag;
+  doc.Parse<kFlags>(body.data(), body.size());
+  return !doc.HasParseError();
+}
+
+const char* json_type_name(const JsonValue& v) {
+  switch (v.GetType()) {
+    case rapidjson::kNullType: return "null";
+    case rapidjson::kFalseType:
+    case rapidjson::kTrueType: return "a boolean";
+    case rapidjson::kObjectType: return "an object";
+    case rapidjson::kArrayType: return "an array";
+    case rapidjson::kStringType: return "a string";
+    case rapidjson::kNumberType: return "a number";
+  }
+  return "a value";
+}
+
+std::string join_field(std::string_view parent, std::string_view name) {
+  if (parent.empty()) return std::string(name);
+  return std::string(parent) + "." + std::string(name);
+}
+
+FieldReader::FieldReader(std::vector<FieldError>& errors, std::string prefix)
+    : errors_(errors), prefix_(std::move(prefix)) {}
+
+void FieldReader::error(std::string_view field, std::string message) {
+  errors_.push_back(FieldError{prefix_ + std::string(field), std::move(message)});
+}
+
+std::optional<std::string> FieldReader::text(const JsonValue& v, std::string_view field, size_t max_bytes) {
+  if (v.IsNull()) return std::nullopt;
+  if (!v.IsString()) {
+    error(field, std::string("must be a string, not ") + json_type_name(v));
+    return std::nullopt;
+  }
+  std::string_view s(v.GetString(), v.GetStringLength());
+  if (s.empty()) return std::nullopt;
+  if (s.size() > max_bytes) {
+    error(field, "must be at most " + std::to_string(max_bytes) + " bytes");
+    return std::nullopt;
+  }
+  if (!is_printable(s)) {
+    error(field, "must not contain control characters");
+    return std::nullopt;
+  }
+  return std::string(s);
+}
+
+std::vector<std::string> FieldReader::text_list(const JsonValue& v, std::string_view field, size_t max_count,
+                                                size_t max_bytes) {
+  std::vector<std::string> out;
+  if (v.IsArray()) {
+    if (v.Size() > max_count) {
+      error(field, "must hold at most " + std::to_string(max_count) + " values");
+      return out;
+    }
+    for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
+      std::string item_field = std::string(field) + "[" + std::to_string(i) + "]";
+      if (auto s = text(v[i], item_field, max_bytes)) out.push_back(std::move(*s));
+    }
+    return out;
+  }
+  if (v.IsNull() || v.IsString()) {
+    if (auto s = text(v, field, max_bytes)) out.push_back(std::move(*s));
+    return out;
+  }
+  error(field, std::string("must be a string or an array of strings, not ") + json_type_name(v));
+  return out;
+}
+
+std::optional<double> FieldReader::non_negative(const JsonValue& v, std::string_view field) {
+  if (v.IsNull()) return std::nullopt;
+  if (!v.IsNumber()) {
+    error(field, std::string("must be a number, not ") + json_type_name(v));
+    return std::nullopt;
+  }
+  double d = v.GetDouble();
+  if (!std::isfinite(d) || d < 0) {
+    error(field, "must be a finite number >= 0");
+    return std::nullopt;
+  }
+  return d;
+}
+
+bool FieldReader::object(const JsonValue& v, std::string_view field) {
+  if (v.IsObject()) return true;
+  if (!v.IsNull()) error(field, std::string("must be an object, not ") + json_type_name(v));
+  return false;
+}
+
+bool FieldReader::unique_members(const JsonValue& v, std::string_view field) {
+  std::set<std::string_view> seen;
+  bool unique = true;
+  for (const auto& m : v.GetObject()) {
+    std::string_view name(m.name.GetString(), m.name.GetStringLength());
+    if (!seen.insert(name).second) {
+      error(join_field(field, name), "duplicate field");
+      unique = false;
+    }
+  }
+  return unique;
+}
+
+}  // namespace fanout::ingest

@@ -1,0 +1,57 @@
+#pragma once
+// Typed reads of JSON fields that record a FieldError naming the field instead of failing fast, so one
+// answer lists every problem. Internal to ingest/.
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <rapidjson/document.h>
+
+#include "ingest/event_parser.h"
+
+namespace fanout::ingest {
+
+using JsonValue = rapidjson::Value;
+
+// Parses `body` without recursion (deep nesting cannot exhaust the stack), validating UTF-8.
+// Returns false when it is not JSON.
+bool parse_json(std::string_view body, rapidjson::Document& doc);
+
+// The JSON type of `v` in words ("a string", "an array", ...), for messages.
+const char* json_type_name(const JsonValue& v);
+
+class FieldReader {
+ public:
+  // Errors go to `errors`, each field name prefixed with `prefix` ("" or "events[3].").
+  FieldReader(std::vector<FieldError>& errors, std::string prefix);
+
+  void error(std::string_view field, std::string message);
+  size_t error_count() const { return errors_.size(); }
+
+  // Optional string: null or "" -> nullopt silently; another type, more than `max_bytes`, or control
+  // characters -> error and nullopt.
+  std::optional<std::string> text(const JsonValue& v, std::string_view field, size_t max_bytes);
+
+  // A string or an array of at most `max_count` strings; null and "" entries are skipped.
+  std::vector<std::string> text_list(const JsonValue& v, std::string_view field, size_t max_count, size_t max_bytes);
+
+  // Optional finite number >= 0: null -> nullopt; anything else -> error.
+  std::optional<double> non_negative(const JsonValue& v, std::string_view field);
+
+  // True when `v` is an object; null -> false silently; another type -> error.
+  bool object(const JsonValue& v, std::string_view field);
+
+  // Records "duplicate field" when `v` (an object) repeats a member name. Returns false if it does.
+  bool unique_members(const JsonValue& v, std::string_view field);
+
+ private:
+  std::vector<FieldError>& errors_;
+  std::string prefix_;
+};
+
+// "<parent>.<name>" or "<name>" when parent is empty.
+std::string join_field(std::string_view parent, std::string_view name);
+
+}  // namespace fanout::ingest

@@ -1,0 +1,56 @@
+#include "ingest/signature.h"
+
+#include <cctype>
+
+#include "core/sha256.h"
+
+namespace fanout::ingest {
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+bool starts_with_nocase(std::string_view s, std::string_view prefix) {
+  if (s.size() < prefix.size()) return false;
+  for (size_t i = 0; i < prefix.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(s[i])) != prefix[i]) return false;
+  return true;
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+}  // namespace
+
+bool verify_signature(std::string_view header_value, std::string_view body, const std::vector<std::string>& secrets) {
+  std::string_view value = trim(header_value);
+  if (starts_with_nocase(value, "sha256=")) value.remove_prefix(7);
+  // Only a well-formed digest is compared, so the comparison length is always 64 and leaks nothing.
+  if (!is_sha256_hex(value)) return false;
+  const std::string presented = lower(value);
+  bool match = false;
+  for (const std::string& secret : secrets) {
+    if (secret.empty()) continue;
+    match |= constant_time_equal(presented, hmac_sha256_hex(secret, body));
+  }
+  return match;
+}
+
+std::string sign_body(std::string_view body, std::string_view secret) { return hmac_sha256_hex(secret, body); }
+
+bool bearer_matches(std::string_view authorization, std::string_view token) {
+  if (token.empty()) return false;
+  std::string_view value = trim(authorization);
+  if (!starts_with_nocase(value, "bearer ")) return false;
+  value = trim(value.substr(7));
+  // Compare digests so that neither the token's length nor its content leaks through timing.
+  return constant_time_equal(sha256_hex(value), sha256_hex(token));
+}
+
+}  // namespace fanout::ingest

@@ -1,0 +1,112 @@
+#include "spool/schema.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <vector>
+
+namespace fanout::spool {
+namespace {
+
+constexpr int kBusyTimeoutMs = 5000;
+constexpr int kSchemaVersion = 1;
+
+// seq is assigned by the writer (never reused, see writer.cpp); deliveries are keyed by (seq, destination)
+// and clustered that way (WITHOUT ROWID) so an event's deliveries sit together. The partial indexes
+// only hold the rows their scans need: pending work per destination, and dead letters by time.
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS meta(
+  key TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS events(
+  seq INTEGER PRIMARY KEY,
+  event_id TEXT NOT NULL UNIQUE,
+  received_at_ms INTEGER NOT NULL,
+  payload BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS deliveries(
+  seq INTEGER NOT NULL,
+  destination TEXT NOT NULL,
+  state INTEGER NOT NULL,
+  reason TEXT NOT NULL DEFAULT '',
+  attempts INTEGER NOT NULL DEFAULT 0,
+  updated_at_ms INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at_ms INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY(seq, destination)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS deliveries_pending ON deliveries(destination, seq) WHERE state = 0;
+CREATE INDEX IF NOT EXISTS deliveries_failed ON deliveries(updated_at_ms) WHERE state = 2;
+INSERT OR IGNORE INTO meta(key, value) VALUES('next_seq', 1);
+)sql";
+
+Status make_dirs(const std::filesystem::path& dir) {
+  if (dir.empty()) return {};
+  std::vector<std::filesystem::path> missing;
+  for (auto p = dir; !p.empty() && !std::filesystem::exists(p); p = p.parent_path()) {
+    missing.push_back(p);
+    if (p == p.parent_path()) break;
+  }
+  for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
+    if (::mkdir(it->c_str(), 0700) != 0 && errno != EEXIST) {
+      return fail("unavailable", "cannot create spool directory " + it->string() + ": " + std::strerror(errno));
+    }
+  }
+  return {};
+}
+
+Status check_version(Db& db) {
+  auto stmt = Stmt::prepare(db.get(), "PRAGMA user_version");
+  if (!stmt) return tl::unexpected(stmt.error());
+  if (stmt->step() != SQLITE_ROW) return db_error(db.get(), "reading user_version");
+  int64_t version = stmt->int64(0);
+  stmt->reset();
+  if (version == 0) return db.exec("PRAGMA user_version = " + std::to_string(kSchemaVersion));
+  if (version != kSchemaVersion) {
+    return fail("unavailable", "spool schema version " + std::to_string(version) + " is not supported (expected " +
+                                   std::to_string(kSchemaVersion) + ")");
+  }
+  return {};
+}
+
+}  // namespace
+
+Status prepare_file(const std::string& path) {
+  if (auto s = make_dirs(std::filesystem::path(path).parent_path()); !s) return s;
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return fail("unavailable", "cannot open spool " + path + ": " + std::strerror(errno));
+  ::close(fd);
+  return {};
+}
+
+Status open_writer(Db& db, const std::string& path) {
+  if (auto s = prepare_file(path); !s) return s;
+  if (auto s = db.open(path, true, kBusyTimeoutMs); !s) return s;
+  // FULL: the WAL is fsynced at every commit, so an acknowledged event survives power loss.
+  // journal_size_limit keeps the WAL file from staying at its high-water mark after a burst.
+  if (auto s = db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA journal_size_limit=67108864;"
+                       "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16384;");
+      !s) {
+    return s;
+  }
+  if (auto s = db.exec("BEGIN IMMEDIATE"); !s) return s;
+  auto created = db.exec(kSchema);
+  if (created) created = check_version(db);
+  if (!created) {
+    (void)db.exec("ROLLBACK");
+    return created;
+  }
+  return db.exec("COMMIT");
+}
+
+Status open_reader(Db& db, const std::string& path) {
+  if (auto s = db.open(path, false, kBusyTimeoutMs); !s) return s;
+  return db.exec("PRAGMA query_only=1; PRAGMA cache_size=-8192;");
+}
+
+}  // namespace fanout::spool

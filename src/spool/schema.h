@@ -1,0 +1,26 @@
+#pragma once
+// The spool's file and schema: where it lives, its pragmas and tables.
+#include <string>
+
+#include "core/result.h"
+#include "spool/sqlite_db.h"
+
+namespace fanout::spool {
+
+// State as stored in deliveries.state (stable on disk: never renumber).
+constexpr int kStatePending = 0;
+constexpr int kStateDelivered = 1;
+constexpr int kStateFailed = 2;
+constexpr int kStateSkipped = 3;
+
+// Creates the parent directory (0700) and the file (0600) when missing, so personal-data hashes are
+// never world-readable, not even for the instant between creation and a chmod.
+Status prepare_file(const std::string& path);
+
+// Opens the writer connection: WAL, synchronous=FULL, schema created if missing.
+Status open_writer(Db& db, const std::string& path);
+
+// Opens a reader connection on an existing spool.
+Status open_reader(Db& db, const std::string& path);
+
+}  // namespace fanout::spool
