@@ -60,7 +60,7 @@ std::string join_url(const std::string& base_url, const std::string& path) {
   return out + path;
 }
 
-std::optional<std::chrono::milliseconds> retry_after(const HttpResponse& response) {
+std::optional<std::chrono::milliseconds> parse_retry_after(const HttpResponse& response) {
   auto it = response.headers.find("retry-after");
   if (it == response.headers.end()) return std::nullopt;
   std::string_view v = it->second;

@@ -41,7 +41,7 @@ std::string join_url(const std::string& base_url, const std::string& path);
 
 // The wait a platform asked for in a Retry-After header, in its delta-seconds form only (an HTTP-date
 // would need a clock, which classify() must not read); capped at one hour. nullopt when absent or unreadable.
-std::optional<std::chrono::milliseconds> retry_after(const HttpResponse& response);
+std::optional<std::chrono::milliseconds> parse_retry_after(const HttpResponse& response);
 
 // A platform message made fit for an EventResult reason: control characters become spaces, and it is cut
 // to at most `max_bytes` bytes on a UTF-8 character boundary.

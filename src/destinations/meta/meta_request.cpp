@@ -11,6 +11,7 @@
 // - A contents line without quantity is sent as quantity 1 (Meta requires id and quantity per line).
 // - `properties` are merged into custom_data; a key fanout already wrote there (value, currency, ...) wins.
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <string_view>
 
@@ -104,10 +105,15 @@ void write_user_data(JsonWriter& w, const Event& e) {
 void write_custom_data(JsonWriter& w, const Event& e) {
   auto props = json_object_members(e.properties_json);
   if (!e.value && e.currency.empty() && e.order_id.empty() && e.contents.empty() && props.empty()) return;
-  std::vector<std::string_view> written;
+  std::vector<std::string_view> written;  // keys fanout set, which `properties` must not repeat
   auto key = [&](const char* k) {
     w.Key(k);
     written.emplace_back(k);
+  };
+  auto text = [&](const char* k, const std::string& v) {
+    if (v.empty()) return;
+    key(k);
+    w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
   };
   w.Key("custom_data");
   w.StartObject();
@@ -115,8 +121,8 @@ void write_custom_data(JsonWriter& w, const Event& e) {
     key("value");
     w.Double(*e.value);
   }
-  if (!e.currency.empty()) key("currency"), w.String(e.currency.c_str());
-  if (!e.order_id.empty()) key("order_id"), w.String(e.order_id.c_str());
+  text("currency", e.currency);
+  text("order_id", e.order_id);
   if (!e.contents.empty()) {
     key("content_type");
     w.String("product");
@@ -132,7 +138,10 @@ void write_custom_data(JsonWriter& w, const Event& e) {
       put(w, "id", c.id);
       w.Key("quantity");
       put_number(w, quantity);
-      if (c.price) w.Key("item_price"), w.Double(*c.price);
+      if (c.price) {
+        w.Key("item_price");
+        w.Double(*c.price);
+      }
       put(w, "title", c.name);
       put(w, "category", c.category);
       w.EndObject();
@@ -141,7 +150,7 @@ void write_custom_data(JsonWriter& w, const Event& e) {
     if (!ids.empty()) {
       key("content_ids");
       w.StartArray();
-      for (const std::string& id : ids) w.String(id.c_str());
+      for (const std::string& id : ids) w.String(id.data(), static_cast<rapidjson::SizeType>(id.size()));
       w.EndArray();
     }
     key("num_items");

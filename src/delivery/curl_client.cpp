@@ -1,0 +1,212 @@
+#include "delivery/curl_client.h"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <cctype>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+namespace fanout::delivery {
+namespace {
+constexpr size_t kMaxPooled = 256;          // idle easy handles kept for reuse
+constexpr size_t kMaxHeaders = 64;          // response headers kept per request
+constexpr size_t kMaxHeaderValue = 4096;    // bytes kept per header value
+
+void global_init() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+}  // namespace
+
+struct CurlClient::Transfer {
+  CURL* easy = nullptr;
+  curl_slist* headers = nullptr;
+  dest::HttpRequest request;  // owns the body curl reads from (CURLOPT_POSTFIELDS does not copy)
+  dest::HttpResponse response;
+  size_t max_body = 0;
+  Completion done;
+  std::chrono::steady_clock::time_point started;
+
+  ~Transfer() {
+    if (headers) curl_slist_free_all(headers);
+  }
+
+  static size_t on_body(char* data, size_t size, size_t count, void* user) {
+    auto* t = static_cast<Transfer*>(user);
+    size_t len = size * count;
+    size_t room = t->max_body - std::min(t->max_body, t->response.body.size());
+    t->response.body.append(data, std::min(len, room));
+    return len;  // keep reading past the cap: the status still matters
+  }
+
+  static size_t on_header(char* data, size_t size, size_t count, void* user) {
+    auto* t = static_cast<Transfer*>(user);
+    size_t len = size * count;
+    std::string_view line = trim(std::string_view(data, len));
+    if (line.rfind("HTTP/", 0) == 0) {
+      t->response.headers.clear();  // a new response (after 100-continue or a redirect) starts over
+      return len;
+    }
+    size_t colon = line.find(':');
+    if (colon == std::string_view::npos || colon == 0) return len;
+    std::string name(trim(line.substr(0, colon)));
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string_view value = trim(line.substr(colon + 1));
+    value = value.substr(0, kMaxHeaderValue);
+    auto it = t->response.headers.find(name);
+    if (it != t->response.headers.end()) {
+      if (it->second.size() + value.size() < kMaxHeaderValue) it->second.append(", ").append(value);
+    } else if (t->response.headers.size() < kMaxHeaders) {
+      t->response.headers.emplace(std::move(name), std::string(value));
+    }
+    return len;
+  }
+};
+
+CurlClient::CurlClient(size_t max_body_bytes) : max_body_bytes_(max_body_bytes) {
+  global_init();
+  multi_ = curl_multi_init();
+}
+
+CurlClient::~CurlClient() {
+  abort_all();
+  for (CURL* e : pool_) curl_easy_cleanup(e);
+  if (multi_) curl_multi_cleanup(multi_);
+}
+
+CURL* CurlClient::acquire() {
+  if (pool_.empty()) return curl_easy_init();
+  CURL* e = pool_.back();
+  pool_.pop_back();
+  return e;
+}
+
+void CurlClient::release(CURL* easy) {
+  if (pool_.size() >= kMaxPooled) {
+    curl_easy_cleanup(easy);
+    return;
+  }
+  curl_easy_reset(easy);  // options only: connections live in the multi handle's cache
+  pool_.push_back(easy);
+}
+
+void CurlClient::start(dest::HttpRequest request, int64_t timeout_ms, Completion done) {
+  auto t = std::make_unique<Transfer>();
+  t->request = std::move(request);
+  t->max_body = max_body_bytes_;
+  t->done = std::move(done);
+  t->started = std::chrono::steady_clock::now();
+  CURL* e = multi_ ? acquire() : nullptr;
+  if (!e) {
+    t->response.transport_error = "curl: cannot create a transfer";
+    finished_.push_back(std::move(t));
+    return;
+  }
+  t->easy = e;
+  const dest::HttpRequest& r = t->request;
+  curl_easy_setopt(e, CURLOPT_URL, r.url.c_str());
+  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);  // curl runs on our thread: no SIGALRM for DNS timeouts
+  curl_easy_setopt(e, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
+  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(std::max<int64_t>(timeout_ms, 1)));
+  curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+  curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");  // whatever this libcurl can decode
+  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &Transfer::on_body);
+  curl_easy_setopt(e, CURLOPT_WRITEDATA, t.get());
+  curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &Transfer::on_header);
+  curl_easy_setopt(e, CURLOPT_HEADERDATA, t.get());
+  curl_easy_setopt(e, CURLOPT_PRIVATE, t.get());
+  if (r.method == "GET") {
+    curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+  } else {
+    if (r.method != "POST") curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, r.method.c_str());
+    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(r.body.size()));
+    curl_easy_setopt(e, CURLOPT_POSTFIELDS, r.body.data());
+  }
+  for (const auto& [name, value] : r.headers) t->headers = curl_slist_append(t->headers, (name + ": " + value).c_str());
+  t->headers = curl_slist_append(t->headers, "Expect:");  // no 100-continue round trip before the body
+  curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
+  if (curl_multi_add_handle(multi_, e) != CURLM_OK) {
+    t->easy = nullptr;
+    release(e);
+    t->response.transport_error = "curl: cannot add the transfer";
+    finished_.push_back(std::move(t));
+    return;
+  }
+  active_.emplace(e, std::move(t));
+}
+
+void CurlClient::collect_finished() {
+  int queued = 0;
+  while (CURLMsg* msg = curl_multi_info_read(multi_, &queued)) {
+    if (msg->msg != CURLMSG_DONE) continue;
+    CURL* e = msg->easy_handle;
+    CURLcode rc = msg->data.result;  // read before remove_handle invalidates msg
+    auto it = active_.find(e);
+    if (it == active_.end()) {
+      curl_multi_remove_handle(multi_, e);
+      continue;
+    }
+    std::unique_ptr<Transfer> t = std::move(it->second);
+    active_.erase(it);
+    if (rc == CURLE_OK) {
+      long code = 0;
+      curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
+      t->response.status = static_cast<int>(code);
+    } else {
+      t->response.status = 0;
+      t->response.body.clear();
+      t->response.transport_error = curl_easy_strerror(rc);
+    }
+    curl_multi_remove_handle(multi_, e);
+    t->easy = nullptr;
+    release(e);
+    finished_.push_back(std::move(t));
+  }
+}
+
+void CurlClient::run_completions() {
+  // Completions may start new transfers; they see a consistent client because the list is moved out first.
+  std::vector<std::unique_ptr<Transfer>> done;
+  done.swap(finished_);
+  auto now = std::chrono::steady_clock::now();
+  for (auto& t : done) {
+    double latency = std::chrono::duration<double>(now - t->started).count();
+    t->done(std::move(t->response), latency);
+  }
+}
+
+void CurlClient::run(int timeout_ms) {
+  if (!multi_) return;
+  int running = 0;
+  curl_multi_perform(multi_, &running);
+  collect_finished();
+  if (finished_.empty()) {
+    curl_multi_poll(multi_, nullptr, 0, std::max(timeout_ms, 0), nullptr);
+    curl_multi_perform(multi_, &running);
+    collect_finished();
+  }
+  run_completions();
+}
+
+void CurlClient::wakeup() {
+  if (multi_) curl_multi_wakeup(multi_);
+}
+
+void CurlClient::abort_all() {
+  for (auto& [easy, t] : active_) {
+    curl_multi_remove_handle(multi_, easy);
+    curl_easy_cleanup(easy);  // its connection state is unknown: do not pool it
+  }
+  active_.clear();
+  finished_.clear();
+}
+
+}  // namespace fanout::delivery

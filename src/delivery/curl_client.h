@@ -1,0 +1,60 @@
+#pragma once
+// Outbound HTTP for the delivery thread over libcurl's multi interface: one CURLM (shared connection
+// cache: keep-alive, HTTP/2 multiplexing where TLS offers it), a pool of reused easy handles, a
+// per-request timeout. Everything except wakeup() must be called from the one thread that owns it.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include <curl/curl.h>
+
+#include "destinations/destination.h"
+
+namespace fanout::delivery {
+
+class CurlClient {
+ public:
+  // `response` status 0 = no HTTP answer (transport_error says why); `latency_s` is wall time of the request.
+  using Completion = std::function<void(dest::HttpResponse&& response, double latency_s)>;
+
+  // Response bodies are truncated to `max_body_bytes`; header count and size are bounded too.
+  explicit CurlClient(size_t max_body_bytes = 1 << 20);
+  ~CurlClient();
+  CurlClient(const CurlClient&) = delete;
+  CurlClient& operator=(const CurlClient&) = delete;
+
+  // Starts `request`, bounded by `timeout_ms` end to end. `done` runs exactly once, from a later run()
+  // on this thread (never from inside start()), unless abort_all() drops the transfer first.
+  void start(dest::HttpRequest request, int64_t timeout_ms, Completion done);
+
+  // Drives transfers: waits up to `timeout_ms` for network activity, a due curl timer or wakeup(), then
+  // runs the completions of every finished transfer. Returns at once when completions were already due.
+  void run(int timeout_ms);
+
+  // Interrupts a run() in progress (or makes the next one return at once). Thread-safe.
+  void wakeup();
+
+  // Transfers started and not yet completed.
+  size_t in_flight() const { return active_.size() + finished_.size(); }
+
+  // Drops every transfer without running its completion (shutdown past its deadline).
+  void abort_all();
+
+ private:
+  struct Transfer;
+  CURL* acquire();
+  void release(CURL* easy);
+  void collect_finished();
+  void run_completions();
+
+  CURLM* multi_ = nullptr;
+  size_t max_body_bytes_;
+  std::vector<CURL*> pool_;  // idle easy handles, reused (bounded by kMaxPooled)
+  std::unordered_map<CURL*, std::unique_ptr<Transfer>> active_;
+  std::vector<std::unique_ptr<Transfer>> finished_;  // done, completion not yet run
+};
+
+}  // namespace fanout::delivery

@@ -1,0 +1,155 @@
+#include "destinations/ga4/ga4.h"
+
+#include <cctype>
+#include <map>
+#include <string>
+#include <utility>
+
+#include "destinations/ga4/ga4_body.h"
+
+namespace fanout::dest {
+namespace {
+
+constexpr int64_t kWindowSeconds = 72 * 3600;  // MP accepts events backdated by at most 72 hours
+constexpr size_t kMaxEventsPerRequest = 25;    // MP limit
+
+// Percent-encodes a query parameter value (RFC 3986 unreserved characters pass).
+std::string query_escape(std::string_view s) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+// Retry-After in delta-seconds; HTTP-date forms are left to the engine's own backoff.
+std::optional<std::chrono::milliseconds> retry_after(const HttpResponse& r) {
+  auto it = r.headers.find("retry-after");
+  if (it == r.headers.end() || it->second.empty() || it->second.size() > 9) return std::nullopt;
+  for (char c : it->second)
+    if (!std::isdigit(static_cast<unsigned char>(c))) return std::nullopt;
+  return std::chrono::seconds(std::stoll(it->second));
+}
+
+class Ga4 final : public Destination {
+ public:
+  Ga4(DeliveryOptions options, std::string measurement_id, std::string api_secret, EventNameMap configured)
+      : options_(std::move(options)),
+        measurement_id_(std::move(measurement_id)),
+        api_secret_(std::move(api_secret)),
+        configured_(std::move(configured)) {}
+
+  std::string_view name() const override { return "ga4"; }
+
+  std::string skip_reason(const Event& event, int64_t now_s) const override {
+    if (std::string r = common_skip_reason(event, "ga4", now_s, kWindowSeconds); !r.empty()) return r;
+    if (!ga4::valid_event_name(event_name(event))) return "invalid_event_name";
+    // A client_id must be the one the site's GA tag set; a made-up one would invent a user (README.md).
+    if (event.ids.ga_client_id.empty()) return "missing_identifiers";
+    return {};
+  }
+
+  std::vector<Request> build(std::span<const Event* const> events, const Auth&) const override {
+    // One request per (measurement id, client_id, user_id, consent, user_data): those are request-level
+    // in MP. Groups keep the order in which they first appear.
+    std::vector<Request> out;
+    std::map<std::string, size_t> open;  // group key -> index in `out` of its newest request
+    for (size_t i = 0; i < events.size(); ++i) {
+      const Event& e = *events[i];
+      const std::string mid = measurement_id_for(e);
+      std::string group = mid + '\n' + e.ids.ga_client_id + '\n' + ga4::user_id_for(e) + '\n' + ga4::consent_json(e) +
+                          '\n' + ga4::user_data_json(e);
+      auto it = open.find(group);
+      if (it == open.end() || out[it->second].indices.size() >= batch_limit()) {
+        Request r;
+        r.http.url = join_url(options_.base_url, "/mp/collect") + "?measurement_id=" + query_escape(mid) +
+                     "&api_secret=" + query_escape(api_secret_);
+        r.http.headers = {{"content-type", "application/json"}};
+        out.push_back(std::move(r));
+        open[group] = out.size() - 1;
+        it = open.find(group);
+      }
+      out[it->second].indices.push_back(i);
+    }
+    for (Request& r : out) {
+      std::vector<const Event*> group;
+      std::vector<std::string> names;
+      for (size_t i : r.indices) {
+        group.push_back(events[i]);
+        names.push_back(event_name(*events[i]));
+      }
+      r.http.body = ga4::body(group, names);
+    }
+    return out;
+  }
+
+  // MP answers 2xx whenever it received the request, even for a payload it drops: only transport
+  // problems, rate limiting and server errors are worth a retry.
+  Classification classify(const Request& request, const HttpResponse& response) const override {
+    Classification c;
+    EventResult result;
+    const int s = response.status;
+    if (s >= 200 && s < 300) {
+      result = {Outcome::delivered, ""};
+    } else if (s == 0) {
+      result = {Outcome::retry, "transport: " + response.transport_error.substr(0, 120)};
+    } else if (s == 408 || s == 429 || s >= 500) {
+      result = {Outcome::retry, "http_" + std::to_string(s)};
+      c.retry_after = retry_after(response);
+    } else {
+      result = {Outcome::reject, "ga4: http_" + std::to_string(s)};
+    }
+    c.events.assign(request.indices.size(), result);
+    return c;
+  }
+
+  std::chrono::seconds window() const override { return std::chrono::seconds(kWindowSeconds); }
+
+  const DeliveryOptions& options() const override { return options_; }
+
+ private:
+  std::string event_name(const Event& e) const {
+    return resolve_event_name(e, "ga4", configured_, ga4::default_event_names(), true);
+  }
+
+  // A legacy body may name its measurement id; intake already checked it against the allow-list.
+  const std::string& measurement_id_for(const Event& e) const {
+    const std::string& target = override_for(e, "ga4").target_id;
+    return target.empty() ? measurement_id_ : target;
+  }
+
+  size_t batch_limit() const { return std::min(options_.max_batch, kMaxEventsPerRequest); }
+
+  DeliveryOptions options_;
+  std::string measurement_id_;
+  std::string api_secret_;
+  EventNameMap configured_;
+};
+
+}  // namespace
+
+std::unique_ptr<Destination> make_ga4(ConfigTable& table, const EventNameMap& configured_names) {
+  DeliveryOptions defaults;
+  defaults.base_url = "https://www.google-analytics.com";
+  defaults.max_batch = kMaxEventsPerRequest;
+  DeliveryOptions options = read_delivery_options(table, defaults);
+  std::string measurement_id = table.required_str("measurement_id");
+  std::string api_secret = table.secret("api_secret", true, "GA4_API_SECRET");
+  for (const auto& [canonical, ga4_name] : configured_names)
+    if (!ga4::valid_event_name(ga4_name))
+      table.errors().add("events." + canonical + ".ga4",
+                         "\"" + ga4_name + "\" is not a valid GA4 event name (letters, digits, '_', 40 at most, "
+                         "starting with a letter, not reserved)");
+  table.finish();
+  return std::make_unique<Ga4>(std::move(options), std::move(measurement_id), std::move(api_secret),
+                               configured_names);
+}
+
+}  // namespace fanout::dest

@@ -1,0 +1,83 @@
+// Meta CAPI: per-event outcome of one request from the Graph API answer. Pure.
+//
+// Graph error body: {"error":{"message","type","code","error_subcode","is_transient","fbtrace_id"}}.
+// - transient: is_transient, codes 1 2 4 17 32 341 368 613, HTTP 429 / 5xx, no answer -> retry.
+// - token (190, 102), permission (10, 200-299), unknown pixel (100/33), other 4xx statuses: the
+//   destination's setup, not the events -> retry (pending until fixed or the 7-day window closes), never split.
+// - any other 400 (code 100 "Invalid parameter" in practice) or 413: Meta refuses the whole batch for one
+//   bad event -> split a batch, reject a lone event with Meta's message.
+#include <initializer_list>
+
+#include <rapidjson/document.h>
+
+#include "destinations/meta/meta_destination.h"
+
+namespace fanout::dest::meta {
+namespace {
+
+struct GraphError {
+  bool present = false;
+  int64_t code = 0;
+  int64_t subcode = 0;
+  bool transient = false;
+  std::string message;
+};
+
+GraphError parse_error(const std::string& body) {
+  GraphError e;
+  rapidjson::Document doc;
+  doc.Parse(body.data(), body.size());
+  if (doc.HasParseError() || !doc.IsObject()) return e;
+  auto it = doc.FindMember("error");
+  if (it == doc.MemberEnd() || !it->value.IsObject()) return e;
+  const auto& err = it->value;
+  e.present = true;
+  if (auto m = err.FindMember("code"); m != err.MemberEnd() && m->value.IsInt64()) e.code = m->value.GetInt64();
+  if (auto m = err.FindMember("error_subcode"); m != err.MemberEnd() && m->value.IsInt64())
+    e.subcode = m->value.GetInt64();
+  if (auto m = err.FindMember("is_transient"); m != err.MemberEnd() && m->value.IsBool())
+    e.transient = m->value.GetBool();
+  if (auto m = err.FindMember("message"); m != err.MemberEnd() && m->value.IsString())
+    e.message.assign(m->value.GetString(), m->value.GetStringLength());
+  return e;
+}
+
+bool one_of(int64_t code, std::initializer_list<int64_t> codes) {
+  for (int64_t c : codes)
+    if (c == code) return true;
+  return false;
+}
+
+}  // namespace
+
+Classification MetaDestination::classify(const Request& request, const HttpResponse& response) const {
+  Classification c;
+  c.retry_after = parse_retry_after(response);
+  auto all = [&](Outcome outcome, const std::string& reason) {
+    c.events.assign(request.indices.size(), EventResult{outcome, reason});
+    return c;
+  };
+  if (response.status == 0) return all(Outcome::retry, "transport_error: " + clip_message(response.transport_error));
+  if (response.status >= 200 && response.status < 300) return all(Outcome::delivered, "");
+
+  const GraphError err = parse_error(response.body);
+  const std::string detail = err.present ? "(#" + std::to_string(err.code) + ") " + clip_message(err.message)
+                                         : "http_" + std::to_string(response.status);
+  if (err.transient || one_of(err.code, {1, 2, 4, 17, 32, 341, 368, 613}) || response.status == 429 ||
+      response.status >= 500)
+    return all(Outcome::retry, "meta: " + detail);
+  if (one_of(err.code, {190, 102})) return all(Outcome::retry, "meta access token rejected: " + detail);
+  if (err.code == 10 || (err.code >= 200 && err.code <= 299))
+    return all(Outcome::retry, "meta permission denied: " + detail);
+  if (err.code == 100 && err.subcode == 33) return all(Outcome::retry, "meta pixel not found: " + detail);
+  if (response.status == 400 || response.status == 413) {
+    if (request.indices.size() > 1) {
+      c.split = true;
+      return all(Outcome::retry, "batch rejected, splitting: meta: " + detail);
+    }
+    return all(Outcome::reject, "meta: " + detail);
+  }
+  return all(Outcome::retry, "meta: " + detail);
+}
+
+}  // namespace fanout::dest::meta

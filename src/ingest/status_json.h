@@ -1,0 +1,14 @@
+#pragma once
+// The body of GET /v1/events/{id} (SPEC §5).
+#include <string>
+
+#include "spool/spool.h"
+
+namespace fanout::ingest {
+
+// {"event_id":..,"received_at":RFC3339,"destinations":{"meta":{"state":..,"attempts":..,"updated_at":..}, ...}}
+// One key per destination recorded for the event (the destinations enabled when it was accepted), in
+// SPEC order. failed/skipped carry "reason"; a pending retry carries "next_attempt_at" and "last_error".
+std::string event_status_json(const spool::EventStatus& status);
+
+}  // namespace fanout::ingest

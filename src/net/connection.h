@@ -1,0 +1,76 @@
+#pragma once
+// One HTTP/1.1 connection (internal to net/): a reader coroutine parses requests and hands them to the
+// handler, a writer coroutine writes their responses strictly in request order. Both run on the
+// connection's strand; Respond callbacks hop back onto it, so no state here needs a lock.
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "net/asio.h"
+#include "net/http_server.h"
+#include "net/server_core.h"
+
+namespace fanout::net {
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  // `socket` must be bound to a strand of core->io.
+  Connection(std::shared_ptr<ServerCore> core, tcp::socket socket);
+
+  // Spawns the reader and writer coroutines. Call once, after ServerCore::add.
+  void start();
+  // Graceful stop (post to the strand): read no further requests, write the pending responses, then close.
+  void shutdown();
+  // Immediate stop (post to the strand): close the socket and drop pending responses.
+  void abort();
+  // Completes request `seq` (on the strand). Late or duplicate completions are dropped.
+  void complete(uint64_t seq, Response response);
+
+  // The connection's strand; Respond callbacks post here.
+  tcp::socket::executor_type executor() { return stream_.get_executor(); }
+
+ private:
+  // A request whose response is not written yet. Slots are kept in request order.
+  struct Slot {
+    uint64_t seq = 0;
+    bool ready = false;       // the handler has answered
+    bool keep_alive = true;   // the request allows keep-alive
+    bool head = false;        // HEAD request: no body on the wire
+    unsigned version = 11;    // HTTP version of the request (10 or 11)
+    Response response;
+  };
+  enum class ReadState { waiting, reading, full, done };
+
+  asio::awaitable<void> read_loop();
+  asio::awaitable<void> write_loop();
+  // Queues an error response that ends the connection (400/413/431), then stops reading.
+  void push_final_error(int status, const char* code, const std::string& message);
+  void dispatch_request();
+  void cancel_read();
+  void close_now();
+  void coroutine_done();
+
+  std::shared_ptr<ServerCore> core_;  // first member: destroyed last, after the socket that needs its io_context
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::string peer_ip_;
+
+  std::deque<Slot> slots_;  // at most options.max_pipelined (+1 final error)
+  uint64_t next_seq_ = 0;
+  asio::steady_timer reader_wake_;  // never expires; cancel() wakes the reader
+  asio::steady_timer writer_wake_;  // never expires; cancel() wakes the writer
+
+  ReadState read_state_ = ReadState::waiting;
+  bool read_ahead_ = false;          // the reader waits for a pipelined request with no timeout
+  bool stop_reading_ = false;        // graceful shutdown or a final error: read nothing more
+  bool writing_ = false;             // a write is in flight (socket-wide cancel would abort it)
+  bool cancel_after_write_ = false;  // cancel the reader's wait once the write completes
+  bool drain_on_close_ = false;      // client may still be sending (413/400): drain before closing
+  bool closed_ = false;
+  int running_ = 0;                  // live coroutines; the last one unregisters the connection
+};
+
+}  // namespace fanout::net

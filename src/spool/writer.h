@@ -1,0 +1,65 @@
+#pragma once
+// Every write to the spool, on the one write connection: group transactions (enqueues and updates),
+// replay and purge. Used only by the spool's writer thread (or with that thread stopped).
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "spool/spool.h"
+#include "spool/sqlite_db.h"
+
+namespace fanout::spool {
+
+class Writer {
+ public:
+  // Opens the write connection on `path` (creating the file and schema) and prepares every statement.
+  Status open(const std::string& path, int64_t idempotency_ms);
+  void close();
+
+  // Live size in bytes: pages in use (page_count - freelist_count) times page_size.
+  Result<int64_t> live_bytes();
+
+  // One group transaction: begin(), any number of enqueue()/update(), then commit() or rollback().
+  Status begin();
+  // Writes all of `events` or none (a savepoint per call). Duplicates write nothing and get seq 0.
+  Result<EnqueueResult> enqueue(const std::vector<NewEvent>& events);
+  // Applies one state change; an unknown (seq, destination) is ignored (e.g. purged meanwhile).
+  void update(const DeliveryUpdate& u, int64_t now_ms);
+  // Commits with one fsync; on failure everything since begin() is rolled back.
+  Status commit();
+  void rollback();
+  // False when SQLite itself rolled the transaction back after an error (disk full, I/O error): every
+  // write since begin() is gone and the group must fail as a whole.
+  bool in_transaction() const;
+
+  // failed -> pending with attempts reset, filtered by destination / event_id ("" = any). Own transaction.
+  Result<int64_t> replay(const std::string& destination, const std::string& event_id, int64_t now_ms);
+
+  // Deletes up to `max_events` purgeable events (received before cutoff_ms, no pending delivery) with
+  // seq > *after_seq, in one transaction. Advances *after_seq past what it examined; returns how many it
+  // deleted and sets *finished when nothing older than the cutoff is left to examine.
+  Result<int64_t> purge_chunk(int64_t cutoff_ms, size_t max_events, int64_t* after_seq, bool* finished);
+
+  // Fault injection (tests): the next `count` commits fail and roll back as a real disk error would.
+  void fail_next_commits(int count) { failing_commits_.store(count); }
+
+ private:
+  Result<int64_t> insert_event(const NewEvent& e);
+  Status delete_event(int64_t seq);
+
+  Db db_;
+  int64_t idempotency_ms_ = 0;
+  int64_t page_size_ = 4096;
+  int64_t next_seq_ = 1;        // next sequence number to assign in the open transaction
+  int64_t stored_next_seq_ = 1; // value of meta.next_seq at begin()
+  std::atomic<int> failing_commits_{0};
+
+  Stmt begin_, commit_, rollback_, savepoint_, release_, rollback_to_;
+  Stmt read_next_seq_, write_next_seq_, page_count_, freelist_count_;
+  Stmt insert_event_, find_event_, has_pending_, insert_delivery_, update_delivery_;
+  Stmt delete_deliveries_, delete_event_, replay_, purge_scan_;
+};
+
+}  // namespace fanout::spool
