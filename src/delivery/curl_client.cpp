@@ -179,7 +179,7 @@ void CurlClient::run_completions() {
   auto now = std::chrono::steady_clock::now();
   for (auto& t : done) {
     double latency = std::chrono::duration<double>(now - t->started).count();
-    t->done(std::move(t->response), latency);
+    t->done(std::move(t->request), std::move(t->response), latency);
   }
 }
 

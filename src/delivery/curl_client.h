@@ -17,8 +17,10 @@ namespace fanout::delivery {
 
 class CurlClient {
  public:
-  // `response` status 0 = no HTTP answer (transport_error says why); `latency_s` is wall time of the request.
-  using Completion = std::function<void(dest::HttpResponse&& response, double latency_s)>;
+  // Gets back the request it was given (so callers need not copy bodies to classify the answer) and the
+  // response: status 0 = no HTTP answer (transport_error says why). `latency_s` is the request's wall time.
+  using Completion =
+      std::function<void(dest::HttpRequest&& request, dest::HttpResponse&& response, double latency_s)>;
 
   // Response bodies are truncated to `max_body_bytes`; header count and size are bounded too.
   explicit CurlClient(size_t max_body_bytes = 1 << 20);

@@ -3,6 +3,7 @@
 #include <rapidjson/document.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <utility>
 
 namespace fanout::delivery {
@@ -83,10 +84,11 @@ Status TokenCache::accept(const dest::HttpResponse& response, int64_t now_ms) {
     if (v.IsNumber()) lifetime_ms = static_cast<int64_t>(v.GetDouble() * 1000);
     else if (v.IsString()) lifetime_ms = std::atoll(v.GetString()) * 1000;  // some endpoints send a string
   }
-  // A token shorter-lived than the margin is still used for half its life rather than never.
+  // A token shorter-lived than twice the margin is used for half its life rather than never, and at least
+  // kMinUsableMs so that a bogus expires_in (0, negative) cannot turn into a fetch loop.
   int64_t usable_ms = lifetime_ms > 2 * kExpiryMarginMs ? lifetime_ms - kExpiryMarginMs : lifetime_ms / 2;
   token_ = doc["access_token"].GetString();
-  expires_at_ms_ = now_ms + std::max<int64_t>(usable_ms, 0);
+  expires_at_ms_ = now_ms + std::max<int64_t>(usable_ms, kMinUsableMs);
   ++generation_;
   return {};
 }

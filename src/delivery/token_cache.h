@@ -17,6 +17,8 @@ class TokenCache {
   static constexpr int64_t kExpiryMarginMs = 60000;
   // expires_in assumed when the endpoint gives none (Google and Microsoft issue one-hour tokens).
   static constexpr int64_t kDefaultLifetimeMs = 3600000;
+  // Shortest time a fetched token is held, whatever expires_in says.
+  static constexpr int64_t kMinUsableMs = 5000;
 
   // nullopt: the destination needs no token (needed() is false).
   explicit TokenCache(std::optional<dest::OAuthSettings> settings);

@@ -11,7 +11,7 @@ struct Address {
   std::string local, domain;
 };
 
-// Trim + lowercase, then split at the single '@'. nullopt-like empty result when implausible.
+// Splits trimmed, folded text at its single '@'; false when it is not a plausible address.
 bool split(std::u32string_view folded, Address& out) {
   std::u32string_view text = unicode::trim(folded);
   const size_t at = text.find(U'@');

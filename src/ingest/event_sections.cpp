@@ -122,11 +122,13 @@ void read_ids(const JsonValue& v, FieldReader& fields, Ids& ids) {
       {"ttp", into(fields, ids.ttp)},
       {"ga_client_id",
        [&](const JsonValue& v, const std::string& field) {
-         if (auto s = fields.text(v, field, kMaxStringBytes)) ids.ga_client_id = normalize_ga_client_id(*s).value_or("");
+         if (auto s = fields.text(v, field, kMaxStringBytes))
+           ids.ga_client_id = normalize_ga_client_id(*s).value_or("");
        }},
       {"ga_session_id",
        [&](const JsonValue& v, const std::string& field) {
-         if (auto s = fields.text(v, field, kMaxStringBytes)) ids.ga_session_id = normalize_ga_session_id(*s).value_or("");
+         if (auto s = fields.text(v, field, kMaxStringBytes))
+           ids.ga_session_id = normalize_ga_session_id(*s).value_or("");
        }},
   };
   read_members(v, "ids", fields, readers);

@@ -80,8 +80,10 @@ Result<Event> parse_legacy(std::string_view body, const LegacyRequest& request, 
   // Google Ads needs a conversion action per event; only labels the operator mapped have one.
   const std::string label = text(data, "gadsConversionLabel", "data.gadsConversionLabel");
   auto action = options.google_ads_labels.find(label);
-  if (!label.empty() && action != options.google_ads_labels.end()) event.destinations["google_ads"].event_name = action->second;
-  else event.destinations["google_ads"].skip_reason = "not_mapped";
+  if (!label.empty() && action != options.google_ads_labels.end())
+    event.destinations["google_ads"].event_name = action->second;
+  else
+    event.destinations["google_ads"].skip_reason = "not_mapped";
 
   const std::string url = text(data, "eventUrl", "data.eventUrl", kMaxUrlBytes);
   if (is_http_url(url)) event.event_source_url = url;  // the Worker forwarded whatever came; a non-URL is dropped

@@ -30,6 +30,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   // The connection's strand; Respond callbacks post here.
   tcp::socket::executor_type executor() { return stream_.get_executor(); }
+  // The server state; outlives this connection.
+  ServerCore& core() { return *core_; }
 
  private:
   // A request whose response is not written yet. Slots are kept in request order.

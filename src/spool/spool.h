@@ -119,6 +119,7 @@ struct SqliteOptions {
   int64_t max_bytes = 1073741824;    // above this live size, enqueue fails with "unavailable"
   int64_t idempotency_ms = 7LL * 24 * 3600 * 1000;  // duplicate window for event_id
   size_t max_group = 4096;           // most events committed in one transaction
+  size_t max_queue_bytes = 64 << 20; // writes waiting for the writer; beyond it enqueue fails "unavailable"
 };
 
 // Opens (creating if needed) the SQLite spool: WAL, synchronous=FULL, one writer thread.

@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# Load benchmark: fanout (Release, durable commits on) with all five destinations delivering to the
+# sandbox platforms on loopback, driven by bench_loadgen; then the same load against a trivial HTTP
+# server (the machine's ceiling). Bounded in time (well under 2 minutes after the build); 127.0.0.1 only.
+#   bench/load/run.sh            # prints a Markdown table, writes bench/results/load-<date>.json
+# Env: FIXED_RATE (5000), FIXED_SECONDS (10), SAT_SECONDS (15), CONNECTIONS (32), BATCH (1)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+FIXED_RATE=${FIXED_RATE:-5000}
+FIXED_SECONDS=${FIXED_SECONDS:-10}
+SAT_SECONDS=${SAT_SECONDS:-15}
+CONNECTIONS=${CONNECTIONS:-32}
+BATCH=${BATCH:-1}
+B=build-release
+cmake -S . -B $B -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+ninja -C $B fanout bench_loadgen bench_echo_server >/dev/null
+
+WORK=$(mktemp -d /tmp/fanout-bench-XXXXXX)
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+port_of() { # file, waits for a "port":N
+  for _ in $(seq 1 100); do
+    p=$(grep -o '"port":[0-9]*' "$1" 2>/dev/null | head -1 | cut -d: -f2 || true)
+    [ -n "$p" ] && { echo "$p"; return; }
+    sleep 0.1
+  done
+  echo "no port in $1" >&2; cat "$1" >&2; exit 1
+}
+stats() { curl -s "http://127.0.0.1:$SANDBOX_PORT/_sandbox/stats"; }
+total_events() { stats | python3 -c 'import json,sys; d=json.load(sys.stdin); print(min(d[p]["events"] for p in ["meta","ga4","google_ads","microsoft_ads","tiktok"]))'; }
+
+$B/fanout sandbox --listen 127.0.0.1:0 > "$WORK/sandbox.log" 2>&1 & PIDS+=($!)
+SANDBOX_PORT=$(port_of "$WORK/sandbox.log")
+S="http://127.0.0.1:$SANDBOX_PORT"
+cat > "$WORK/fanout.toml" <<TOML
+[server]
+listen = "127.0.0.1:0"
+admin_token_env = "BENCH_ADMIN"
+[ingest]
+secret_env = "BENCH_SECRET"
+[spool]
+path = "$WORK/spool.db"
+[destinations.meta]
+pixel_id = "1234567890123456"
+access_token_env = "BENCH_TOKEN"
+base_url = "$S/meta"
+[destinations.ga4]
+measurement_id = "G-BENCH1234"
+api_secret_env = "BENCH_TOKEN"
+base_url = "$S/ga4"
+[destinations.google_ads]
+customer_id = "1234567890"
+refresh_token_env = "BENCH_TOKEN"
+client_id_env = "BENCH_TOKEN"
+client_secret_env = "BENCH_TOKEN"
+oauth_url = "$S/google_ads/token"
+base_url = "$S/google_ads"
+[destinations.microsoft_ads]
+tag_id = "12345678"
+capi_token_env = "BENCH_TOKEN"
+base_url = "$S/microsoft_ads"
+[destinations.tiktok]
+pixel_code = "CBENCH0000000000000A"
+access_token_env = "BENCH_TOKEN"
+base_url = "$S/tiktok"
+[events.purchase]
+google_ads = "customers/1234567890/conversionActions/111"
+TOML
+export BENCH_SECRET=bench-secret BENCH_ADMIN=bench-admin BENCH_TOKEN=bench-token
+$B/fanout serve --config "$WORK/fanout.toml" > "$WORK/fanout.log" 2>&1 & FANOUT_PID=$!; PIDS+=($FANOUT_PID)
+FANOUT_PORT=$(port_of "$WORK/fanout.log")
+
+LG="$B/bench_loadgen --port $FANOUT_PORT --secret bench-secret --connections $CONNECTIONS --batch $BATCH"
+echo "fixed load: $FIXED_RATE events/s for ${FIXED_SECONDS}s" >&2
+FIXED=$($LG --rate "$FIXED_RATE" --seconds "$FIXED_SECONDS" --prefix fixed)
+echo "saturation: ${SAT_SECONDS}s" >&2
+before_req=$(stats)
+T0=$(date +%s.%N)
+SAT=$($LG --rate 0 --seconds "$SAT_SECONDS" --prefix sat)
+accepted_total=$(python3 -c "import json; print(json.loads('''$FIXED''')['accepted_events'] + json.loads('''$SAT''')['accepted_events'])")
+echo "waiting for delivery of $accepted_total events to all five platforms (at most 60 s)" >&2
+for _ in $(seq 1 600); do
+  [ "$(total_events)" -ge "$accepted_total" ] && break
+  sleep 0.1
+done
+T1=$(date +%s.%N)
+after=$(stats)
+RSS_KB=$(grep VmHWM /proc/$FANOUT_PID/status | awk '{print $2}')
+kill -TERM $FANOUT_PID; wait $FANOUT_PID || true
+
+$B/bench_echo_server 127.0.0.1:0 > "$WORK/echo.log" 2>&1 & ECHO_PID=$!; PIDS+=($ECHO_PID)
+ECHO_PORT=$(port_of "$WORK/echo.log")
+CE="$B/bench_loadgen --port $ECHO_PORT --secret x --connections $CONNECTIONS --batch $BATCH"
+echo "ceiling (trivial HTTP server): fixed + saturation" >&2
+CFIXED=$($CE --rate "$FIXED_RATE" --seconds "$FIXED_SECONDS" --prefix c)
+CSAT=$($CE --rate 0 --seconds "$SAT_SECONDS" --prefix c2)
+
+mkdir -p bench/results
+python3 - "$FIXED" "$SAT" "$before_req" "$after" "$T0" "$T1" "$RSS_KB" "$CFIXED" "$CSAT" "$accepted_total" <<'PY'
+import json, sys, datetime
+fixed, sat, before, after = (json.loads(x) for x in sys.argv[1:5])
+t0, t1, rss_kb = float(sys.argv[5]), float(sys.argv[6]), int(sys.argv[7])
+cfixed, csat = json.loads(sys.argv[8]), json.loads(sys.argv[9])
+accepted_total = int(sys.argv[10])
+plats = ["meta", "ga4", "google_ads", "microsoft_ads", "tiktok"]
+elapsed = t1 - t0
+res = {"fixed": fixed, "saturation": sat, "ceiling_fixed": cfixed, "ceiling_saturation": csat,
+       "peak_rss_mb": rss_kb / 1024, "delivery_window_s": elapsed, "platforms": {}}
+sat_events = sat["accepted_events"]
+for p in plats:
+    ev = after[p]["events"] - before[p]["events"]
+    rq = after[p]["requests"] - before[p]["requests"]
+    res["platforms"][p] = {"events": ev, "requests": rq, "delivered_per_s": ev / elapsed if elapsed else 0,
+                           "requests_per_event": rq / ev if ev else None,
+                           "all_received": after[p]["events"] >= accepted_total}
+stamp = datetime.datetime.utcnow().strftime("%Y%m%dT%H%M%SZ")
+open(f"bench/results/load-{stamp}.json", "w").write(json.dumps(res, indent=2))
+def r(a, b): return f"{a / b:.2f}" if b else "n/a"
+print("| measure | fanout | trivial server (ceiling) | ratio |")
+print("|---|---|---|---|")
+print(f"| accepted events/s at saturation | {sat['accepted_per_s']:.0f} | {csat['accepted_per_s']:.0f} | {r(sat['accepted_per_s'], csat['accepted_per_s'])} |")
+for k in ["p50_ms", "p99_ms", "p999_ms"]:
+    print(f"| ack latency {k[:-3]} at {fixed['offered_rate']:.0f}/s offered (ms) | {fixed[k]:.2f} | {cfixed[k]:.2f} | {r(fixed[k], cfixed[k])} |")
+for k in ["p50_ms", "p99_ms", "p999_ms"]:
+    print(f"| ack latency {k[:-3]} at saturation (ms) | {sat[k]:.2f} | {csat[k]:.2f} | {r(sat[k], csat[k])} |")
+print(f"| peak RSS of fanout (MB) | {rss_kb/1024:.1f} | | |")
+print()
+print(f"Delivery after the saturation run ({sat_events} events accepted; window {elapsed:.1f} s from its start until every platform had every event):")
+print()
+print("| platform | events received | delivered events/s | upstream requests | requests per event | all received |")
+print("|---|---|---|---|---|---|")
+for p in plats:
+    x = res["platforms"][p]
+    rpe = f"{x['requests_per_event']:.4f}" if x["requests_per_event"] is not None else "n/a"
+    print(f"| {p} | {x['events']} | {x['delivered_per_s']:.0f} | {x['requests']} | {rpe} | {x['all_received']} |")
+PY

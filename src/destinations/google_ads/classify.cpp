@@ -1,0 +1,129 @@
+#include "destinations/google_ads/classify.h"
+
+#include <algorithm>
+#include <cctype>
+#include <set>
+#include <string>
+
+#include <rapidjson/document.h>
+
+#include "destinations/google_ads/google_error.h"
+
+namespace fanout::dest::google_ads {
+namespace {
+
+// Data Manager 400 reasons that are about the destination or account, not about an event: splitting the
+// batch would only repeat them.
+bool destination_reason(const std::string& r) {
+  static const std::set<std::string, std::less<>> kReasons{
+      "INVALID_DESTINATION",
+      "INVALID_CONVERSION_ACTION_ID",
+      "INVALID_CONVERSION_ACTION_TYPE",
+      "TERMS_AND_CONDITIONS_NOT_SIGNED",
+      "DESTINATION_ACCOUNT_NOT_ENABLED_ENHANCED_CONVERSIONS_FOR_LEADS",
+      "DESTINATION_ACCOUNT_DATA_POLICY_PROHIBITS_ENHANCED_CONVERSIONS",
+      "DESTINATION_ACCOUNT_ENHANCED_CONVERSIONS_TERMS_NOT_SIGNED",
+      "DUPLICATE_DESTINATION_REFERENCE",
+      "TOO_MANY_DESTINATIONS",
+      "PERMISSION_DENIED",
+      "NOT_FOUND",
+  };
+  return kReasons.count(r) > 0;
+}
+
+// A row of uploadClickConversions that Google may accept later.
+bool retryable_row(const std::string& code) {
+  static const std::set<std::string, std::less<>> kCodes{
+      "INTERNAL_ERROR", "TRANSIENT_ERROR", "DEADLINE_EXCEEDED", "CONCURRENT_MODIFICATION",
+      "RESOURCE_EXHAUSTED", "RESOURCE_TEMPORARILY_EXHAUSTED"};
+  return code.rfind("TOO_RECENT_", 0) == 0 || kCodes.count(code) > 0;
+}
+
+// The conversion is already recorded: a resend after a lost answer, so the goal is met.
+bool already_recorded(const std::string& code) {
+  return code == "CLICK_CONVERSION_ALREADY_EXISTS" || code == "ORDER_ID_ALREADY_IN_USE";
+}
+
+// "google_ads: http_400 INVALID_ARGUMENT INVALID_CONVERSION_ACTION_ID": status and first reason, no message
+// (messages may echo submitted values).
+std::string http_reason(int status, const GoogleError& e) {
+  std::string r = "google_ads: http_" + std::to_string(status);
+  if (!e.status.empty()) r += " " + e.status;
+  if (!e.reasons.empty() && e.reasons.front() != e.status) r += " " + e.reasons.front();
+  return r;
+}
+
+std::optional<std::chrono::milliseconds> retry_after_header(const HttpResponse& r) {
+  auto it = r.headers.find("retry-after");
+  if (it == r.headers.end() || it->second.empty() || it->second.size() > 9) return std::nullopt;
+  if (!std::all_of(it->second.begin(), it->second.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
+    return std::nullopt;
+  return std::chrono::seconds(std::stoll(it->second));
+}
+
+Classification all(size_t n, Outcome outcome, const std::string& reason) {
+  Classification c;
+  c.events.assign(n, EventResult{outcome, reason});
+  return c;
+}
+
+// 2xx from uploadClickConversions: rows named in partialFailureError fail on their own.
+Classification click_success(size_t n, const std::string& body) {
+  Classification c = all(n, Outcome::delivered, "");
+  rapidjson::Document doc;
+  doc.Parse(body.data(), body.size());
+  if (doc.HasParseError() || !doc.IsObject()) return c;
+  auto pf = doc.FindMember("partialFailureError");
+  if (pf == doc.MemberEnd() || !pf->value.IsObject()) return c;
+  GoogleError e = parse_status(pf->value);
+  // Precedence per row when it has several errors: reject > retry > delivered.
+  auto apply = [&](EventResult& row, const std::string& code) {
+    Outcome o = already_recorded(code) ? Outcome::delivered : retryable_row(code) ? Outcome::retry : Outcome::reject;
+    if (row.outcome == Outcome::reject || (row.outcome == Outcome::retry && o == Outcome::delivered)) return;
+    row.outcome = o;
+    row.reason = "google_ads: " + (code.empty() ? std::string("UNKNOWN") : code);
+  };
+  for (const AdsError& err : e.ads_errors) {
+    if (err.row) {
+      if (*err.row < n) apply(c.events[*err.row], err.code);
+    } else {
+      for (EventResult& row : c.events) apply(row, err.code);  // not tied to a row: concerns them all
+    }
+  }
+  return c;
+}
+
+Classification bad_request(Mode mode, size_t n, const HttpResponse& r, const GoogleError& e) {
+  const std::string reason = http_reason(r.status, e);
+  bool about_destination = std::any_of(e.reasons.begin(), e.reasons.end(), destination_reason);
+  bool too_many = std::find(e.reasons.begin(), e.reasons.end(), "TOO_MANY_CONVERSIONS_IN_REQUEST") != e.reasons.end();
+  bool split = n > 1 && (mode == Mode::data_manager ? !about_destination : too_many);
+  if (!split) return all(n, Outcome::reject, reason);
+  Classification c = all(n, Outcome::retry, reason);
+  c.split = true;
+  return c;
+}
+
+}  // namespace
+
+Classification classify_response(Mode mode, size_t n, const HttpResponse& r) {
+  const int s = r.status;
+  if (s >= 200 && s < 300) return mode == Mode::click_conversions ? click_success(n, r.body) : all(n, Outcome::delivered, "");
+  if (s == 0) return all(n, Outcome::retry, "transport: " + r.transport_error.substr(0, 120));
+  GoogleError e = parse_error_body(r.body);
+  if (s == 401) {
+    Classification c = all(n, Outcome::retry, http_reason(s, e));
+    c.refresh_auth = true;
+    return c;
+  }
+  if (s == 403) return all(n, Outcome::retry, http_reason(s, e) + " (check account access and credentials)");
+  if (s == 408 || s == 409 || s == 429 || s >= 500) {
+    Classification c = all(n, Outcome::retry, http_reason(s, e));
+    c.retry_after = e.retry_delay ? e.retry_delay : retry_after_header(r);
+    return c;
+  }
+  if (s == 400) return bad_request(mode, n, r, e);
+  return all(n, Outcome::reject, http_reason(s, e));
+}
+
+}  // namespace fanout::dest::google_ads

@@ -1,0 +1,74 @@
+// TikTok Events API: per-event outcome of one request from the answer. Pure.
+//
+// TikTok answers most errors with HTTP 200 and {"code": N, "message": "...", "request_id": "..."}:
+// - 0 ok; 20001 partial success: TikTok gives no per-event detail, so the request counts as delivered
+//   (the reason carries TikTok's message for the log).
+// - 40100 / 40132 rate limited; 40102 / 40104 / 40105 token; 40001 permission: the destination, not the
+//   events -> retry, never split.
+// - 50000, 50002, 51000-51999, HTTP 429 / 5xx, no answer -> retry.
+// - any other 4xxxx (40002 param error, 40061 batch size, 40062 PII not hashed, ...): about the events ->
+//   split a batch, reject a lone event with TikTok's code and message.
+#include <rapidjson/document.h>
+
+#include "destinations/tiktok/tiktok_destination.h"
+
+namespace fanout::dest::tiktok {
+namespace {
+
+struct Answer {
+  bool present = false;  // the body carried a numeric "code"
+  int64_t code = 0;
+  std::string message;
+};
+
+Answer parse_answer(const std::string& body) {
+  Answer a;
+  rapidjson::Document doc;
+  doc.Parse(body.data(), body.size());
+  if (doc.HasParseError() || !doc.IsObject()) return a;
+  auto code = doc.FindMember("code");
+  if (code == doc.MemberEnd() || !code->value.IsInt64()) return a;
+  a.present = true;
+  a.code = code->value.GetInt64();
+  if (auto m = doc.FindMember("message"); m != doc.MemberEnd() && m->value.IsString())
+    a.message.assign(m->value.GetString(), m->value.GetStringLength());
+  return a;
+}
+
+}  // namespace
+
+Classification TiktokDestination::classify(const Request& request, const HttpResponse& response) const {
+  Classification c;
+  c.retry_after = parse_retry_after(response);
+  auto all = [&](Outcome outcome, const std::string& reason) {
+    c.events.assign(request.indices.size(), EventResult{outcome, reason});
+    return c;
+  };
+  auto about_events = [&](const std::string& reason) {
+    if (request.indices.size() <= 1) return all(Outcome::reject, reason);
+    c.split = true;
+    return all(Outcome::retry, "batch rejected, splitting: " + reason);
+  };
+  if (response.status == 0) return all(Outcome::retry, "transport_error: " + clip_message(response.transport_error));
+
+  const Answer a = parse_answer(response.body);
+  const std::string http = "http_" + std::to_string(response.status);
+  const std::string detail = a.present ? "(" + std::to_string(a.code) + ") " + clip_message(a.message) : http;
+  if (response.status == 429 || response.status >= 500) return all(Outcome::retry, "tiktok: " + detail);
+  if (!a.present) {
+    // No TikTok answer (a proxy page, an empty body): only a plain 400 says the request itself was bad.
+    if (response.status == 400) return about_events("tiktok: " + http);
+    return all(Outcome::retry, "tiktok: unreadable answer, " + http);
+  }
+  const int64_t code = a.code;
+  if (code == 0) return all(Outcome::delivered, "");
+  if (code == 20001) return all(Outcome::delivered, "tiktok partial success: " + detail);
+  if (code == 40100 || code == 40132) return all(Outcome::retry, "tiktok rate limited: " + detail);
+  if (code == 40102 || code == 40104 || code == 40105) return all(Outcome::retry, "tiktok access token rejected: " + detail);
+  if (code == 40001) return all(Outcome::retry, "tiktok permission denied: " + detail);
+  if (code == 50000 || code == 50002 || (code >= 51000 && code <= 51999)) return all(Outcome::retry, "tiktok: " + detail);
+  if (code >= 40000 && code <= 49999) return about_events("tiktok: " + detail);
+  return all(Outcome::retry, "tiktok: " + detail);
+}
+
+}  // namespace fanout::dest::tiktok

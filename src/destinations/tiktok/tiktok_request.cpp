@@ -1,0 +1,186 @@
+// TikTok Events API 2.0: which events go (skip_reason) and the requests that carry them (build). Pure.
+//
+// Choices:
+// - event_source is always "web" with the pixel code as event_source_id: fanout is configured per pixel.
+// - Identifiers that make an event matchable: hashed email, phone or external_id, ttclid, ttp, or the
+//   pair ip + user agent (either alone matches nothing); without any -> "missing_identifiers".
+// - A contents line without quantity is sent without it (TikTok does not require one).
+// - `properties` are merged into properties; a key fanout already wrote there (value, currency, ...) wins.
+#include <algorithm>
+#include <cmath>
+#include <string_view>
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "destinations/tiktok/tiktok.h"
+#include "destinations/tiktok/tiktok_destination.h"
+
+namespace fanout::dest::tiktok {
+namespace {
+
+using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+
+void put(JsonWriter& w, const char* key, const std::string& value) {
+  if (value.empty()) return;
+  w.Key(key);
+  w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+}
+
+void put_list(JsonWriter& w, const char* key, const std::vector<std::string>& values) {
+  if (values.empty()) return;
+  w.Key(key);
+  w.StartArray();
+  for (const std::string& v : values) w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
+  w.EndArray();
+}
+
+// Counts go out as integers when they are whole (2, not 2.0).
+void put_number(JsonWriter& w, double v) {
+  if (std::trunc(v) == v && std::fabs(v) < 9007199254740992.0)
+    w.Int64(static_cast<int64_t>(v));
+  else
+    w.Double(v);
+}
+
+bool has_identifier(const Event& e) {
+  return !e.user.email_sha256.empty() || !e.user.phone_e164_sha256.empty() || !e.user.external_id_sha256.empty() ||
+         !e.ids.ttclid.empty() || !e.ids.ttp.empty() || (!e.ip.empty() && !e.user_agent.empty());
+}
+
+void write_user(JsonWriter& w, const Event& e) {
+  w.Key("user");
+  w.StartObject();
+  put_list(w, "email", e.user.email_sha256);
+  put_list(w, "phone", e.user.phone_e164_sha256);
+  put(w, "external_id", e.user.external_id_sha256);
+  put(w, "ttclid", e.ids.ttclid);
+  put(w, "ttp", e.ids.ttp);
+  put(w, "ip", e.ip);
+  put(w, "user_agent", e.user_agent);
+  w.EndObject();
+}
+
+void write_properties(JsonWriter& w, const Event& e) {
+  auto props = json_object_members(e.properties_json);
+  if (!e.value && e.currency.empty() && e.order_id.empty() && e.contents.empty() && props.empty()) return;
+  std::vector<std::string_view> written;  // keys fanout set, which `properties` must not repeat
+  auto key = [&](const char* k) {
+    w.Key(k);
+    written.emplace_back(k);
+  };
+  auto text = [&](const char* k, const std::string& v) {
+    if (v.empty()) return;
+    key(k);
+    w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
+  };
+  w.Key("properties");
+  w.StartObject();
+  if (e.value) {
+    key("value");
+    w.Double(*e.value);
+  }
+  text("currency", e.currency);
+  text("order_id", e.order_id);
+  if (!e.contents.empty()) {
+    key("content_type");
+    w.String("product");
+    key("contents");
+    w.StartArray();
+    for (const Content& c : e.contents) {
+      w.StartObject();
+      put(w, "content_id", c.id);
+      put(w, "content_name", c.name);
+      put(w, "content_category", c.category);
+      if (c.price) {
+        w.Key("price");
+        w.Double(*c.price);
+      }
+      if (c.quantity) {
+        w.Key("quantity");
+        put_number(w, *c.quantity);
+      }
+      w.EndObject();
+    }
+    w.EndArray();
+  }
+  for (const auto& [k, json] : props) {
+    if (std::find(written.begin(), written.end(), k) != written.end()) continue;
+    w.Key(k.data(), static_cast<rapidjson::SizeType>(k.size()));
+    w.RawValue(json.data(), json.size(), rapidjson::kObjectType);
+  }
+  w.EndObject();
+}
+
+void write_event(JsonWriter& w, const Event& e, const std::string& event_name) {
+  w.StartObject();
+  put(w, "event", event_name);
+  w.Key("event_time");
+  w.Int64(e.event_time);
+  put(w, "event_id", e.event_id);
+  write_user(w, e);
+  write_properties(w, e);
+  if (!e.event_source_url.empty() || !e.referrer_url.empty()) {
+    w.Key("page");
+    w.StartObject();
+    put(w, "url", e.event_source_url);
+    put(w, "referrer", e.referrer_url);
+    w.EndObject();
+  }
+  w.EndObject();
+}
+
+}  // namespace
+
+std::string TiktokDestination::test_code_for(const Event& event) const {
+  const std::string& code = override_for(event, "tiktok").test_event_code;
+  return code.empty() ? s_.test_event_code : code;
+}
+
+std::string TiktokDestination::skip_reason(const Event& event, int64_t now_s) const {
+  if (std::string r = common_skip_reason(event, "tiktok", now_s, window().count()); !r.empty()) return r;
+  if (event.ad_user_data == Consent::denied) return "consent_denied";
+  if (!has_identifier(event)) return "missing_identifiers";
+  return {};
+}
+
+std::vector<Request> TiktokDestination::build(std::span<const Event* const> events, const Auth& /*auth*/) const {
+  // One request per test_event_code: it lives outside `data`.
+  std::vector<std::pair<std::string, std::vector<size_t>>> groups;
+  for (size_t i = 0; i < events.size(); ++i) {
+    std::string code = test_code_for(*events[i]);
+    auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.first == code; });
+    if (it == groups.end()) it = groups.insert(groups.end(), {std::move(code), {}});
+    it->second.push_back(i);
+  }
+
+  const size_t max_batch = std::max<size_t>(1, s_.options.max_batch);
+  std::vector<Request> out;
+  for (const auto& [code, indices] : groups) {
+    for (size_t begin = 0; begin < indices.size(); begin += max_batch) {
+      Request r;
+      r.indices.assign(indices.begin() + begin, indices.begin() + std::min(begin + max_batch, indices.size()));
+      rapidjson::StringBuffer buf;
+      JsonWriter w(buf);
+      w.StartObject();
+      put(w, "event_source", "web");
+      put(w, "event_source_id", s_.pixel_code);
+      put(w, "test_event_code", code);
+      w.Key("data");
+      w.StartArray();
+      for (size_t i : r.indices) {
+        const Event& e = *events[i];
+        write_event(w, e, resolve_event_name(e, "tiktok", s_.configured_names, tiktok_default_event_names(), true));
+      }
+      w.EndArray();
+      w.EndObject();
+      r.http.url = join_url(s_.options.base_url, "/open_api/v1.3/event/track/");
+      r.http.headers = {{"access-token", s_.access_token}, {"content-type", "application/json"}};
+      r.http.body.assign(buf.GetString(), buf.GetSize());
+      out.push_back(std::move(r));
+    }
+  }
+  return out;
+}
+
+}  // namespace fanout::dest::tiktok

@@ -1,0 +1,124 @@
+// hash_user: applies every platform's normalization rule to a RawUser and keeps only SHA-256 hashes
+// (plus the few address fields platforms take in the clear).
+#include <algorithm>
+#include <functional>
+
+#include "core/sha256.h"
+#include "identity/address.h"
+#include "identity/country.h"
+#include "identity/email.h"
+#include "identity/identity.h"
+#include "identity/names.h"
+#include "identity/person.h"
+#include "identity/phone.h"
+
+namespace fanout::identity {
+namespace {
+
+constexpr size_t kMaxValueBytes = 1024;  // a longer value is not personal data we can match; dropped
+constexpr size_t kMaxValuesPerList = 20;  // emails or phones per user; platforms use far fewer (Google Ads: 5)
+
+std::string_view trim_ascii(std::string_view s) {
+  const auto ws = [](char c) { return c == ' ' || (c >= '\t' && c <= '\r'); };
+  while (!s.empty() && ws(s.front())) s.remove_prefix(1);
+  while (!s.empty() && ws(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+std::string lower_hex(std::string_view hex) {
+  std::string out(hex);
+  std::transform(out.begin(), out.end(), out.begin(), [](char c) { return c >= 'A' && c <= 'F' ? c + 32 : c; });
+  return out;
+}
+
+bool usable(std::string_view value) { return !value.empty() && value.size() <= kMaxValueBytes; }
+
+// "" when absent or normalized to nothing; a pre-hashed value as is (lowercased); else SHA-256 of the rule's output.
+std::string hash_one(std::string_view raw, const std::function<std::string(std::string_view)>& normalize) {
+  const std::string_view value = trim_ascii(raw);
+  if (!usable(value)) return {};
+  if (is_sha256_hex(value)) return lower_hex(value);
+  const std::string normalized = normalize(value);
+  return normalized.empty() ? std::string() : sha256_hex(normalized);
+}
+
+void push_unique(std::vector<std::string>& out, std::string hash) {
+  if (!hash.empty() && std::find(out.begin(), out.end(), hash) == out.end()) out.push_back(std::move(hash));
+}
+
+std::string hash_optional(const std::optional<std::string>& normalized) {
+  return normalized ? sha256_hex(*normalized) : std::string();
+}
+
+void hash_emails(const std::vector<std::string>& emails, HashedUser& out) {
+  for (size_t i = 0; i < emails.size() && i < kMaxValuesPerList; ++i) {
+    const std::string_view value = trim_ascii(emails[i]);
+    if (!usable(value)) continue;
+    if (is_sha256_hex(value)) {
+      for (auto* list : {&out.email_sha256, &out.email_google_sha256, &out.email_ms_capi_sha256,
+                         &out.email_ms_offline_sha256}) {
+        push_unique(*list, lower_hex(value));
+      }
+      continue;
+    }
+    push_unique(out.email_sha256, hash_one(value, normalize_email_meta));
+    push_unique(out.email_google_sha256, hash_one(value, normalize_email_google));
+    push_unique(out.email_ms_capi_sha256, hash_one(value, normalize_email_ms_capi));
+    push_unique(out.email_ms_offline_sha256, hash_one(value, normalize_email_ms_offline));
+  }
+}
+
+void hash_phones(const std::vector<std::string>& phones, const std::string& region, HashedUser& out) {
+  for (size_t i = 0; i < phones.size() && i < kMaxValuesPerList; ++i) {
+    const std::string_view value = trim_ascii(phones[i]);
+    if (!usable(value)) continue;
+    if (is_sha256_hex(value)) {
+      push_unique(out.phone_digits_sha256, lower_hex(value));
+      push_unique(out.phone_e164_sha256, lower_hex(value));
+      continue;
+    }
+    const std::optional<std::string> e164 = phone_e164(value, region);
+    if (!e164) continue;
+    push_unique(out.phone_e164_sha256, hash_optional(e164));
+    push_unique(out.phone_digits_sha256, sha256_hex(std::string_view(*e164).substr(1)));
+  }
+}
+
+// A plain (not hashed) field: "" when absent or sent pre-hashed, since a hash is no city or postal code.
+std::string plain(std::string_view raw, const std::function<std::string(std::string_view)>& normalize) {
+  const std::string_view value = trim_ascii(raw);
+  if (!usable(value) || is_sha256_hex(value)) return {};
+  return normalize(value);
+}
+
+}  // namespace
+
+HashedUser hash_user(const RawUser& raw, const Options& options) {
+  HashedUser out;
+  out.country = plain(raw.country, normalize_country);
+  const std::string& country = out.country;  // alpha-2 lowercase or ""
+
+  hash_emails(raw.email, out);
+  hash_phones(raw.phone, country.empty() ? options.default_region : country, out);
+
+  out.first_name_sha256 = hash_one(raw.first_name, normalize_name_meta);
+  out.last_name_sha256 = hash_one(raw.last_name, normalize_name_meta);
+  out.first_name_google_sha256 = hash_one(raw.first_name, normalize_name_google);
+  out.last_name_google_sha256 = hash_one(raw.last_name, normalize_name_google);
+
+  out.city_sha256 = hash_one(raw.city, normalize_city_meta);
+  out.state_sha256 = hash_one(raw.state, [&](std::string_view v) { return normalize_state_meta(v, country); });
+  out.zip_sha256 = hash_one(raw.zip, [&](std::string_view v) { return normalize_zip(v, country); });
+  out.country_sha256 = hash_one(raw.country, normalize_country);
+  out.gender_sha256 = hash_one(raw.gender, normalize_gender);
+  out.date_of_birth_sha256 = hash_one(raw.date_of_birth, [](std::string_view v) { return normalize_date_of_birth(v); });
+  out.external_id_sha256 = hash_one(raw.external_id, normalize_external_id);
+
+  out.city = plain(raw.city, normalize_city);
+  out.region = plain(raw.state, normalize_region);
+  out.postal_code = plain(raw.zip, [&](std::string_view v) { return normalize_zip(v, country); });
+  out.external_id = usable(trim_ascii(raw.external_id)) ? trim_external_id(raw.external_id) : std::string();
+  return out;
+}
+
+}  // namespace fanout::identity

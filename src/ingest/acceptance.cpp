@@ -1,0 +1,43 @@
+#include "ingest/acceptance.h"
+
+#include "core/event_codec.h"
+
+namespace fanout::ingest {
+
+Prepared prepare(std::vector<Event> events, const std::vector<const dest::Destination*>& destinations, int64_t now_ms) {
+  Prepared p;
+  const int64_t now_s = now_ms / 1000;
+  for (Event& event : events) {
+    event.received_at_ms = now_ms;
+    spool::NewEvent row;
+    row.event_id = event.event_id;
+    row.received_at_ms = now_ms;
+    std::vector<std::string> pending;
+    for (const dest::Destination* d : destinations) {
+      spool::Delivery delivery;
+      delivery.destination = std::string(d->name());
+      delivery.reason = d->skip_reason(event, now_s);
+      delivery.state = delivery.reason.empty() ? spool::State::pending : spool::State::skipped;
+      delivery.updated_at_ms = now_ms;
+      if (delivery.state == spool::State::pending) pending.push_back(delivery.destination);
+      row.deliveries.push_back(std::move(delivery));
+    }
+    row.payload = encode_event(event);
+    p.rows.push_back(std::move(row));
+    p.pending.push_back(std::move(pending));
+    p.events.push_back(std::make_shared<const Event>(std::move(event)));
+  }
+  return p;
+}
+
+std::vector<delivery::Accepted> accepted_for_delivery(const Prepared& prepared, const spool::EnqueueResult& result) {
+  std::vector<delivery::Accepted> out;
+  for (size_t i = 0; i < prepared.events.size() && i < result.seq.size(); ++i) {
+    bool duplicate = i < result.duplicate.size() && result.duplicate[i];
+    if (duplicate || prepared.pending[i].empty()) continue;
+    out.push_back(delivery::Accepted{result.seq[i], prepared.events[i], prepared.pending[i]});
+  }
+  return out;
+}
+
+}  // namespace fanout::ingest

@@ -1,0 +1,313 @@
+#include "net/connection.h"
+
+#include <atomic>
+#include <cctype>
+#include <chrono>
+
+namespace fanout::net {
+namespace {
+
+constexpr size_t kHeaderLimit = 16 * 1024;                      // request line + headers, bytes
+constexpr size_t kReadChunk = 16 * 1024;                        // bytes asked of the socket per read
+constexpr std::chrono::milliseconds kLingerLimit{1000};         // draining a client after an error response
+constexpr char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";  // answer to Expect: 100-continue
+
+using asio::redirect_error;
+using asio::use_awaitable;
+
+Response error_response(int status, const char* code, const std::string& message) {
+  Response r;
+  r.status = status;
+  r.body.reserve(40 + message.size());
+  r.body.append(R"({"error":")").append(code).append(R"(","message":")").append(message).append("\"}");
+  return r;
+}
+
+// Completes one request exactly once, from any thread. If the handler drops it without answering, the
+// destructor answers 500 so the in-order writer never waits forever for a forgotten request.
+class Responder {
+ public:
+  Responder(std::shared_ptr<Connection> connection, uint64_t seq) : connection_(std::move(connection)), seq_(seq) {}
+  Responder(const Responder&) = delete;
+  Responder& operator=(const Responder&) = delete;
+  ~Responder() {
+    if (!done_.exchange(true)) send(error_response(500, "internal", "the request was not answered"));
+  }
+
+  void respond(Response response) {
+    if (!done_.exchange(true)) send(std::move(response));
+  }
+
+ private:
+  void send(Response response) {
+    ServerCore& core = connection_->core();
+    std::shared_lock lock(core.gate_mutex);
+    if (!core.gate_open) return;  // the server has stopped: nobody would write it
+    asio::dispatch(connection_->executor(), [c = connection_, seq = seq_, r = std::move(response)]() mutable {
+      c->complete(seq, std::move(r));
+    });
+  }
+
+  std::shared_ptr<Connection> connection_;
+  uint64_t seq_;
+  std::atomic<bool> done_{false};
+};
+
+bool is_parse_error(const beast::error_code& ec) {
+  static const auto& category = http::make_error_code(http::error::bad_method).category();
+  return ec.category() == category && ec != http::error::end_of_stream && ec != http::error::partial_message;
+}
+
+}  // namespace
+
+Connection::Connection(std::shared_ptr<ServerCore> core, tcp::socket socket)
+    : core_(std::move(core)),
+      stream_(std::move(socket)),
+      reader_wake_(stream_.get_executor()),
+      writer_wake_(stream_.get_executor()),
+      running_(2) {
+  reader_wake_.expires_at(asio::steady_timer::time_point::max());
+  writer_wake_.expires_at(asio::steady_timer::time_point::max());
+  beast::error_code ec;
+  const auto peer = stream_.socket().remote_endpoint(ec);
+  if (!ec) peer_ip_ = peer.address().to_string();
+}
+
+void Connection::start() {
+  auto self = shared_from_this();
+  asio::co_spawn(stream_.get_executor(), [self] { return self->read_loop(); }, asio::detached);
+  asio::co_spawn(stream_.get_executor(), [self] { return self->write_loop(); }, asio::detached);
+}
+
+void Connection::shutdown() {
+  asio::post(stream_.get_executor(), [self = shared_from_this()] {
+    if (self->closed_) return;
+    self->stop_reading_ = true;
+    if (self->slots_.empty() && self->read_state_ != ReadState::reading) {
+      self->close_now();  // nothing in progress
+      return;
+    }
+    if (self->read_state_ == ReadState::waiting) self->cancel_read();
+    if (self->read_state_ == ReadState::full) self->reader_wake_.cancel();
+  });
+}
+
+void Connection::abort() {
+  asio::post(stream_.get_executor(), [self = shared_from_this()] { self->close_now(); });
+}
+
+void Connection::complete(uint64_t seq, Response response) {
+  if (closed_ || slots_.empty()) return;
+  const uint64_t front = slots_.front().seq;
+  if (seq < front || seq - front >= slots_.size()) return;
+  Slot& slot = slots_[seq - front];
+  if (slot.ready) return;
+  slot.response = std::move(response);
+  slot.ready = true;
+  if (seq == front) writer_wake_.cancel();
+}
+
+asio::awaitable<void> Connection::read_loop() {
+  const ServerOptions& options = core_->options;
+  const size_t max_pipelined = options.max_pipelined == 0 ? 1 : options.max_pipelined;
+  beast::error_code ec;
+  while (!closed_ && !stop_reading_) {
+    if (slots_.size() >= max_pipelined) {
+      read_state_ = ReadState::full;
+      co_await reader_wake_.async_wait(redirect_error(use_awaitable, ec));
+      continue;
+    }
+    if (buffer_.size() == 0) {
+      // Between requests. With responses pending the client is waiting for us, not idle: no timeout,
+      // and the writer cancels this read to re-arm it with idle_timeout once everything is answered.
+      read_state_ = ReadState::waiting;
+      read_ahead_ = !slots_.empty();
+      if (read_ahead_) {
+        stream_.expires_never();
+      } else {
+        stream_.expires_after(options.idle_timeout);
+      }
+      const size_t n = co_await stream_.async_read_some(buffer_.prepare(kReadChunk), redirect_error(use_awaitable, ec));
+      buffer_.commit(n);
+      read_ahead_ = false;
+      if (ec == asio::error::operation_aborted && n == 0) continue;  // re-arm or stop: the loop decides
+      if (ec && n == 0) {
+        if (ec != asio::error::eof) close_now();  // timeout, reset: nobody to answer
+        break;                                    // clean EOF: the writer still answers what was asked
+      }
+    }
+
+    read_state_ = ReadState::reading;
+    const auto deadline = std::chrono::steady_clock::now() + options.read_timeout;
+    parser_.emplace();
+    parser_->header_limit(kHeaderLimit);
+    parser_->body_limit(options.max_body_bytes);
+    stream_.expires_at(deadline);
+    co_await http::async_read_header(stream_, buffer_, *parser_, redirect_error(use_awaitable, ec));
+    if (!ec && !parser_->is_done()) {
+      // curl and others wait for "100 Continue" before sending a large body. Only safe to send when no
+      // response is pending: interim responses must not overtake earlier final ones.
+      if (beast::iequals(parser_->get()[http::field::expect], "100-continue") && slots_.empty()) {
+        writing_ = true;
+        stream_.expires_at(deadline);
+        co_await asio::async_write(stream_, asio::buffer(kContinue, sizeof kContinue - 1),
+                                   redirect_error(use_awaitable, ec));
+        writing_ = false;
+      }
+      if (!ec) {
+        stream_.expires_at(deadline);
+        co_await http::async_read(stream_, buffer_, *parser_, redirect_error(use_awaitable, ec));
+      }
+    }
+    if (ec) {
+      if (ec == http::error::body_limit) {
+        push_final_error(413, "payload_too_large",
+                         "request body exceeds " + std::to_string(options.max_body_bytes) + " bytes");
+      } else if (ec == http::error::header_limit) {
+        push_final_error(431, "headers_too_large",
+                         "request headers exceed " + std::to_string(kHeaderLimit) + " bytes");
+      } else if (is_parse_error(ec)) {
+        push_final_error(400, "bad_request", "malformed HTTP request");
+      } else if (ec != http::error::end_of_stream) {
+        close_now();  // timeout, reset, half a request
+      }
+      break;
+    }
+    dispatch_request();
+  }
+  read_state_ = ReadState::done;
+  parser_.reset();
+  writer_wake_.cancel();  // the writer may finish now
+  coroutine_done();
+}
+
+void Connection::push_final_error(int status, const char* code, const std::string& message) {
+  Slot& slot = slots_.emplace_back();
+  slot.seq = next_seq_++;
+  slot.ready = true;
+  slot.keep_alive = false;
+  slot.response = error_response(status, code, message);
+  stop_reading_ = true;
+  drain_on_close_ = true;
+  if (slots_.size() == 1) writer_wake_.cancel();
+}
+
+void Connection::dispatch_request() {
+  http::request<http::string_body> message = parser_->release();
+  parser_.reset();
+
+  Slot& slot = slots_.emplace_back();
+  slot.seq = next_seq_++;
+  slot.keep_alive = message.keep_alive();
+  slot.version = message.version();
+  slot.head = message.method() == http::verb::head;
+
+  Request request;
+  request.method = std::string(message.method_string());
+  request.target = std::string(message.target());
+  for (const auto& field : message) {
+    std::string name(field.name_string());
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    auto [it, inserted] = request.headers.try_emplace(std::move(name), field.value());
+    if (!inserted) it->second.append(", ").append(field.value());
+  }
+  request.body = std::move(message.body());
+  request.peer_ip = peer_ip_;
+
+  auto responder = std::make_shared<Responder>(shared_from_this(), slot.seq);
+  try {
+    core_->handler(std::move(request), [responder](Response response) { responder->respond(std::move(response)); });
+  } catch (...) {
+    responder->respond(error_response(500, "internal", "the request handler failed"));
+  }
+}
+
+asio::awaitable<void> Connection::write_loop() {
+  const ServerOptions& options = core_->options;
+  const size_t max_pipelined = options.max_pipelined == 0 ? 1 : options.max_pipelined;
+  beast::error_code ec;
+  bool graceful = true;
+  for (;;) {
+    if (closed_) break;
+    if (slots_.empty() || !slots_.front().ready) {
+      if (read_state_ == ReadState::done && slots_.empty()) break;  // nothing more will be asked
+      co_await writer_wake_.async_wait(redirect_error(use_awaitable, ec));
+      continue;
+    }
+    Slot slot = std::move(slots_.front());
+    slots_.pop_front();
+    const bool last = read_state_ == ReadState::done && slots_.empty();
+    const bool keep_alive = slot.keep_alive && !last && !core_->stopping.load(std::memory_order_relaxed);
+
+    Response& r = slot.response;
+    const int status = (r.status >= 100 && r.status <= 999) ? r.status : 500;
+    http::response<http::string_body> response{static_cast<http::status>(status), slot.version};
+    if (!r.content_type.empty()) response.set(http::field::content_type, r.content_type);
+    for (const auto& [name, value] : r.headers) response.insert(name, value);
+    response.keep_alive(keep_alive);
+    if (status / 100 == 1 || status == 204 || status == 304) {
+      response.prepare_payload();  // no body allowed
+    } else if (slot.head) {
+      response.content_length(r.body.size());
+    } else {
+      response.body() = std::move(r.body);
+      response.prepare_payload();
+    }
+
+    writing_ = true;
+    stream_.expires_after(options.write_timeout);
+    co_await http::async_write(stream_, response, redirect_error(use_awaitable, ec));
+    writing_ = false;
+    if (ec) {
+      graceful = false;
+      break;
+    }
+    if (!keep_alive) break;
+    if (cancel_after_write_) {
+      cancel_after_write_ = false;
+      cancel_read();
+    }
+    if (read_state_ == ReadState::full && slots_.size() < max_pipelined) reader_wake_.cancel();
+    if (slots_.empty() && read_ahead_) cancel_read();  // now idle: restart the read under idle_timeout
+  }
+  if (!closed_ && graceful && drain_on_close_ && read_state_ == ReadState::done) {
+    // Closing with unread request bytes makes the kernel send RST, which can destroy the error response
+    // before the client reads it. Half-close and drain briefly instead (a "lingering close").
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    const auto deadline = std::chrono::steady_clock::now() + kLingerLimit;
+    while (!closed_) {
+      stream_.expires_at(deadline);
+      const size_t n = co_await stream_.async_read_some(buffer_.prepare(kReadChunk), redirect_error(use_awaitable, ec));
+      buffer_.consume(buffer_.size());
+      if (ec || n == 0) break;
+    }
+  }
+  close_now();
+  coroutine_done();
+}
+
+void Connection::cancel_read() {
+  if (read_state_ != ReadState::waiting) return;
+  if (writing_) {
+    cancel_after_write_ = true;  // a socket-wide cancel would abort the write too
+    return;
+  }
+  beast::error_code ignored;
+  stream_.socket().cancel(ignored);
+}
+
+void Connection::close_now() {
+  if (closed_) return;
+  closed_ = true;
+  stream_.close();
+  reader_wake_.cancel();
+  writer_wake_.cancel();
+  slots_.clear();
+}
+
+void Connection::coroutine_done() {
+  if (--running_ == 0) core_->remove(this);
+}
+
+}  // namespace fanout::net

@@ -1,0 +1,130 @@
+#include "spool/reader.h"
+
+#include <limits>
+#include <utility>
+
+#include "spool/schema.h"
+
+namespace fanout::spool {
+namespace {
+
+State state_from_code(int64_t code) {
+  switch (code) {
+    case kStateDelivered: return State::delivered;
+    case kStateFailed: return State::failed;
+    case kStateSkipped: return State::skipped;
+    default: return State::pending;
+  }
+}
+
+int64_t clamp_limit(size_t limit) {
+  return limit > static_cast<size_t>(std::numeric_limits<int64_t>::max()) ? std::numeric_limits<int64_t>::max()
+                                                                           : static_cast<int64_t>(limit);
+}
+
+}  // namespace
+
+Status Reader::open(const std::string& path) {
+  if (auto s = open_reader(db_, path); !s) return s;
+  struct Def {
+    Stmt* stmt;
+    const char* sql;
+  };
+  // Each query is one statement, hence one snapshot: an event is never seen half-updated.
+  const Def defs[] = {
+      {&lookup_,
+       "SELECT e.received_at_ms, d.destination, d.state, d.reason, d.attempts, d.updated_at_ms, "
+       "d.next_attempt_at_ms, d.last_error FROM events e LEFT JOIN deliveries d ON d.seq = e.seq "
+       "WHERE e.event_id = ?1 ORDER BY d.destination"},
+      // "state = 0" is literal so the partial index deliveries_pending applies.
+      {&pending_,
+       "SELECT d.seq, e.payload, d.attempts, d.next_attempt_at_ms FROM deliveries d JOIN events e ON e.seq = d.seq "
+       "WHERE d.destination = ?1 AND d.state = 0 AND d.seq > ?2 ORDER BY d.seq LIMIT ?3"},
+      {&dead_letters_,
+       "SELECT e.event_id, d.destination, d.reason, d.attempts, d.updated_at_ms FROM deliveries d "
+       "JOIN events e ON e.seq = d.seq WHERE d.state = 2 AND (?1 = '' OR d.destination = ?1) "
+       "AND (?2 = '' OR e.event_id = ?2) ORDER BY d.updated_at_ms DESC, d.seq DESC, d.destination LIMIT ?3"},
+  };
+  for (const auto& d : defs) {
+    auto stmt = Stmt::prepare(db_.get(), d.sql);
+    if (!stmt) return tl::unexpected(stmt.error());
+    *d.stmt = std::move(*stmt);
+  }
+  return {};
+}
+
+void Reader::close() {
+  lookup_ = Stmt();
+  pending_ = Stmt();
+  dead_letters_ = Stmt();
+  db_.close();
+}
+
+Result<std::optional<EventStatus>> Reader::lookup(const std::string& event_id) {
+  lookup_.bind(1, event_id);
+  std::optional<EventStatus> status;
+  int rc;
+  while ((rc = lookup_.step()) == SQLITE_ROW) {
+    if (!status) {
+      status.emplace();
+      status->event_id = event_id;
+      status->received_at_ms = lookup_.int64(0);
+    }
+    if (sqlite3_column_type(lookup_.get(), 1) == SQLITE_NULL) continue;  // an event without deliveries
+    Delivery d;
+    d.destination = lookup_.text(1);
+    d.state = state_from_code(lookup_.int64(2));
+    d.reason = lookup_.text(3);
+    d.attempts = static_cast<int>(lookup_.int64(4));
+    d.updated_at_ms = lookup_.int64(5);
+    d.next_attempt_at_ms = lookup_.int64(6);
+    d.last_error = lookup_.text(7);
+    status->deliveries.push_back(std::move(d));
+  }
+  lookup_.reset();
+  if (rc != SQLITE_DONE) return db_error(db_.get(), "looking up event");
+  return status;
+}
+
+Result<std::vector<PendingDelivery>> Reader::load_pending(const std::string& destination, int64_t after_seq,
+                                                          size_t limit) {
+  pending_.bind(1, destination);
+  pending_.bind(2, after_seq);
+  pending_.bind(3, clamp_limit(limit));
+  std::vector<PendingDelivery> out;
+  int rc;
+  while ((rc = pending_.step()) == SQLITE_ROW) {
+    PendingDelivery p;
+    p.seq = pending_.int64(0);
+    p.payload = pending_.text(1);
+    p.attempts = static_cast<int>(pending_.int64(2));
+    p.next_attempt_at_ms = pending_.int64(3);
+    out.push_back(std::move(p));
+  }
+  pending_.reset();
+  if (rc != SQLITE_DONE) return db_error(db_.get(), "loading pending deliveries");
+  return out;
+}
+
+Result<std::vector<DeadLetter>> Reader::dead_letters(const std::string& destination, const std::string& event_id,
+                                                     size_t limit) {
+  dead_letters_.bind(1, destination);
+  dead_letters_.bind(2, event_id);
+  dead_letters_.bind(3, clamp_limit(limit));
+  std::vector<DeadLetter> out;
+  int rc;
+  while ((rc = dead_letters_.step()) == SQLITE_ROW) {
+    DeadLetter d;
+    d.event_id = dead_letters_.text(0);
+    d.destination = dead_letters_.text(1);
+    d.reason = dead_letters_.text(2);
+    d.attempts = static_cast<int>(dead_letters_.int64(3));
+    d.updated_at_ms = dead_letters_.int64(4);
+    out.push_back(std::move(d));
+  }
+  dead_letters_.reset();
+  if (rc != SQLITE_DONE) return db_error(db_.get(), "listing dead letters");
+  return out;
+}
+
+}  // namespace fanout::spool

@@ -1,0 +1,32 @@
+#pragma once
+// Queries on a read connection. WAL lets it read a consistent snapshot while the writer commits.
+// Not thread-safe: the owner serializes calls.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "spool/spool.h"
+#include "spool/sqlite_db.h"
+
+namespace fanout::spool {
+
+class Reader {
+ public:
+  // Opens the read connection on an existing spool file and prepares every statement.
+  Status open(const std::string& path);
+  void close();
+  bool is_open() const { return db_.get() != nullptr; }
+
+  Result<std::optional<EventStatus>> lookup(const std::string& event_id);
+  Result<std::vector<PendingDelivery>> load_pending(const std::string& destination, int64_t after_seq, size_t limit);
+  Result<std::vector<DeadLetter>> dead_letters(const std::string& destination, const std::string& event_id,
+                                               size_t limit);
+
+ private:
+  Db db_;
+  Stmt lookup_, pending_, dead_letters_;
+};
+
+}  // namespace fanout::spool

@@ -1,0 +1,105 @@
+#pragma once
+// The SQLite Spool: callers queue writes in memory (bounded by bytes); one writer thread drains the
+// queue into group transactions (one fsync for everything queued) and then runs the callbacks.
+// Reads use their own connection, so they never wait for an fsync.
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <atomic>
+#include <string>
+#include <thread>
+#include <variant>
+#include <vector>
+
+#include "spool/reader.h"
+#include "spool/spool.h"
+#include "spool/writer.h"
+
+namespace fanout::spool {
+
+class SqliteSpool final : public Spool {
+ public:
+  explicit SqliteSpool(SqliteOptions options);
+  ~SqliteSpool() override;
+
+  // Opens both connections and starts the writer thread.
+  Status start();
+
+  void enqueue(std::vector<NewEvent> events, EnqueueDone done) override;
+  void update(std::vector<DeliveryUpdate> updates) override;
+  Result<std::optional<EventStatus>> lookup(const std::string& event_id) override;
+  Result<std::vector<PendingDelivery>> load_pending(const std::string& destination, int64_t after_seq,
+                                                    size_t limit) override;
+  Result<std::vector<DeadLetter>> dead_letters(const std::string& destination, const std::string& event_id,
+                                               size_t limit) override;
+  Result<int64_t> replay(const std::string& destination, const std::string& event_id) override;
+  Result<int64_t> purge(int64_t cutoff_ms) override;
+  bool writable() override;
+  void close() override;
+
+  // Fault injection (tests, DuckDB style): the next `count` group commits fail as a disk error would:
+  // their enqueues get "unavailable" and nothing of them is written.
+  void fail_next_commits(int count) { writer_.fail_next_commits(count); }
+
+ private:
+  struct EnqueueOp {
+    std::vector<NewEvent> events;
+    EnqueueDone done;
+  };
+  struct UpdateOp {
+    std::vector<DeliveryUpdate> updates;
+  };
+  struct RejectOp {  // an enqueue refused before queueing; answered on the writer thread like the others
+    Error error;
+    EnqueueDone done;
+  };
+  struct ReplayOp {
+    std::string destination, event_id;
+    std::promise<Result<int64_t>> result;
+  };
+  struct PurgeOp {
+    int64_t cutoff_ms = 0;
+    int64_t after_seq = 0;  // purge resumes after this seq: it runs in chunks between groups
+    int64_t deleted = 0;
+    std::promise<Result<int64_t>> result;
+  };
+  using Op = std::variant<EnqueueOp, UpdateOp, RejectOp, ReplayOp, PurgeOp>;
+  struct Queued {
+    Op op;
+    size_t bytes = 0;  // counted against max_queue_bytes
+    size_t items = 0;  // events or updates, counted against max_group
+  };
+
+  void run_writer();
+  void run_group(std::vector<Queued>& group);
+  void run_replay(ReplayOp& op);
+  // Returns true when the purge is finished (its promise is set).
+  bool run_purge_chunk(PurgeOp& op);
+  bool on_writer_thread() const { return std::this_thread::get_id() == writer_id_; }
+  // Runs an admin op on the writer thread (or inline when already there) and waits for its result.
+  Result<int64_t> run_admin(Op op, std::future<Result<int64_t>> result);
+
+  const SqliteOptions options_;
+  Writer writer_;  // used only by the writer thread (or before it starts / after it stops)
+
+  std::mutex read_mu_;  // guards reader_
+  Reader reader_;
+
+  std::mutex mu_;  // guards the fields below
+  std::condition_variable work_cv_;   // writer waits for ops
+  std::condition_variable space_cv_;  // update() waits for queue space
+  std::deque<Queued> queue_;
+  size_t queued_bytes_ = 0;
+  bool stopping_ = false;
+
+  std::mutex close_mu_;  // serializes close()
+  std::thread writer_thread_;
+  std::thread::id writer_id_;
+  std::atomic<bool> last_commit_ok_{true};
+  std::atomic<bool> over_size_{false};
+  std::atomic<bool> closed_{false};
+};
+
+}  // namespace fanout::spool
