@@ -203,13 +203,17 @@ void Connection::dispatch_request() {
   slot.head = message.method() == http::verb::head;
 
   Request request;
-  request.method = std::string(message.method_string());
-  request.target = std::string(message.target());
+  const auto method = message.method_string();
+  const auto target = message.target();
+  request.method.assign(method.data(), method.size());
+  request.target.assign(target.data(), target.size());
   for (const auto& field : message) {
-    std::string name(field.name_string());
+    const auto raw_name = field.name_string();
+    const auto raw_value = field.value();
+    std::string name(raw_name.data(), raw_name.size());
     for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    auto [it, inserted] = request.headers.try_emplace(std::move(name), field.value());
-    if (!inserted) it->second.append(", ").append(field.value());
+    auto [it, inserted] = request.headers.try_emplace(std::move(name), raw_value.data(), raw_value.size());
+    if (!inserted) it->second.append(", ").append(raw_value.data(), raw_value.size());
   }
   request.body = std::move(message.body());
   request.peer_ip = peer_ip_;

@@ -33,6 +33,8 @@ class Writer {
   // False when SQLite itself rolled the transaction back after an error (disk full, I/O error): every
   // write since begin() is gone and the group must fail as a whole.
   bool in_transaction() const;
+  // SQLite's message for the last failure on the write connection.
+  std::string last_error() const { return db_.last_error(); }
 
   // failed -> pending with attempts reset, filtered by destination / event_id ("" = any). Own transaction.
   Result<int64_t> replay(const std::string& destination, const std::string& event_id, int64_t now_ms);

@@ -14,6 +14,13 @@ bool all_digits(const std::string& s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
 }
 
+// An account or tag id: Microsoft's are numeric, and a pasted name or dash fails only at send time otherwise.
+std::string digits_key(ConfigTable& t, const char* key, bool required) {
+  std::string v = required ? t.required_str(key) : t.str(key);
+  if (!v.empty() && !all_digits(v)) t.errors().add(t.full_key(key), "must be digits only");
+  return v;
+}
+
 // A key of the other mode is read (so finish() does not call it unknown) and reported with a useful message:
 // "unknown key" would hide that the mode is the mistake.
 void reject_other_mode(ConfigTable& t, std::initializer_list<const char*> keys, const char* mode) {
@@ -32,8 +39,7 @@ std::unique_ptr<Destination> make_capi(ConfigTable& t, const EventNameMap& names
   microsoft_ads::CapiSettings s;
   s.options = read_delivery_options(t, defaults);
   const bool on = s.options.enabled;  // a disabled destination needs neither ids nor secrets
-  s.tag_id = on ? t.required_str("tag_id") : t.str("tag_id");
-  if (!s.tag_id.empty() && !all_digits(s.tag_id)) t.errors().add(t.full_key("tag_id"), "must be digits only");
+  s.tag_id = digits_key(t, "tag_id", on);
   s.token = t.secret("capi_token", on, "MS_ADS_CAPI_TOKEN");
   s.data_provider = t.str("data_provider");
   s.configured_names = names;
@@ -53,12 +59,8 @@ std::unique_ptr<Destination> make_offline(ConfigTable& t, const EventNameMap& na
   microsoft_ads::OfflineSettings s;
   s.options = read_delivery_options(t, defaults);
   const bool on = s.options.enabled;
-  s.customer_id = on ? t.required_str("customer_id") : t.str("customer_id");
-  s.account_id = on ? t.required_str("account_id") : t.str("account_id");
-  for (const char* key : {"customer_id", "account_id"}) {
-    const std::string& v = std::string(key) == "customer_id" ? s.customer_id : s.account_id;
-    if (!v.empty() && !all_digits(v)) t.errors().add(t.full_key(key), "must be digits only");
-  }
+  s.customer_id = digits_key(t, "customer_id", on);
+  s.account_id = digits_key(t, "account_id", on);
   s.developer_token = t.secret("developer_token", on, "MS_ADS_DEVELOPER_TOKEN");
   s.oauth.refresh_token = t.secret("refresh_token", on, "MS_ADS_REFRESH_TOKEN");
   s.oauth.client_id = t.secret("client_id", on, "MS_ADS_CLIENT_ID");

@@ -1,0 +1,148 @@
+#pragma once
+// One destination's delivery lane: its own in-memory queue, batching (max_batch, linger_ms),
+// concurrency limit (max_in_flight), backoff, OAuth token and backlog cursor into the spool.
+// It runs entirely on the delivery thread and shares no state with another destination's lane, so a
+// slow or failing platform only ever stalls itself.
+//
+// Backlog mode: the queue is bounded (max_queued). A lane starts in backlog mode with cursor 0 and pages
+// pending rows from the spool (load_pending, seq > cursor) while ignoring submitted events; it takes
+// submitted events directly once a page comes back short and no ignored event lies past the cursor. When
+// the queue overflows it drops the newcomers and re-enters backlog mode from the last seq it holds. Pages
+// are read synchronously on the delivery thread: one page of at most spool_page rows per lane per tick,
+// and only while there is room, which keeps each read a few milliseconds of indexed SQLite scan.
+//
+// Retries: a transient outcome schedules the event at now + max(retry_after, full jitter of
+// retry_base_ms * 2^failures capped at retry_max_ms). One random draw is shared by the events of a
+// response so that a failed batch comes back as one batch. A whole request failing transiently
+// (no answer, 429, 5xx, or every event to retry) also pauses the lane's new requests for the backoff
+// delay. A split (the platform rejected a batch because of some of its events) resends both halves at
+// once and does not count as a failure for backoff; neither does the one resend after an OAuth refresh.
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "core/event.h"
+#include "delivery/curl_client.h"
+#include "delivery/token_cache.h"
+#include "destinations/destination.h"
+#include "spool/spool.h"
+#include "telemetry/metrics.h"
+
+namespace fanout::delivery {
+
+struct DispatcherLimits {
+  size_t max_queued = 50000;  // events held in memory (queued, waiting for a retry or in flight), >= 1
+  size_t spool_page = 2000;   // rows per load_pending() page, >= 1
+};
+
+class Dispatcher {
+ public:
+  // `destination`, `client`, `spool` and `metrics` outlive the dispatcher.
+  Dispatcher(const dest::Destination& destination, CurlClient& client, spool::Spool& spool,
+             telemetry::Metrics& metrics, DispatcherLimits limits);
+
+  // The destination's name ("meta", ...).
+  const std::string& name() const { return name_; }
+
+  // A freshly committed event pending for this destination. In backlog mode it is left to the spool reads.
+  void submit(int64_t seq, std::shared_ptr<const Event> event, int64_t now_ms);
+
+  // Events from `first_dropped_seq` on were dropped before reaching submit(): read them from the spool.
+  void overflow(int64_t first_dropped_seq);
+
+  // Does whatever is due at `now_ms` (Unix ms): reads a backlog page, promotes due retries, fetches the
+  // token, forms batches and starts requests up to max_in_flight.
+  void tick(int64_t now_ms);
+
+  // The earliest Unix ms at which tick() has something to do; INT64_MAX when only a completion can change that.
+  int64_t next_wakeup_ms(int64_t now_ms) const;
+
+  // No new requests from now on; completions of the requests in flight are still recorded.
+  void stop() { stopped_ = true; }
+
+  // Events held in memory: queued, waiting for a retry or in flight.
+  size_t depth() const { return held_.size(); }
+  // Requests in flight (token fetches excluded); never above max_in_flight.
+  size_t in_flight() const { return in_flight_; }
+  // True while the lane reads its queue from the spool instead of taking submitted events.
+  bool backlog() const { return backlog_; }
+
+ private:
+  struct Item {
+    int64_t seq = 0;
+    std::shared_ptr<const Event> event;
+    int attempts = 0;            // HTTP attempts so far, as the spool counts them
+    int failures = 0;            // transient failures so far: the backoff exponent
+    int64_t ready_since_ms = 0;  // when it became sendable; linger counts from here
+    int64_t window_end_ms = 0;   // event_time + window(): past this the platform no longer takes it
+    std::string last_error;
+  };
+  struct Batch {
+    std::vector<Item> items;
+    bool after_refresh = false;  // a resend after an OAuth refresh: a second 401 is not refreshed again
+  };
+  struct Flight {
+    std::vector<Item> items;     // in request.indices order
+    dest::Request request;
+    bool after_refresh = false;
+    uint64_t token_generation = 0;
+  };
+  using Updates = std::vector<spool::DeliveryUpdate>;
+
+  Item make_item(int64_t seq, std::shared_ptr<const Event> event, int attempts, int64_t now_ms) const;
+  void enter_backlog(int64_t first_dropped_seq);
+  void load_backlog(int64_t now_ms, Updates& updates);
+  void promote_due(int64_t now_ms);
+  void sweep_windows(int64_t now_ms, Updates& updates);
+  bool ensure_token(int64_t now_ms);
+  std::optional<Batch> next_batch(int64_t now_ms, Updates& updates);
+  void build(Batch batch, Updates& updates);
+  void send(std::shared_ptr<Flight> flight);
+  void on_response(const std::shared_ptr<Flight>& flight, dest::HttpResponse&& response, double latency_s);
+  void on_token(dest::HttpResponse&& response);
+  void delivered(Item& item, Updates& updates);
+  void dead_letter(Item& item, std::string reason, Updates& updates);
+  void retry(Item&& item, const std::string& reason, int64_t delay_ms, int64_t now_ms, Updates& updates);
+  bool has_sendable() const { return !built_.empty() || !forced_.empty() || !ready_.empty(); }
+  double uniform();
+  void flush(Updates& updates);
+
+  const dest::Destination& dest_;
+  const dest::DeliveryOptions& opt_;
+  CurlClient& client_;
+  spool::Spool& spool_;
+  telemetry::Metrics& metrics_;
+  DispatcherLimits limits_;
+  std::string name_;
+  int64_t window_ms_;
+  TokenCache token_;
+  std::mt19937_64 rng_;
+
+  std::deque<Item> ready_;                     // sendable, oldest ready_since first
+  std::multimap<int64_t, Item> delayed_;       // key: next attempt (Unix ms)
+  std::deque<Batch> forced_;                   // sent as is before anything else (split halves, auth resends)
+  std::deque<std::shared_ptr<Flight>> built_;  // built, waiting for an in-flight slot
+  std::unordered_set<int64_t> held_;           // seq of every event in memory: no duplicates from the spool
+  size_t in_flight_ = 0;
+
+  bool backlog_ = true;
+  int64_t cursor_ = 0;           // every seq <= cursor_ has been taken into memory or is final
+  int64_t max_ignored_seq_ = 0;  // highest seq ignored or dropped while in backlog mode
+  int64_t backlog_retry_at_ = 0;
+
+  int dest_failures_ = 0;        // consecutive transiently failed requests: the lane's backoff exponent
+  int64_t paused_until_ = 0;     // no new request before this (Unix ms)
+  bool token_fetching_ = false;
+  int token_failures_ = 0;
+  int64_t token_retry_at_ = 0;
+  int64_t sweep_at_ = 0;
+  bool stopped_ = false;
+};
+
+}  // namespace fanout::delivery

@@ -1,0 +1,278 @@
+#include "spool/sqlite_spool.h"
+
+#include <algorithm>
+#include <type_traits>
+#include <utility>
+
+#include "core/clock.h"
+
+namespace fanout::spool {
+namespace {
+
+// Events deleted per purge transaction: small enough that enqueues queued meanwhile wait only briefly.
+constexpr size_t kPurgeChunk = 2000;
+// Rough per-row overhead (vectors, strings, callbacks) added to the payload when sizing the queue.
+constexpr size_t kRowOverhead = 96;
+
+size_t enqueue_bytes(const std::vector<NewEvent>& events) {
+  size_t bytes = 0;
+  for (const auto& e : events) {
+    bytes += kRowOverhead + e.event_id.size() + e.payload.size();
+    for (const auto& d : e.deliveries) bytes += kRowOverhead + d.destination.size() + d.reason.size() + d.last_error.size();
+  }
+  return bytes;
+}
+
+size_t update_bytes(const std::vector<DeliveryUpdate>& updates) {
+  size_t bytes = 0;
+  for (const auto& u : updates) bytes += kRowOverhead + u.destination.size() + u.reason.size() + u.last_error.size();
+  return bytes;
+}
+
+tl::unexpected<Error> closed_error() { return fail("unavailable", "spool is closed"); }
+
+}  // namespace
+
+SqliteSpool::SqliteSpool(SqliteOptions options) : options_(std::move(options)) {}
+
+SqliteSpool::~SqliteSpool() { close(); }
+
+Status SqliteSpool::start() {
+  if (options_.path.empty()) return fail("unavailable", "spool path is empty");
+  if (auto s = writer_.open(options_.path, options_.idempotency_ms); !s) return s;
+  if (auto s = reader_.open(options_.path); !s) return s;
+  // Holding mu_ while spawning: the thread's first step locks mu_, so it sees writer_id_ set.
+  std::lock_guard lock(mu_);
+  writer_thread_ = std::thread([this] { run_writer(); });
+  writer_id_ = writer_thread_.get_id();
+  return {};
+}
+
+void SqliteSpool::enqueue(std::vector<NewEvent> events, EnqueueDone done) {
+  const size_t bytes = enqueue_bytes(events);
+  const size_t items = std::max<size_t>(events.size(), 1);
+  {
+    std::lock_guard lock(mu_);
+    if (!stopping_) {
+      // Refusing rather than waiting: the caller is an HTTP handler and a 503 lets the CRM retry later.
+      if (queued_bytes_ + bytes > options_.max_queue_bytes) {
+        queue_.push_back(Queued{RejectOp{Error{"unavailable", "spool write queue is full", ""}, std::move(done)}, 0, 1});
+      } else {
+        queue_.push_back(Queued{EnqueueOp{std::move(events), std::move(done)}, bytes, items});
+        queued_bytes_ += bytes;
+      }
+      work_cv_.notify_one();
+      return;
+    }
+  }
+  done(closed_error());
+}
+
+void SqliteSpool::update(std::vector<DeliveryUpdate> updates) {
+  if (updates.empty()) return;
+  const size_t bytes = update_bytes(updates);
+  const size_t items = updates.size();
+  std::unique_lock lock(mu_);
+  // Updates are never dropped while open, so the sender waits for space instead (backpressure on
+  // delivery). The writer thread itself must not wait for its own queue to drain.
+  if (!on_writer_thread()) {
+    space_cv_.wait(lock, [&] {
+      return stopping_ || queue_.empty() || queued_bytes_ + bytes <= options_.max_queue_bytes;
+    });
+  }
+  // After close() starts, state changes are dropped: those deliveries stay pending and resume after
+  // restart (at-least-once), which is what a crash at this point would do too.
+  if (stopping_) return;
+  queue_.push_back(Queued{UpdateOp{std::move(updates)}, bytes, items});
+  queued_bytes_ += bytes;
+  work_cv_.notify_one();
+}
+
+Result<std::optional<EventStatus>> SqliteSpool::lookup(const std::string& event_id) {
+  std::lock_guard lock(read_mu_);
+  if (!reader_.is_open()) return closed_error();
+  return reader_.lookup(event_id);
+}
+
+Result<std::vector<PendingDelivery>> SqliteSpool::load_pending(const std::string& destination, int64_t after_seq,
+                                                               size_t limit) {
+  std::lock_guard lock(read_mu_);
+  if (!reader_.is_open()) return closed_error();
+  return reader_.load_pending(destination, after_seq, limit);
+}
+
+Result<std::vector<DeadLetter>> SqliteSpool::dead_letters(const std::string& destination, const std::string& event_id,
+                                                          size_t limit) {
+  std::lock_guard lock(read_mu_);
+  if (!reader_.is_open()) return closed_error();
+  return reader_.dead_letters(destination, event_id, limit);
+}
+
+Result<int64_t> SqliteSpool::replay(const std::string& destination, const std::string& event_id) {
+  ReplayOp op{destination, event_id, {}};
+  auto result = op.result.get_future();
+  return run_admin(std::move(op), std::move(result));
+}
+
+Result<int64_t> SqliteSpool::purge(int64_t cutoff_ms) {
+  PurgeOp op;
+  op.cutoff_ms = cutoff_ms;
+  auto result = op.result.get_future();
+  return run_admin(std::move(op), std::move(result));
+}
+
+Result<int64_t> SqliteSpool::run_admin(Op op, std::future<Result<int64_t>> result) {
+  if (on_writer_thread()) {  // e.g. from an enqueue callback: the writer is between transactions
+    if (auto* replay = std::get_if<ReplayOp>(&op)) run_replay(*replay);
+    if (auto* purge = std::get_if<PurgeOp>(&op)) {
+      while (!run_purge_chunk(*purge)) {
+      }
+    }
+    return result.get();
+  }
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return closed_error();
+    queue_.push_back(Queued{std::move(op), 0, 1});
+    work_cv_.notify_one();
+  }
+  return result.get();
+}
+
+bool SqliteSpool::writable() { return !closed_ && last_commit_ok_ && !over_size_; }
+
+void SqliteSpool::close() {
+  std::lock_guard close_lock(close_mu_);
+  if (closed_) return;
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  work_cv_.notify_all();
+  space_cv_.notify_all();
+  // From a callback on the writer thread we cannot join ourselves: the writer drains and exits on its
+  // own, and the destructor (necessarily on another thread) joins it.
+  if (on_writer_thread()) return;
+  if (writer_thread_.joinable()) writer_thread_.join();
+  writer_.close();
+  {
+    std::lock_guard lock(read_mu_);
+    reader_.close();
+  }
+  closed_ = true;
+}
+
+void SqliteSpool::run_writer() {
+  for (;;) {
+    std::vector<Queued> group;
+    {
+      std::unique_lock lock(mu_);
+      work_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping and drained
+      auto is_admin = [](const Queued& q) {
+        return std::holds_alternative<ReplayOp>(q.op) || std::holds_alternative<PurgeOp>(q.op);
+      };
+      if (is_admin(queue_.front())) {
+        group.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      } else {
+        size_t items = 0;
+        while (!queue_.empty() && !is_admin(queue_.front()) &&
+               (group.empty() || items + queue_.front().items <= options_.max_group)) {
+          items += queue_.front().items;
+          queued_bytes_ -= queue_.front().bytes;
+          group.push_back(std::move(queue_.front()));
+          queue_.pop_front();
+        }
+      }
+    }
+    space_cv_.notify_all();
+    if (auto* replay = std::get_if<ReplayOp>(&group.front().op)) {
+      run_replay(*replay);
+    } else if (auto* purge = std::get_if<PurgeOp>(&group.front().op)) {
+      if (!run_purge_chunk(*purge)) {
+        // Unfinished: back of the queue, so enqueues that arrived meanwhile commit first.
+        std::lock_guard lock(mu_);
+        queue_.push_back(std::move(group.front()));
+      }
+    } else {
+      run_group(group);
+    }
+  }
+}
+
+void SqliteSpool::run_group(std::vector<Queued>& group) {
+  // Size checked once per group (three cheap pragmas), not per event.
+  bool over = false;
+  int64_t live = 0;
+  if (auto bytes = writer_.live_bytes()) {
+    live = *bytes;
+    over = live > options_.max_bytes;
+  }
+  over_size_ = over;
+
+  bool writes = false;
+  for (const auto& q : group) writes = writes || !std::holds_alternative<RejectOp>(q.op);
+
+  std::vector<Result<EnqueueResult>> results(group.size());
+  Status txn;
+  if (writes) txn = writer_.begin();
+  const int64_t now = now_ms();
+  for (size_t i = 0; i < group.size() && txn; ++i) {
+    if (auto* e = std::get_if<EnqueueOp>(&group[i].op)) {
+      if (over) {
+        results[i] = fail("unavailable", "spool is full: live size " + std::to_string(live) +
+                                             " bytes exceeds spool.max_bytes " + std::to_string(options_.max_bytes));
+        continue;
+      }
+      results[i] = writer_.enqueue(e->events);
+    } else if (auto* u = std::get_if<UpdateOp>(&group[i].op)) {
+      for (const auto& update : u->updates) writer_.update(update, now);
+    }
+    // SQLite rolled the whole transaction back (disk full, I/O error): every op in the group is lost.
+    if (!writer_.in_transaction()) {
+      txn = results[i] ? fail("unavailable", "spool: transaction aborted: " + writer_.last_error())
+                       : tl::unexpected(results[i].error());
+    }
+  }
+  if (writes) {
+    if (txn) txn = writer_.commit();
+    else writer_.rollback();
+    last_commit_ok_ = txn.has_value();
+  }
+
+  for (size_t i = 0; i < group.size(); ++i) {
+    if (auto* e = std::get_if<EnqueueOp>(&group[i].op)) {
+      e->done(txn ? std::move(results[i]) : Result<EnqueueResult>(tl::unexpected(txn.error())));
+    } else if (auto* r = std::get_if<RejectOp>(&group[i].op)) {
+      r->done(tl::unexpected(r->error));
+    }
+  }
+}
+
+void SqliteSpool::run_replay(ReplayOp& op) {
+  op.result.set_value(writer_.replay(op.destination, op.event_id, now_ms()));
+}
+
+bool SqliteSpool::run_purge_chunk(PurgeOp& op) {
+  bool finished = false;
+  auto deleted = writer_.purge_chunk(op.cutoff_ms, kPurgeChunk, &op.after_seq, &finished);
+  if (!deleted) {
+    op.result.set_value(tl::unexpected(deleted.error()));
+    return true;
+  }
+  op.deleted += *deleted;
+  if (!finished) return false;
+  // Purge is what frees space, so it re-evaluates the size limit (readiness) without waiting for a write.
+  if (auto bytes = writer_.live_bytes()) over_size_ = *bytes > options_.max_bytes;
+  op.result.set_value(op.deleted);
+  return true;
+}
+
+Result<std::unique_ptr<Spool>> open_sqlite(const SqliteOptions& options) {
+  auto spool = std::make_unique<SqliteSpool>(options);
+  if (auto s = spool->start(); !s) return tl::unexpected(s.error());
+  return std::unique_ptr<Spool>(std::move(spool));
+}
+
+}  // namespace fanout::spool
