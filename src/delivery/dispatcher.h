@@ -108,7 +108,8 @@ class Dispatcher {
   void on_token(dest::HttpResponse&& response);
   void delivered(Item& item, Updates& updates);
   void dead_letter(Item& item, std::string reason, Updates& updates);
-  void retry(Item&& item, const std::string& reason, int64_t delay_ms, int64_t now_ms, Updates& updates);
+  // Schedules a retry at now + delay; false when that is past the window (then it is dead-lettered).
+  bool retry(Item&& item, const std::string& reason, int64_t delay_ms, int64_t now_ms, Updates& updates);
   bool has_sendable() const { return !built_.empty() || !forced_.empty() || !ready_.empty(); }
   double uniform();
   void flush(Updates& updates);

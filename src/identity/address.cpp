@@ -11,7 +11,9 @@ bool is_country(std::string_view country, std::string_view alpha2_lower) {
   return country.size() == 2 && (country[0] | 0x20) == alpha2_lower[0] && (country[1] | 0x20) == alpha2_lower[1];
 }
 
-bool is_dash(char32_t c) { return c == U'-' || (c >= 0x2010 && c <= 0x2015) || c == 0x2212; }
+bool is_dash(char32_t c) {
+  return c == U'-' || (c >= 0x2010 && c <= 0x2015) || c == 0x2212;
+}
 
 bool all_ascii_digits(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
@@ -27,7 +29,9 @@ std::string normalize_city_meta(std::string_view raw) {
   return unicode::encode_utf8(text);
 }
 
-std::string normalize_city(std::string_view raw) { return unicode::encode_utf8(unicode::collapse_spaces(unicode::fold(raw))); }
+std::string normalize_city(std::string_view raw) {
+  return unicode::encode_utf8(unicode::collapse_spaces(unicode::fold(raw)));
+}
 
 std::string normalize_state_meta(std::string_view raw, std::string_view country) {
   std::u32string text = unicode::fold(raw);
@@ -40,7 +44,9 @@ std::string normalize_state_meta(std::string_view raw, std::string_view country)
   return state;
 }
 
-std::string normalize_region(std::string_view raw) { return unicode::encode_utf8(unicode::collapse_spaces(unicode::fold(raw))); }
+std::string normalize_region(std::string_view raw) {
+  return unicode::encode_utf8(unicode::collapse_spaces(unicode::fold(raw)));
+}
 
 std::string normalize_zip(std::string_view raw, std::string_view country) {
   std::u32string text = unicode::fold(raw);

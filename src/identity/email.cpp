@@ -31,7 +31,9 @@ std::string without_dots(std::string_view local) {
   return out;
 }
 
-std::string without_plus_suffix(std::string_view local) { return std::string(local.substr(0, local.find('+'))); }
+std::string without_plus_suffix(std::string_view local) {
+  return std::string(local.substr(0, local.find('+')));
+}
 
 // The address, or "" when a rule left the local part empty (e.g. "+tag@x.com").
 std::string join(const std::string& local, const std::string& domain) {

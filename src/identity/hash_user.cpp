@@ -15,7 +15,7 @@
 namespace fanout::identity {
 namespace {
 
-constexpr size_t kMaxValueBytes = 1024;  // a longer value is not personal data we can match; dropped
+constexpr size_t kMaxValueBytes = 1024;   // a longer value is not personal data we can match; dropped
 constexpr size_t kMaxValuesPerList = 20;  // emails or phones per user; platforms use far fewer (Google Ads: 5)
 
 std::string_view trim_ascii(std::string_view s) {
@@ -31,7 +31,9 @@ std::string lower_hex(std::string_view hex) {
   return out;
 }
 
-bool usable(std::string_view value) { return !value.empty() && value.size() <= kMaxValueBytes; }
+bool usable(std::string_view value) {
+  return !value.empty() && value.size() <= kMaxValueBytes;
+}
 
 // "" when absent or normalized to nothing; a pre-hashed value as is (lowercased); else SHA-256 of the rule's output.
 std::string hash_one(std::string_view raw, const std::function<std::string(std::string_view)>& normalize) {
@@ -55,8 +57,8 @@ void hash_emails(const std::vector<std::string>& emails, HashedUser& out) {
     const std::string_view value = trim_ascii(emails[i]);
     if (!usable(value)) continue;
     if (is_sha256_hex(value)) {
-      for (auto* list : {&out.email_sha256, &out.email_google_sha256, &out.email_ms_capi_sha256,
-                         &out.email_ms_offline_sha256}) {
+      for (auto* list :
+           {&out.email_sha256, &out.email_google_sha256, &out.email_ms_capi_sha256, &out.email_ms_offline_sha256}) {
         push_unique(*list, lower_hex(value));
       }
       continue;

@@ -14,7 +14,7 @@ namespace {
 using i18n::phonenumbers::PhoneNumber;
 using i18n::phonenumbers::PhoneNumberUtil;
 
-constexpr size_t kMaxPhoneChars = 64;  // longer than any formatted number with an extension
+constexpr size_t kMaxPhoneChars = 64;              // longer than any formatted number with an extension
 constexpr size_t kMinDigits = 7, kMaxDigits = 15;  // E.164 allows at most 15 digits
 
 const PhoneNumberUtil& util() {
@@ -82,7 +82,8 @@ std::optional<std::string> phone_e164(std::string_view raw, std::string_view reg
   if (util().GetCountryCodeForRegion(region_code) == 0) region_code = "ZZ";  // unknown: '+' numbers only
 
   PhoneNumber number;
-  if (util().Parse(text, region_code, &number) == PhoneNumberUtil::NO_PARSING_ERROR && util().IsPossibleNumber(number)) {
+  if (util().Parse(text, region_code, &number) == PhoneNumberUtil::NO_PARSING_ERROR &&
+      util().IsPossibleNumber(number)) {
     std::string e164;
     util().Format(number, PhoneNumberUtil::E164, &e164);
     return e164;

@@ -11,8 +11,7 @@ namespace {
 using unicode_data::Range;
 
 bool in_ranges(std::span<const Range> ranges, char32_t c) {
-  auto it = std::upper_bound(ranges.begin(), ranges.end(), c,
-                             [](char32_t v, const Range& r) { return v < r.first; });
+  auto it = std::upper_bound(ranges.begin(), ranges.end(), c, [](char32_t v, const Range& r) { return v < r.first; });
   return it != ranges.begin() && c <= std::prev(it)->last;
 }
 
@@ -45,7 +44,9 @@ char32_t compose_pair(char32_t a, char32_t b) {
 
 // A letter for the final-sigma rule: anything that lowercases or uppercases, approximated as "not a
 // separator, digit or mark-free symbol". Good enough to tell the end of a word.
-bool is_word_char(char32_t c) { return !is_space(c) && !is_punctuation_or_symbol(c) && !is_digit(c); }
+bool is_word_char(char32_t c) {
+  return !is_space(c) && !is_punctuation_or_symbol(c) && !is_digit(c);
+}
 
 }  // namespace
 
@@ -134,7 +135,9 @@ std::u32string to_lower(std::u32string_view text) {
   return out;
 }
 
-std::u32string fold(std::string_view utf8) { return to_lower(compose(decode_utf8(utf8))); }
+std::u32string fold(std::string_view utf8) {
+  return to_lower(compose(decode_utf8(utf8)));
+}
 
 bool is_space(char32_t c) {
   if (c < 0x80) return c == ' ' || (c >= 0x09 && c <= 0x0D);
@@ -148,9 +151,13 @@ bool is_punctuation_or_symbol(char32_t c) {
   return in_ranges(unicode_data::kPunctuationAndSymbols, c);
 }
 
-bool is_digit(char32_t c) { return is_ascii_digit(c) || (c >= 0x80 && in_ranges(unicode_data::kDecimalDigits, c)); }
+bool is_digit(char32_t c) {
+  return is_ascii_digit(c) || (c >= 0x80 && in_ranges(unicode_data::kDecimalDigits, c));
+}
 
-bool is_ascii_digit(char32_t c) { return c >= U'0' && c <= U'9'; }
+bool is_ascii_digit(char32_t c) {
+  return c >= U'0' && c <= U'9';
+}
 
 std::u32string_view trim(std::u32string_view text) {
   size_t b = 0, e = text.size();

@@ -19,10 +19,10 @@ struct Range {
   char32_t first, last;  // inclusive code point range
 };
 
-extern const std::span<const CaseMapping> kLowercase;           // sorted by `upper`
-extern const std::span<const Composition> kCompositions;        // sorted by (`base`, `mark`)
-extern const std::span<const Range> kSpaces;                    // Z* plus ASCII/NEL white space, ZWSP, BOM; sorted
-extern const std::span<const Range> kPunctuationAndSymbols;     // P*, S*, other C0/C1 controls; sorted
-extern const std::span<const Range> kDecimalDigits;             // Nd; sorted
+extern const std::span<const CaseMapping> kLowercase;        // sorted by `upper`
+extern const std::span<const Composition> kCompositions;     // sorted by (`base`, `mark`)
+extern const std::span<const Range> kSpaces;                 // Z* plus ASCII/NEL white space, ZWSP, BOM; sorted
+extern const std::span<const Range> kPunctuationAndSymbols;  // P*, S*, other C0/C1 controls; sorted
+extern const std::span<const Range> kDecimalDigits;          // Nd; sorted
 
 }  // namespace fanout::identity::unicode_data

@@ -1,8 +1,8 @@
 #include "ingest/event_parser.h"
 
-#include <map>
-
 #include <rapidjson/document.h>
+
+#include <map>
 
 #include "core/clock.h"
 #include "ingest/event_reader.h"
@@ -41,8 +41,8 @@ const JsonValue* batch_array(const JsonValue& root, const ParseOptions& options,
 
 std::string summarize(const std::vector<FieldError>& errors) {
   if (errors.empty()) return "the event is invalid";
-  std::string s = errors.front().field.empty() ? errors.front().message
-                                                : errors.front().field + ": " + errors.front().message;
+  std::string s =
+      errors.front().field.empty() ? errors.front().message : errors.front().field + ": " + errors.front().message;
   if (errors.size() > 1) s += " (and " + std::to_string(errors.size() - 1) + " more)";
   return s;
 }

@@ -21,9 +21,9 @@ struct FieldError {
 };
 
 struct ParseOptions {
-  size_t max_events = 500;    // most events in one batch (ingest.max_events_per_request)
-  int64_t now_s = 0;          // Unix seconds "now" (default event_time, future check); 0 = the wall clock
-  identity::Options identity; // phone region default for hashing
+  size_t max_events = 500;     // most events in one batch (ingest.max_events_per_request)
+  int64_t now_s = 0;           // Unix seconds "now" (default event_time, future check); 0 = the wall clock
+  identity::Options identity;  // phone region default for hashing
 };
 
 struct ParsedBody {

@@ -11,7 +11,9 @@
 namespace fanout::ingest {
 namespace {
 
-std::string_view name_of(const JsonValue& name) { return {name.GetString(), name.GetStringLength()}; }
+std::string_view name_of(const JsonValue& name) {
+  return {name.GetString(), name.GetStringLength()};
+}
 
 void read_event_time(const JsonValue& v, FieldReader& fields, int64_t now_s, int64_t& out) {
   out = now_s;
@@ -90,21 +92,28 @@ bool read_event(const JsonValue& obj, FieldReader& fields, const ParseOptions& o
        [&](const JsonValue& v) {
          auto s = fields.text(v, "action_source", kMaxStringBytes);
          if (!s) return;
-         if (is_action_source(*s)) event.action_source = *s;
-         else fields.error("action_source", "must be one of website, app, phone_call, chat, email, physical_store, "
-                                            "system_generated, crm, other");
+         if (is_action_source(*s))
+           event.action_source = *s;
+         else
+           fields.error("action_source",
+                        "must be one of website, app, phone_call, chat, email, physical_store, "
+                        "system_generated, crm, other");
        }},
       {"event_source_url",
        [&](const JsonValue& v) {
          auto s = fields.text(v, "event_source_url", kMaxUrlBytes);
-         if (s && is_http_url(*s)) event.event_source_url = *s;
-         else if (s) fields.error("event_source_url", "must be an http(s) URL");
+         if (s && is_http_url(*s))
+           event.event_source_url = *s;
+         else if (s)
+           fields.error("event_source_url", "must be an http(s) URL");
        }},
       {"referrer_url",
        [&](const JsonValue& v) {
          auto s = fields.text(v, "referrer_url", kMaxUrlBytes);
-         if (s && is_http_url(*s)) event.referrer_url = *s;
-         else if (s) fields.error("referrer_url", "must be an http(s) URL");
+         if (s && is_http_url(*s))
+           event.referrer_url = *s;
+         else if (s)
+           fields.error("referrer_url", "must be an http(s) URL");
        }},
       {"user", [&](const JsonValue& v) { read_user(v, fields, raw, event); }},
       {"ids", [&](const JsonValue& v) { read_ids(v, fields, event.ids); }},
@@ -123,8 +132,10 @@ bool read_event(const JsonValue& obj, FieldReader& fields, const ParseOptions& o
   event.event_time = now_s;
   for (const auto& m : obj.GetObject()) {
     auto it = readers.find(name_of(m.name));
-    if (it == readers.end()) fields.error(key_for_message(m.name), "unknown field");
-    else it->second(m.value);
+    if (it == readers.end())
+      fields.error(key_for_message(m.name), "unknown field");
+    else
+      it->second(m.value);
   }
 
   read_required_text(event_id, "event_id", kMaxEventIdBytes, fields, event.event_id);
@@ -132,8 +143,10 @@ bool read_event(const JsonValue& obj, FieldReader& fields, const ParseOptions& o
   if (value) event.value = fields.non_negative(*value, "value");
   if (currency) {
     if (auto s = fields.text(*currency, "currency", kMaxStringBytes)) {
-      if (auto code = normalize_currency(*s)) event.currency = *code;
-      else fields.error("currency", "must be a 3-letter ISO 4217 code");
+      if (auto code = normalize_currency(*s))
+        event.currency = *code;
+      else
+        fields.error("currency", "must be a 3-letter ISO 4217 code");
     }
   }
 

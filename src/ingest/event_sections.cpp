@@ -1,11 +1,11 @@
 // The nested sections of a canonical event: user, ids, consent, contents, properties, destinations.
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
 #include <charconv>
 #include <functional>
 #include <string_view>
 #include <unordered_map>
-
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include "identity/identity.h"
 #include "ingest/event_reader.h"
@@ -14,7 +14,9 @@
 namespace fanout::ingest {
 namespace {
 
-std::string_view name_of(const JsonValue& name) { return {name.GetString(), name.GetStringLength()}; }
+std::string_view name_of(const JsonValue& name) {
+  return {name.GetString(), name.GetStringLength()};
+}
 
 using Reader = std::function<void(const JsonValue&, const std::string& field)>;
 
@@ -25,8 +27,10 @@ void read_members(const JsonValue& v, std::string_view section, FieldReader& fie
   fields.unique_members(v, section);
   for (const auto& m : v.GetObject()) {
     auto it = readers.find(name_of(m.name));
-    if (it == readers.end()) fields.error(join_field(section, key_for_message(m.name)), "unknown field");
-    else it->second(m.value, join_field(section, it->first));
+    if (it == readers.end())
+      fields.error(join_field(section, key_for_message(m.name)), "unknown field");
+    else
+      it->second(m.value, join_field(section, it->first));
   }
 }
 
@@ -90,8 +94,10 @@ void read_user(const JsonValue& v, FieldReader& fields, RawUser& raw, Event& eve
          auto s = fields.text(v, field, kMaxStringBytes);
          if (!s) return;
          std::string code = identity::country_code(*s);
-         if (code.empty()) fields.error(field, "must be an ISO 3166 alpha-2 code or a country name");
-         else raw.country = code;
+         if (code.empty())
+           fields.error(field, "must be an ISO 3166 alpha-2 code or a country name");
+         else
+           raw.country = code;
        }},
       {"gender", into(fields, raw.gender)},
       {"date_of_birth", into(fields, raw.date_of_birth)},
@@ -101,8 +107,10 @@ void read_user(const JsonValue& v, FieldReader& fields, RawUser& raw, Event& eve
          auto s = fields.text(v, field, kMaxStringBytes);
          if (!s) return;
          std::string ip(trim(*s));
-         if (is_ip_address(ip)) event.ip = ip;
-         else fields.error(field, "must be an IPv4 or IPv6 address");
+         if (is_ip_address(ip))
+           event.ip = ip;
+         else
+           fields.error(field, "must be an IPv4 or IPv6 address");
        }},
       {"user_agent", into(fields, event.user_agent)},
   };
@@ -170,8 +178,10 @@ void read_contents(const JsonValue& v, FieldReader& fields, std::vector<Content>
       std::string_view key = name_of(m.name);
       const std::string field = join_field(base, key);
       if (key == "id") {
-        if (m.value.IsNumber()) c.id = number_text(m.value);
-        else if (auto s = fields.text(m.value, field, kMaxStringBytes)) c.id = *s;
+        if (m.value.IsNumber())
+          c.id = number_text(m.value);
+        else if (auto s = fields.text(m.value, field, kMaxStringBytes))
+          c.id = *s;
       } else if (key == "quantity") {
         c.quantity = fields.non_negative(m.value, field);
       } else if (key == "price") {

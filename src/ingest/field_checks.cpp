@@ -60,9 +60,12 @@ bool is_printable(std::string_view s) {
 bool is_http_url(std::string_view s) {
   if (s.size() > kMaxUrlBytes || !is_printable(s)) return false;
   size_t scheme = 0;
-  if (starts_with_nocase(s, "https://")) scheme = 8;
-  else if (starts_with_nocase(s, "http://")) scheme = 7;
-  else return false;
+  if (starts_with_nocase(s, "https://"))
+    scheme = 8;
+  else if (starts_with_nocase(s, "http://"))
+    scheme = 7;
+  else
+    return false;
   for (unsigned char c : s)
     if (c == ' ') return false;
   std::string_view rest = s.substr(scheme);
@@ -111,8 +114,8 @@ std::optional<std::string> normalize_ga_session_id(std::string_view s) {
   if (starts_with_nocase(s, "gs1.") && parts.size() >= 3 && all_digits(parts[2])) return std::string(parts[2]);
   // GS2.1.s<session id>$o<count>$g<engaged>$t<timestamp>...
   if (starts_with_nocase(s, "gs2.") && parts.size() >= 3 && parts[2].size() > 1 && parts[2][0] == 's') {
-    std::string_view sid = parts[2].substr(1, parts[2].find('$') == std::string_view::npos ? std::string_view::npos
-                                                                                             : parts[2].find('$') - 1);
+    std::string_view sid = parts[2].substr(
+        1, parts[2].find('$') == std::string_view::npos ? std::string_view::npos : parts[2].find('$') - 1);
     if (all_digits(sid)) return std::string(sid);
   }
   return std::string(s);

@@ -48,6 +48,17 @@ struct LogNote {
 // Everything a request needs, shared by in-flight requests (and their spool callbacks) and immutable after
 // construction; Metrics and Spool are thread-safe.
 struct Shared {
+  Shared(IntakeOptions options_in, std::vector<const dest::Destination*> destinations_in, spool::Spool& spool_in,
+         telemetry::Metrics& metrics_in, std::function<void(std::vector<delivery::Accepted>)> on_accepted_in,
+         std::function<bool()> ready_in)
+      : options(std::move(options_in)),
+        signature_header(lower(options.signature_header)),
+        destinations(std::move(destinations_in)),
+        spool(spool_in),
+        metrics(metrics_in),
+        on_accepted(std::move(on_accepted_in)),
+        ready(std::move(ready_in)) {}
+
   IntakeOptions options;
   std::string signature_header;  // lower case, as net::Request stores header names
   std::vector<const dest::Destination*> destinations;
@@ -96,8 +107,7 @@ bool signature_ok(const Shared& state, const net::Request& request) {
 }
 
 // Commits `events` and answers once the spool says they are durable (SPEC §3 acknowledgement rule).
-void commit(const std::shared_ptr<Shared>& state, std::vector<Event> events, bool batch, bool legacy,
-            Finisher finish) {
+void commit(const std::shared_ptr<Shared>& state, std::vector<Event> events, bool batch, bool legacy, Finisher finish) {
   auto prepared = std::make_shared<Prepared>(prepare(std::move(events), state->destinations, now_ms()));
   std::vector<spool::NewEvent> rows = std::move(prepared->rows);
   prepared->rows.clear();
@@ -105,8 +115,10 @@ void commit(const std::shared_ptr<Shared>& state, std::vector<Event> events, boo
                                          finish = std::move(finish)](Result<spool::EnqueueResult> result) {
     const size_t n = prepared->events.size();
     LogNote note;
-    if (batch) note.count = static_cast<int64_t>(n);
-    else note.event_id = prepared->events.front()->event_id;
+    if (batch)
+      note.count = static_cast<int64_t>(n);
+    else
+      note.event_id = prepared->events.front()->event_id;
     if (!result) {
       // The disk is full or failing: the sender must retry later, nothing was accepted.
       state->metrics.events_rejected("unavailable", static_cast<double>(n));
@@ -123,9 +135,12 @@ void commit(const std::shared_ptr<Shared>& state, std::vector<Event> events, boo
     std::vector<delivery::Accepted> accepted = accepted_for_delivery(*prepared, *result);
     if (!accepted.empty() && state->on_accepted) state->on_accepted(std::move(accepted));
     note.duplicate = !batch && !duplicates.empty();
-    if (legacy) finish(text_response(200, "Events API worker started"), note);
-    else if (batch) finish(received_many(202, ids, duplicates), note);
-    else finish(received_one(duplicates.empty() ? 202 : 200, ids.front(), !duplicates.empty()), note);
+    if (legacy)
+      finish(text_response(200, "Events API worker started"), note);
+    else if (batch)
+      finish(received_many(202, ids, duplicates), note);
+    else
+      finish(received_one(duplicates.empty() ? 202 : 200, ids.front(), !duplicates.empty()), note);
   });
 }
 
@@ -191,15 +206,15 @@ void handle_status(const std::shared_ptr<Shared>& state, const std::string& even
 
 }  // namespace
 
-struct Intake::State : Shared {};
+struct Intake::State : Shared {
+  using Shared::Shared;
+};
 
 Intake::Intake(IntakeOptions options, std::vector<const dest::Destination*> destinations, spool::Spool& spool,
                telemetry::Metrics& metrics, std::function<void(std::vector<delivery::Accepted>)> on_accepted,
                std::function<bool()> ready)
-    : state_(std::make_shared<State>(State{{std::move(options), {}, std::move(destinations), spool, metrics,
-                                            std::move(on_accepted), std::move(ready)}})) {
-  state_->signature_header = lower(state_->options.signature_header);
-}
+    : state_(std::make_shared<State>(std::move(options), std::move(destinations), spool, metrics,
+                                     std::move(on_accepted), std::move(ready))) {}
 
 void Intake::handle(net::Request&& request, net::Respond respond) {
   const Route route = match_route(request.target, state_->options.legacy_route);
@@ -215,10 +230,14 @@ void Intake::handle(net::Request&& request, net::Respond respond) {
   if (admin && !admin_ok(*state_, request, finish)) return;
 
   switch (route.id) {
-    case RouteId::events: return handle_events(state_, request, std::move(finish));
-    case RouteId::legacy: return handle_legacy(state_, request, std::move(finish));
-    case RouteId::event_status: return handle_status(state_, route.event_id, finish);
-    case RouteId::healthz: return finish(text_response(200, "ok"));
+    case RouteId::events:
+      return handle_events(state_, request, std::move(finish));
+    case RouteId::legacy:
+      return handle_legacy(state_, request, std::move(finish));
+    case RouteId::event_status:
+      return handle_status(state_, route.event_id, finish);
+    case RouteId::healthz:
+      return finish(text_response(200, "ok"));
     case RouteId::readyz: {
       bool ready = state_->ready ? state_->ready() : state_->spool.writable();
       if (ready) return finish(text_response(200, "ready"));
@@ -230,7 +249,8 @@ void Intake::handle(net::Request&& request, net::Respond respond) {
       r.content_type = "text/plain; version=0.0.4; charset=utf-8";
       return finish(std::move(r));
     }
-    case RouteId::none: break;
+    case RouteId::none:
+      break;
   }
   not_found(finish);
 }

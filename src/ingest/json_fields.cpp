@@ -1,9 +1,9 @@
 #include "ingest/json_fields.h"
 
+#include <rapidjson/error/en.h>
+
 #include <cmath>
 #include <set>
-
-#include <rapidjson/error/en.h>
 
 #include "ingest/field_checks.h"
 
@@ -18,13 +18,19 @@ bool parse_json(std::string_view body, rapidjson::Document& doc) {
 
 const char* json_type_name(const JsonValue& v) {
   switch (v.GetType()) {
-    case rapidjson::kNullType: return "null";
+    case rapidjson::kNullType:
+      return "null";
     case rapidjson::kFalseType:
-    case rapidjson::kTrueType: return "a boolean";
-    case rapidjson::kObjectType: return "an object";
-    case rapidjson::kArrayType: return "an array";
-    case rapidjson::kStringType: return "a string";
-    case rapidjson::kNumberType: return "a number";
+    case rapidjson::kTrueType:
+      return "a boolean";
+    case rapidjson::kObjectType:
+      return "an object";
+    case rapidjson::kArrayType:
+      return "an array";
+    case rapidjson::kStringType:
+      return "a string";
+    case rapidjson::kNumberType:
+      return "a number";
   }
   return "a value";
 }

@@ -1,13 +1,13 @@
 #pragma once
 // Typed reads of JSON fields that record a FieldError naming the field instead of failing fast, so one
 // answer lists every problem. Internal to ingest/.
+#include <rapidjson/document.h>
+
 #include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <rapidjson/document.h>
 
 #include "ingest/event_parser.h"
 

@@ -1,8 +1,8 @@
 #include "ingest/legacy.h"
 
-#include <algorithm>
-
 #include <rapidjson/document.h>
+
+#include <algorithm>
 
 #include "ingest/field_checks.h"
 #include "ingest/json_fields.h"

@@ -9,9 +9,9 @@ enum class RouteId { events, event_status, legacy, healthz, readyz, metrics, non
 
 struct Route {
   RouteId id = RouteId::none;
-  std::string label;    // the route template for metrics and logs ("/v1/events/{id}"); "unmatched" for none
-  std::string allow;    // the method the route answers ("GET" or "POST")
-  std::string event_id; // event_status: the percent-decoded id
+  std::string label;     // the route template for metrics and logs ("/v1/events/{id}"); "unmatched" for none
+  std::string allow;     // the method the route answers ("GET" or "POST")
+  std::string event_id;  // event_status: the percent-decoded id
 };
 
 // The route for the path of `target` (query string ignored). `legacy_route` enables POST /.

@@ -42,7 +42,9 @@ bool verify_signature(std::string_view header_value, std::string_view body, cons
   return match;
 }
 
-std::string sign_body(std::string_view body, std::string_view secret) { return hmac_sha256_hex(secret, body); }
+std::string sign_body(std::string_view body, std::string_view secret) {
+  return hmac_sha256_hex(secret, body);
+}
 
 bool bearer_matches(std::string_view authorization, std::string_view token) {
   if (token.empty()) return false;

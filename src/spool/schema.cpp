@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <mutex>
 #include <vector>
 
 namespace fanout::spool {
@@ -85,6 +86,10 @@ Status prepare_file(const std::string& path) {
 }
 
 Status open_writer(Db& db, const std::string& path) {
+  // SQLite's allocation statistics take a global mutex on every malloc; we never read them. This must
+  // run before SQLite initializes, and every connection of the process is opened after this point.
+  static std::once_flag configured;
+  std::call_once(configured, [] { (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
   if (auto s = prepare_file(path); !s) return s;
   if (auto s = db.open(path, true, kBusyTimeoutMs); !s) return s;
   // FULL: the WAL is fsynced at every commit, so an acknowledged event survives power loss.

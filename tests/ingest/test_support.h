@@ -1,6 +1,8 @@
 #pragma once
 // Fakes and helpers shared by the ingest tests: a Spool whose answers the test controls, a Destination
 // whose skip reason the test controls, and a way to call Intake::handle and wait for its single answer.
+#include <gtest/gtest.h>
+
 #include <chrono>
 #include <future>
 #include <map>
@@ -9,8 +11,6 @@
 #include <set>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "core/event_codec.h"
 #include "destinations/destination.h"
@@ -58,8 +58,8 @@ class FakeSpool : public spool::Spool {
   void close() override {}
 
   std::mutex mu;
-  std::set<std::string> ids;                    // every event_id accepted so far
-  std::vector<spool::NewEvent> committed;       // rows written, in order
+  std::set<std::string> ids;                           // every event_id accepted so far
+  std::vector<spool::NewEvent> committed;              // rows written, in order
   std::map<std::string, spool::EventStatus> statuses;  // what lookup() answers
   int64_t last_seq = 0;
   int enqueue_calls = 0;

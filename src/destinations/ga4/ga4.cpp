@@ -145,11 +145,11 @@ std::unique_ptr<Destination> make_ga4(ConfigTable& table, const EventNameMap& co
   for (const auto& [canonical, ga4_name] : configured_names)
     if (!ga4::valid_event_name(ga4_name))
       table.errors().add("events." + canonical + ".ga4",
-                         "\"" + ga4_name + "\" is not a valid GA4 event name (letters, digits, '_', 40 at most, "
-                         "starting with a letter, not reserved)");
+                         "\"" + ga4_name +
+                             "\" is not a valid GA4 event name (letters, digits, '_', 40 at most, "
+                             "starting with a letter, not reserved)");
   table.finish();
-  return std::make_unique<Ga4>(std::move(options), std::move(measurement_id), std::move(api_secret),
-                               configured_names);
+  return std::make_unique<Ga4>(std::move(options), std::move(measurement_id), std::move(api_secret), configured_names);
 }
 
 }  // namespace fanout::dest

@@ -1,14 +1,14 @@
 #include "destinations/ga4/ga4_body.h"
 
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
 #include <algorithm>
 #include <array>
 #include <cctype>
 #include <cmath>
 #include <set>
-
-#include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 namespace fanout::dest::ga4 {
 namespace {
@@ -16,16 +16,20 @@ namespace {
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
 // GA4 collection limits (Measurement Protocol "Limitations" and GA4 collection limits).
-constexpr size_t kMaxParams = 25;            // parameters per event
-constexpr size_t kMaxItems = 200;            // items per event
-constexpr size_t kMaxParamValue = 100;       // bytes of a custom string parameter value
-constexpr size_t kMaxPageLocation = 1000;    // bytes
-constexpr size_t kMaxPageReferrer = 420;     // bytes
-constexpr size_t kMaxUserDataValues = 3;     // values per user_data kind (email, phone), as gtag takes
-constexpr size_t kMaxUserId = 256;           // bytes
+constexpr size_t kMaxParams = 25;          // parameters per event
+constexpr size_t kMaxItems = 200;          // items per event
+constexpr size_t kMaxParamValue = 100;     // bytes of a custom string parameter value
+constexpr size_t kMaxPageLocation = 1000;  // bytes
+constexpr size_t kMaxPageReferrer = 420;   // bytes
+constexpr size_t kMaxUserDataValues = 3;   // values per user_data kind (email, phone), as gtag takes
+constexpr size_t kMaxUserId = 256;         // bytes
 
-void str(Writer& w, std::string_view s) { w.String(s.data(), static_cast<rapidjson::SizeType>(s.size())); }
-void key(Writer& w, std::string_view k) { w.Key(k.data(), static_cast<rapidjson::SizeType>(k.size())); }
+void str(Writer& w, std::string_view s) {
+  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
+void key(Writer& w, std::string_view k) {
+  w.Key(k.data(), static_cast<rapidjson::SizeType>(k.size()));
+}
 void str_field(Writer& w, std::string_view k, std::string_view v) {
   key(w, k);
   str(w, v);
@@ -50,7 +54,9 @@ void number(Writer& w, double v) {
   }
 }
 
-const char* consent_value(Consent c) { return c == Consent::granted ? "GRANTED" : "DENIED"; }
+const char* consent_value(Consent c) {
+  return c == Consent::granted ? "GRANTED" : "DENIED";
+}
 
 bool is_name(std::string_view name, size_t max) {
   if (name.empty() || name.size() > max) return false;
@@ -192,6 +198,7 @@ const EventNameMap& default_event_names() {
 bool valid_event_name(std::string_view name) {
   // The Measurement Protocol reference's reserved event names. page_view is not among them: it is reserved
   // only for events created in the GA4 UI, and MP accepts it (README.md).
+  // clang-format off
   static const std::set<std::string, std::less<>> kReserved{
       "ad_activeview", "ad_click", "ad_exposure", "ad_impression", "ad_query", "ad_reward", "adunit_exposure",
       "app_background", "app_clear_data", "app_exception", "app_remove", "app_store_refund",
@@ -200,6 +207,7 @@ bool valid_event_name(std::string_view name) {
       "error", "first_open", "first_visit", "in_app_purchase", "notification_dismiss", "notification_foreground",
       "notification_open", "notification_receive", "os_update", "session_start", "session_start_with_rollout",
       "user_engagement"};
+  // clang-format on
   return is_name(name, 40) && !reserved_prefix(name) && !kReserved.count(name);
 }
 

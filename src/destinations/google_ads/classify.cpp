@@ -1,11 +1,11 @@
 #include "destinations/google_ads/classify.h"
 
+#include <rapidjson/document.h>
+
 #include <algorithm>
 #include <cctype>
 #include <set>
 #include <string>
-
-#include <rapidjson/document.h>
 
 #include "destinations/google_ads/google_error.h"
 
@@ -33,9 +33,9 @@ bool destination_reason(const std::string& r) {
 
 // A row of uploadClickConversions that Google may accept later.
 bool retryable_row(const std::string& code) {
-  static const std::set<std::string, std::less<>> kCodes{
-      "INTERNAL_ERROR", "TRANSIENT_ERROR", "DEADLINE_EXCEEDED", "CONCURRENT_MODIFICATION",
-      "RESOURCE_EXHAUSTED", "RESOURCE_TEMPORARILY_EXHAUSTED"};
+  static const std::set<std::string, std::less<>> kCodes{"INTERNAL_ERROR",     "TRANSIENT_ERROR",
+                                                         "DEADLINE_EXCEEDED",  "CONCURRENT_MODIFICATION",
+                                                         "RESOURCE_EXHAUSTED", "RESOURCE_TEMPORARILY_EXHAUSTED"};
   return code.rfind("TOO_RECENT_", 0) == 0 || kCodes.count(code) > 0;
 }
 
@@ -56,7 +56,8 @@ std::string http_reason(int status, const GoogleError& e) {
 std::optional<std::chrono::milliseconds> retry_after_header(const HttpResponse& r) {
   auto it = r.headers.find("retry-after");
   if (it == r.headers.end() || it->second.empty() || it->second.size() > 9) return std::nullopt;
-  if (!std::all_of(it->second.begin(), it->second.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
+  if (!std::all_of(it->second.begin(), it->second.end(),
+                   [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
     return std::nullopt;
   return std::chrono::seconds(std::stoll(it->second));
 }
@@ -108,7 +109,8 @@ Classification bad_request(Mode mode, size_t n, const HttpResponse& r, const Goo
 
 Classification classify_response(Mode mode, size_t n, const HttpResponse& r) {
   const int s = r.status;
-  if (s >= 200 && s < 300) return mode == Mode::click_conversions ? click_success(n, r.body) : all(n, Outcome::delivered, "");
+  if (s >= 200 && s < 300)
+    return mode == Mode::click_conversions ? click_success(n, r.body) : all(n, Outcome::delivered, "");
   if (s == 0) return all(n, Outcome::retry, "transport: " + r.transport_error.substr(0, 120));
   GoogleError e = parse_error_body(r.body);
   if (s == 401) {

@@ -53,13 +53,14 @@ std::string conversion_date_time(int64_t unix_s) {
   time_t secs = static_cast<time_t>(unix_s);
   struct tm t {};
   gmtime_r(&secs, &t);
-  char buf[40];
+  char buf[64];
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02d %02d:%02d:%02d+00:00", t.tm_year + 1900, t.tm_mon + 1, t.tm_mday,
                 t.tm_hour, t.tm_min, t.tm_sec);
   return buf;
 }
 
-std::string click_conversions_body(std::span<const Event* const> events, std::span<const std::string> conversion_actions) {
+std::string click_conversions_body(std::span<const Event* const> events,
+                                   std::span<const std::string> conversion_actions) {
   rapidjson::StringBuffer buf;
   Writer w(buf);
   w.StartObject();

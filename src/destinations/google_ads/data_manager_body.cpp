@@ -11,7 +11,9 @@ namespace {
 
 constexpr size_t kMaxUserIdentifiers = 10;  // UserData.userIdentifiers limit per event
 
-const char* consent_status(Consent c) { return c == Consent::granted ? "CONSENT_GRANTED" : "CONSENT_DENIED"; }
+const char* consent_status(Consent c) {
+  return c == Consent::granted ? "CONSENT_GRANTED" : "CONSENT_DENIED";
+}
 
 const char* event_source(const std::string& action_source) {
   if (action_source == "website") return "WEB";

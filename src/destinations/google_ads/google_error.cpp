@@ -58,8 +58,8 @@ void parse_ads_errors(GoogleError& e, const rapidjson::Value& errors) {
 
 void parse_detail(GoogleError& e, const rapidjson::Value& d) {
   if (!d.IsObject()) return;
-  add_reason(e, string_member(d, "reason"));  // google.rpc.ErrorInfo
-  note_delay(e, d);                           // google.rpc.RetryInfo
+  add_reason(e, string_member(d, "reason"));                                                  // google.rpc.ErrorInfo
+  note_delay(e, d);                                                                           // google.rpc.RetryInfo
   if (auto fv = d.FindMember("fieldViolations"); fv != d.MemberEnd() && fv->value.IsArray())  // BadRequest
     for (const auto& v : fv->value.GetArray()) add_reason(e, string_member(v, "reason"));
   if (auto errs = d.FindMember("errors"); errs != d.MemberEnd() && errs->value.IsArray())  // GoogleAdsFailure
@@ -91,7 +91,8 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
   int64_t whole = 0;
   int64_t millis = 0;
   size_t i = 0;
-  for (; i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])); ++i) whole = whole * 10 + (text[i] - '0');
+  for (; i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])); ++i)
+    whole = whole * 10 + (text[i] - '0');
   if (i == 0) return std::nullopt;
   if (i < text.size()) {
     if (text[i] != '.') return std::nullopt;

@@ -3,20 +3,20 @@
 // {"error": {"code": 400, "status": "INVALID_ARGUMENT", "message": "...", "details": [...]}}. The details
 // carry ErrorInfo.reason, BadRequest.fieldViolations[].reason, RetryInfo.retryDelay and, for Google Ads,
 // GoogleAdsFailure.errors[] with an errorCode, a row location and quotaErrorDetails.retryDelay.
+#include <rapidjson/document.h>
+
 #include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include <rapidjson/document.h>
-
 namespace fanout::dest::google_ads {
 
 // One GoogleAdsFailure error: its enum name and, when it is about one row, that row's index.
 struct AdsError {
-  std::string code;              // the errorCode value, e.g. "TOO_RECENT_EVENT"
-  std::optional<size_t> row;     // fieldPathElements[0].index ("conversions"[row]); nullopt = whole request
+  std::string code;           // the errorCode value, e.g. "TOO_RECENT_EVENT"
+  std::optional<size_t> row;  // fieldPathElements[0].index ("conversions"[row]); nullopt = whole request
 };
 
 struct GoogleError {

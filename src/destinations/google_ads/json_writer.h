@@ -1,16 +1,18 @@
 #pragma once
 // Small helpers over RapidJSON's Writer for the Google Ads request bodies.
-#include <cmath>
-#include <string_view>
-
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+
+#include <cmath>
+#include <string_view>
 
 namespace fanout::dest::google_ads {
 
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
-inline void key(Writer& w, std::string_view k) { w.Key(k.data(), static_cast<rapidjson::SizeType>(k.size())); }
+inline void key(Writer& w, std::string_view k) {
+  w.Key(k.data(), static_cast<rapidjson::SizeType>(k.size()));
+}
 
 inline void str_field(Writer& w, std::string_view k, std::string_view v) {
   key(w, k);

@@ -61,8 +61,12 @@ Classification MetaDestination::classify(const Request& request, const HttpRespo
   if (response.status >= 200 && response.status < 300) return all(Outcome::delivered, "");
 
   const GraphError err = parse_error(response.body);
-  const std::string detail = err.present ? "(#" + std::to_string(err.code) + ") " + clip_message(err.message)
-                                         : "http_" + std::to_string(response.status);
+  std::string detail = "http_" + std::to_string(response.status);
+  if (err.present) {
+    // Graph messages usually start with their own "(#100)"; add the code only when it does not.
+    std::string code = "(#" + std::to_string(err.code) + ")";
+    detail = clip_message(err.message.rfind("(#", 0) == 0 ? err.message : code + " " + err.message);
+  }
   if (err.transient || one_of(err.code, {1, 2, 4, 17, 32, 341, 368, 613}) || response.status == 429 ||
       response.status >= 500)
     return all(Outcome::retry, "meta: " + detail);

@@ -1,0 +1,204 @@
+#include "delivery/engine.h"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <limits>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "core/clock.h"
+#include "delivery/curl_client.h"
+#include "delivery/dispatcher.h"
+#include "telemetry/log.h"
+
+namespace fanout::delivery {
+namespace {
+constexpr int64_t kMaxSleepMs = 1000;          // the loop wakes at least this often (metrics, stop checks)
+constexpr int64_t kMetricsIntervalMs = 1000;   // how often fanout_queue_depth is refreshed
+}  // namespace
+
+struct Engine::Impl {
+  Impl(std::vector<const dest::Destination*> destinations, spool::Spool& spool_ref, telemetry::Metrics& metrics_ref,
+       EngineOptions opts)
+      : spool(spool_ref), metrics(metrics_ref), options(opts) {
+    DispatcherLimits limits{options.max_queued_per_destination, options.spool_page};
+    for (const dest::Destination* d : destinations) {
+      if (!d) continue;
+      lanes.push_back(std::make_unique<Dispatcher>(*d, client, spool, metrics, limits));
+      by_name.emplace(lanes.back()->name(), lanes.back().get());
+    }
+    depths = std::make_unique<std::atomic<size_t>[]>(lanes.size());
+    for (size_t i = 0; i < lanes.size(); ++i) depths[i] = 0;
+  }
+
+  void run();
+  void drain_inbox();
+  void publish_depths(int64_t now, bool force);
+  void purge_loop();
+
+  spool::Spool& spool;
+  telemetry::Metrics& metrics;
+  EngineOptions options;
+  CurlClient client;  // declared before the lanes: they hold references to it
+  std::vector<std::unique_ptr<Dispatcher>> lanes;
+  std::unordered_map<std::string, Dispatcher*> by_name;
+  std::unique_ptr<std::atomic<size_t>[]> depths;  // lanes[i].depth(), readable from any thread
+  int64_t next_metrics_ms = 0;
+
+  std::mutex mu;  // guards everything down to `started`
+  std::vector<Accepted> inbox;
+  size_t inbox_events = 0;  // sum of destinations over the inbox: bounded like one lane's queue
+  std::unordered_map<std::string, int64_t> first_dropped;  // per destination: lowest seq dropped at the inbox
+  bool accepting = true;
+  bool started = false;
+
+  std::atomic<bool> stopping{false};
+  std::atomic<int64_t> stop_deadline_ms{0};
+  std::thread delivery_thread;
+
+  std::mutex purge_mu;
+  std::condition_variable purge_cv;
+  bool purge_stop = false;
+  std::thread purge_thread;
+};
+
+void Engine::Impl::drain_inbox() {
+  std::vector<Accepted> batch;
+  std::unordered_map<std::string, int64_t> dropped;
+  {
+    std::lock_guard lock(mu);
+    batch.swap(inbox);
+    inbox_events = 0;
+    dropped.swap(first_dropped);
+  }
+  int64_t now = now_ms();
+  for (Accepted& a : batch) {
+    for (const std::string& name : a.destinations) {
+      auto it = by_name.find(name);
+      if (it != by_name.end()) it->second->submit(a.seq, a.event, now);
+    }
+  }
+  for (const auto& [name, seq] : dropped) {
+    auto it = by_name.find(name);
+    if (it != by_name.end()) it->second->overflow(seq);
+  }
+}
+
+void Engine::Impl::publish_depths(int64_t now, bool force) {
+  for (size_t i = 0; i < lanes.size(); ++i) depths[i].store(lanes[i]->depth(), std::memory_order_relaxed);
+  if (!force && now < next_metrics_ms) return;
+  next_metrics_ms = now + kMetricsIntervalMs;
+  for (const auto& lane : lanes) metrics.queue_depth(lane->name(), static_cast<double>(lane->depth()));
+}
+
+void Engine::Impl::run() {
+  for (;;) {
+    drain_inbox();
+    const int64_t now = now_ms();
+    const bool stop = stopping.load();
+    for (auto& lane : lanes) {
+      if (stop) lane->stop();
+      lane->tick(now);
+    }
+    publish_depths(now, false);
+    if (stop && (client.in_flight() == 0 || now >= stop_deadline_ms.load())) break;
+    int64_t wake = now + kMaxSleepMs;
+    for (const auto& lane : lanes) wake = std::min(wake, lane->next_wakeup_ms(now));
+    if (stop) wake = std::min(wake, stop_deadline_ms.load());
+    client.run(static_cast<int>(std::clamp<int64_t>(wake - now, 0, kMaxSleepMs)));
+  }
+  // Past the deadline: what is still in flight stays pending in the spool and is sent again on restart.
+  size_t abandoned = client.in_flight();
+  client.abort_all();
+  publish_depths(now_ms(), true);
+  log::Line("delivery_stopped").num("abandoned_requests", static_cast<int64_t>(abandoned)).emit();
+}
+
+void Engine::Impl::purge_loop() {
+  std::unique_lock lock(purge_mu);
+  while (!purge_stop) {
+    lock.unlock();
+    auto purged = spool.purge(now_ms() - options.retention_ms);
+    if (!purged) {
+      log::Line("spool_purge_failed", log::Level::error).str("error", purged.error().message).emit();
+    } else if (*purged > 0) {
+      log::Line("spool_purged").num("events", *purged).emit();
+    }
+    lock.lock();
+    purge_cv.wait_for(lock, std::chrono::milliseconds(options.purge_interval_ms), [&] { return purge_stop; });
+  }
+}
+
+Engine::Engine(std::vector<const dest::Destination*> destinations, spool::Spool& spool, telemetry::Metrics& metrics,
+               EngineOptions options)
+    : impl_(std::make_unique<Impl>(std::move(destinations), spool, metrics, options)) {}
+
+Engine::~Engine() { stop(std::chrono::milliseconds(0)); }
+
+void Engine::start() {
+  {
+    std::lock_guard lock(impl_->mu);
+    if (impl_->started || !impl_->accepting) return;
+    impl_->started = true;
+  }
+  std::string names = "[";
+  for (const auto& lane : impl_->lanes) {
+    if (names.size() > 1) names.push_back(',');
+    log::append_json_string(names, lane->name());
+  }
+  names.push_back(']');
+  log::Line("delivery_started").raw("destinations", names).emit();
+  impl_->delivery_thread = std::thread([this] { impl_->run(); });
+  if (impl_->options.purge_interval_ms > 0) impl_->purge_thread = std::thread([this] { impl_->purge_loop(); });
+}
+
+void Engine::submit(std::vector<Accepted> events) {
+  {
+    std::lock_guard lock(impl_->mu);
+    if (!impl_->accepting) return;  // stopping: the events stay pending in the spool for the next start
+    for (Accepted& a : events) {
+      if (impl_->inbox_events + a.destinations.size() > impl_->options.max_queued_per_destination) {
+        // The delivery thread is not keeping up: leave the event in the spool, the lanes will read it back.
+        for (const std::string& name : a.destinations) {
+          auto [it, fresh] = impl_->first_dropped.emplace(name, a.seq);
+          if (!fresh) it->second = std::min(it->second, a.seq);
+        }
+        continue;
+      }
+      impl_->inbox_events += a.destinations.size();
+      impl_->inbox.push_back(std::move(a));
+    }
+  }
+  impl_->client.wakeup();
+}
+
+void Engine::stop(std::chrono::milliseconds deadline) {
+  bool was_started;
+  {
+    std::lock_guard lock(impl_->mu);
+    was_started = impl_->started && impl_->accepting;
+    impl_->accepting = false;
+  }
+  if (!was_started) return;
+  impl_->stop_deadline_ms = now_ms() + std::max<int64_t>(deadline.count(), 0);
+  impl_->stopping = true;
+  impl_->client.wakeup();
+  if (impl_->delivery_thread.joinable()) impl_->delivery_thread.join();
+  {
+    std::lock_guard lock(impl_->purge_mu);
+    impl_->purge_stop = true;
+  }
+  impl_->purge_cv.notify_all();
+  if (impl_->purge_thread.joinable()) impl_->purge_thread.join();
+}
+
+std::map<std::string, size_t> Engine::queue_depths() const {
+  std::map<std::string, size_t> out;
+  for (size_t i = 0; i < impl_->lanes.size(); ++i)
+    out[impl_->lanes[i]->name()] = impl_->depths[i].load(std::memory_order_relaxed);
+  return out;
+}
+
+}  // namespace fanout::delivery

@@ -1,0 +1,142 @@
+// Microsoft UET CAPI: which events go (skip_reason) and the requests that carry them (build). Pure.
+//
+// Choices (fact sheet §3b):
+// - em and ph are single strings: the first hashed email / phone (CAPI rules: email_ms_capi_sha256,
+//   phone_e164_sha256); externalId goes raw, as Microsoft asks (it must be an anonymized id upstream).
+// - page_view with a URL and no explicit mapping becomes eventType "pageLoad" (no eventName, like the UET
+//   tag's own page loads, so the two deduplicate); everything else is "custom" with the mapped or canonical name.
+// - adStorageConsent "G" when ad_user_data is granted; denied events are skipped, unspecified sends nothing
+//   (Microsoft treats a missing value as granted).
+// - continueOnValidationError is false: a bad event fails the batch with a 400, which delivery/ bisects,
+//   so every event gets its own verdict instead of being dropped silently with a warning.
+// - Identifiers: userData needs one of em, ph, msclkid or externalId; IP and user agent alone do not count.
+#include <algorithm>
+#include <cmath>
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "destinations/microsoft_ads/capi.h"
+
+namespace fanout::dest::microsoft_ads {
+namespace {
+
+using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+
+void put(JsonWriter& w, const char* key, const std::string& value) {
+  if (value.empty()) return;
+  w.Key(key);
+  w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+}
+
+std::string first(const std::vector<std::string>& values) { return values.empty() ? std::string() : values.front(); }
+
+// Counts go out as integers when they are whole (2, not 2.0).
+void put_number(JsonWriter& w, double v) {
+  if (std::trunc(v) == v && std::fabs(v) < 9007199254740992.0)
+    w.Int64(static_cast<int64_t>(v));
+  else
+    w.Double(v);
+}
+
+bool has_identifier(const Event& e) {
+  return !e.user.email_ms_capi_sha256.empty() || !e.user.phone_e164_sha256.empty() || !e.ids.msclkid.empty() ||
+         !e.user.external_id.empty();
+}
+
+void write_custom_data(JsonWriter& w, const Event& e) {
+  if (!e.value && e.currency.empty() && e.order_id.empty() && e.contents.empty()) return;
+  w.Key("customData");
+  w.StartObject();
+  if (e.value) {
+    w.Key("value");
+    w.Double(*e.value);
+  }
+  put(w, "currency", e.currency);
+  put(w, "transactionId", e.order_id);
+  if (!e.contents.empty()) {
+    w.Key("items");
+    w.StartArray();
+    for (const Content& c : e.contents) {
+      w.StartObject();
+      put(w, "id", c.id);
+      if (c.quantity) {
+        w.Key("quantity");
+        put_number(w, *c.quantity);
+      }
+      if (c.price) {
+        w.Key("price");
+        w.Double(*c.price);
+      }
+      put(w, "name", c.name);
+      w.EndObject();
+    }
+    w.EndArray();
+  }
+  w.EndObject();
+}
+
+void write_event(JsonWriter& w, const Event& e, const std::string& event_name, bool page_load) {
+  w.StartObject();
+  put(w, "eventType", page_load ? "pageLoad" : "custom");
+  put(w, "eventId", e.event_id);
+  if (!page_load) put(w, "eventName", event_name);
+  w.Key("eventTime");
+  w.Int64(e.event_time);
+  put(w, "eventSourceUrl", e.event_source_url);
+  put(w, "referrerUrl", e.referrer_url);
+  if (e.ad_user_data == Consent::granted) put(w, "adStorageConsent", "G");
+  w.Key("userData");
+  w.StartObject();
+  put(w, "em", first(e.user.email_ms_capi_sha256));
+  put(w, "ph", first(e.user.phone_e164_sha256));
+  put(w, "msclkid", e.ids.msclkid);
+  put(w, "externalId", e.user.external_id);
+  put(w, "clientIpAddress", e.ip);
+  put(w, "clientUserAgent", e.user_agent);
+  w.EndObject();
+  write_custom_data(w, e);
+  w.EndObject();
+}
+
+}  // namespace
+
+std::string CapiDestination::skip_reason(const Event& event, int64_t now_s) const {
+  if (std::string r = common_skip_reason(event, "microsoft_ads", now_s, window().count()); !r.empty()) return r;
+  if (event.ad_user_data == Consent::denied) return "consent_denied";
+  if (!has_identifier(event)) return "missing_identifiers";
+  return {};
+}
+
+std::vector<Request> CapiDestination::build(std::span<const Event* const> events, const Auth& /*auth*/) const {
+  static const EventNameMap kNoDefaults;
+  const size_t max_batch = std::max<size_t>(1, s_.options.max_batch);
+  std::vector<Request> out;
+  for (size_t begin = 0; begin < events.size(); begin += max_batch) {
+    Request r;
+    for (size_t i = begin; i < std::min(begin + max_batch, events.size()); ++i) r.indices.push_back(i);
+    rapidjson::StringBuffer buf;
+    JsonWriter w(buf);
+    w.StartObject();
+    w.Key("data");
+    w.StartArray();
+    for (size_t i : r.indices) {
+      const Event& e = *events[i];
+      std::string name = resolve_event_name(e, "microsoft_ads", s_.configured_names, kNoDefaults, true);
+      bool page_load = e.event_name == "page_view" && name == e.event_name && !e.event_source_url.empty();
+      write_event(w, e, name, page_load);
+    }
+    w.EndArray();
+    w.Key("continueOnValidationError");
+    w.Bool(false);
+    put(w, "dataProvider", s_.data_provider);
+    w.EndObject();
+    r.http.url = join_url(s_.options.base_url, "/v1/" + s_.tag_id + "/events");
+    r.http.headers = {{"authorization", "Bearer " + s_.token}, {"content-type", "application/json"}};
+    r.http.body.assign(buf.GetString(), buf.GetSize());
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+}  // namespace fanout::dest::microsoft_ads

@@ -1,0 +1,106 @@
+// Microsoft Ads ApplyOfflineConversions: per-event outcome of one call from the answer. Pure.
+//
+// - 2xx {"PartialErrors":[{Code, ErrorCode, Message, Index}]}: items named by Index failed, the rest were
+//   applied. Codes 0 (InternalError), 117 (CallRateExceeded), 5612 (ApplyFailed) and 5615 (goal younger than
+//   2 h) are worth retrying; any other code rejects that item.
+// - A fault (non-2xx) with OperationErrors / Errors: the whole call failed. 109 (token expired) or HTTP 401
+//   -> refresh the OAuth token; 5601 (too many conversions) -> split; anything else (credentials, account,
+//   throttling) is about the destination -> retry. A fault with BatchErrors: those items as above, the rest
+//   retried (Microsoft ignores a repeat of an applied conversion).
+// - 117 without Retry-After waits 60 s: Microsoft throttles per customer over a sliding 60-second window.
+#include <rapidjson/document.h>
+
+#include "destinations/microsoft_ads/offline.h"
+
+namespace fanout::dest::microsoft_ads {
+namespace {
+
+struct MsError {
+  int64_t code = -1;
+  int64_t index = -1;  // position in the request for item errors; -1 for whole-call errors
+  std::string error_code;
+  std::string message;
+};
+
+struct Answer {
+  std::vector<MsError> items;  // PartialErrors / BatchErrors
+  std::vector<MsError> call;   // OperationErrors / Errors
+};
+
+void collect(const rapidjson::Value& doc, const char* key, std::vector<MsError>& out) {
+  auto arr = doc.FindMember(key);
+  if (arr == doc.MemberEnd() || !arr->value.IsArray()) return;
+  for (const auto& v : arr->value.GetArray()) {
+    if (!v.IsObject()) continue;
+    MsError e;
+    if (auto m = v.FindMember("Code"); m != v.MemberEnd() && m->value.IsInt64()) e.code = m->value.GetInt64();
+    if (auto m = v.FindMember("Index"); m != v.MemberEnd() && m->value.IsInt64()) e.index = m->value.GetInt64();
+    if (auto m = v.FindMember("ErrorCode"); m != v.MemberEnd() && m->value.IsString()) e.error_code = m->value.GetString();
+    if (auto m = v.FindMember("Message"); m != v.MemberEnd() && m->value.IsString()) e.message = m->value.GetString();
+    out.push_back(std::move(e));
+  }
+}
+
+Answer parse_answer(const std::string& body) {
+  Answer a;
+  rapidjson::Document doc;
+  doc.Parse(body.data(), body.size());
+  if (doc.HasParseError() || !doc.IsObject()) return a;
+  collect(doc, "PartialErrors", a.items);
+  collect(doc, "BatchErrors", a.items);
+  collect(doc, "OperationErrors", a.call);
+  collect(doc, "Errors", a.call);
+  return a;
+}
+
+bool transient(int64_t code) { return code == 0 || code == 117 || code == 5612 || code == 5615; }
+
+std::string describe(const MsError& e) {
+  return clip_message("microsoft_ads: " + std::to_string(e.code) + " " + e.error_code + ": " + e.message);
+}
+
+const MsError* find_code(const Answer& a, int64_t code) {
+  for (const auto* list : {&a.call, &a.items})
+    for (const MsError& e : *list)
+      if (e.code == code) return &e;
+  return nullptr;
+}
+
+}  // namespace
+
+Classification OfflineDestination::classify(const Request& request, const HttpResponse& response) const {
+  const size_t n = request.indices.size();
+  Classification c;
+  c.retry_after = parse_retry_after(response);
+  auto all = [&](Outcome outcome, const std::string& reason) {
+    c.events.assign(n, EventResult{outcome, reason});
+    return c;
+  };
+  if (response.status == 0) return all(Outcome::retry, "transport_error: " + clip_message(response.transport_error));
+
+  const Answer a = parse_answer(response.body);
+  const std::string http = "microsoft_ads: http_" + std::to_string(response.status);
+  if (find_code(a, 117) && !c.retry_after) c.retry_after = std::chrono::seconds(60);
+  if (const MsError* e = find_code(a, 109); e || response.status == 401) {
+    c.refresh_auth = true;
+    return all(Outcome::retry, "microsoft_ads access token rejected: " + (e ? describe(*e) : http));
+  }
+  if (const MsError* e = find_code(a, 5601)) {
+    if (n <= 1) return all(Outcome::reject, describe(*e));
+    c.split = true;
+    return all(Outcome::retry, "batch rejected, splitting: " + describe(*e));
+  }
+  if (!a.call.empty()) return all(Outcome::retry, describe(a.call.front()));
+
+  const bool applied = response.status >= 200 && response.status < 300;
+  c.events.assign(n, EventResult{applied ? Outcome::delivered : Outcome::retry, applied ? "" : http});
+  for (const MsError& e : a.items) {
+    if (e.index < 0 || static_cast<size_t>(e.index) >= n) continue;  // an Index we did not send: nothing to blame
+    EventResult& r = c.events[static_cast<size_t>(e.index)];
+    if (r.outcome == Outcome::reject) continue;  // a permanent error on the same item outranks a transient one
+    r = EventResult{transient(e.code) ? Outcome::retry : Outcome::reject, describe(e)};
+  }
+  return c;
+}
+
+}  // namespace fanout::dest::microsoft_ads

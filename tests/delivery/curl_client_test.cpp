@@ -1,0 +1,135 @@
+#include "delivery/curl_client.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "delivery_test_util.h"
+
+namespace fanout::delivery {
+namespace {
+using testing::FakePlatform;
+using testing::Reply;
+
+struct Done {
+  bool done = false;
+  dest::HttpRequest request;
+  dest::HttpResponse response;
+};
+
+CurlClient::Completion into(Done& d) {
+  return [&d](dest::HttpRequest&& req, dest::HttpResponse&& resp, double) {
+    d.done = true;
+    d.request = std::move(req);
+    d.response = std::move(resp);
+  };
+}
+
+void run_until(CurlClient& client, const std::function<bool()>& done) {
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!done() && std::chrono::steady_clock::now() < until) client.run(100);
+}
+
+TEST(CurlClient, PostsAndCapturesStatusBodyAndLowercasedHeaders) {
+  FakePlatform platform;
+  platform.script("/x", [](const testing::Seen&) {
+    return testing::answer(201, "created", {{"X-Trace-Id", "abc"}, {"Retry-After", "7"}});
+  });
+  CurlClient client;
+  Done d;
+  dest::HttpRequest req;
+  req.url = platform.url("/x?q=1");
+  req.headers = {{"content-type", "text/plain"}, {"x-test", "yes"}};
+  req.body = "a,b,c";
+  client.start(req, 5000, into(d));
+  EXPECT_EQ(client.in_flight(), 1u);
+  run_until(client, [&] { return d.done; });
+  ASSERT_TRUE(d.done);
+  EXPECT_EQ(client.in_flight(), 0u);
+  EXPECT_EQ(d.response.status, 201);
+  EXPECT_EQ(d.response.body, "created");
+  EXPECT_EQ(d.response.headers["x-trace-id"], "abc");
+  EXPECT_EQ(d.response.headers["retry-after"], "7");
+  EXPECT_EQ(d.request.body, "a,b,c");  // handed back for classify()
+  auto seen = platform.requests("/x");
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].target, "/x?q=1");
+  EXPECT_EQ(seen[0].body, "a,b,c");
+  EXPECT_EQ(seen[0].headers["x-test"], "yes");
+  EXPECT_EQ(seen[0].headers.count("expect"), 0u);
+}
+
+TEST(CurlClient, BodyIsTruncatedAtTheCap) {
+  FakePlatform platform;
+  platform.script("/big", [](const testing::Seen&) { return testing::answer(200, std::string(5000, 'x')); });
+  CurlClient client(1000);
+  Done d;
+  dest::HttpRequest req;
+  req.url = platform.url("/big");
+  client.start(req, 5000, into(d));
+  run_until(client, [&] { return d.done; });
+  EXPECT_EQ(d.response.status, 200);
+  EXPECT_EQ(d.response.body.size(), 1000u);
+}
+
+TEST(CurlClient, TimeoutAndRefusedConnectionAreStatusZeroWithAReason) {
+  FakePlatform platform;
+  platform.script("/hang", [](const testing::Seen&) { return testing::hang(); });
+  CurlClient client;
+  Done slow, refused;
+  dest::HttpRequest req;
+  req.url = platform.url("/hang");
+  client.start(req, 200, into(slow));
+  req.url = "http://127.0.0.1:1/nothing-listens-here";
+  client.start(req, 2000, into(refused));
+  run_until(client, [&] { return slow.done && refused.done; });
+  EXPECT_EQ(slow.response.status, 0);
+  EXPECT_FALSE(slow.response.transport_error.empty());
+  EXPECT_EQ(refused.response.status, 0);
+  EXPECT_FALSE(refused.response.transport_error.empty());
+}
+
+TEST(CurlClient, ReusesConnectionsAcrossRequests) {
+  FakePlatform platform;
+  CurlClient client;
+  for (int i = 0; i < 5; ++i) {
+    Done d;
+    dest::HttpRequest req;
+    req.url = platform.url("/k");
+    client.start(req, 5000, into(d));
+    run_until(client, [&] { return d.done; });
+    EXPECT_EQ(d.response.status, 200);
+  }
+  EXPECT_EQ(platform.requests("/k").size(), 5u);
+}
+
+TEST(CurlClient, WakeupFromAnotherThreadEndsAWait) {
+  CurlClient client;
+  std::thread waker([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    client.wakeup();
+  });
+  auto start = std::chrono::steady_clock::now();
+  client.run(60000);  // would wait a minute without the wakeup
+  waker.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30));
+}
+
+TEST(CurlClient, AbortAllDropsTransfersWithoutCompletions) {
+  FakePlatform platform;
+  platform.script("/hang", [](const testing::Seen&) { return testing::hang(); });
+  CurlClient client;
+  Done d;
+  dest::HttpRequest req;
+  req.url = platform.url("/hang");
+  client.start(req, 10000, into(d));
+  run_until(client, [&] { return !platform.requests("/hang").empty(); });
+  client.abort_all();
+  EXPECT_EQ(client.in_flight(), 0u);
+  client.run(10);
+  EXPECT_FALSE(d.done);
+}
+
+}  // namespace
+}  // namespace fanout::delivery

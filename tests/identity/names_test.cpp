@@ -1,0 +1,59 @@
+#include "identity/names.h"
+
+#include <gtest/gtest.h>
+
+namespace fanout::identity {
+namespace {
+
+TEST(NameMeta, PublishedExamples) {
+  EXPECT_EQ(normalize_name_meta("Mary"), "mary");
+  EXPECT_EQ(normalize_name_meta("Valéry"), "valéry");
+  EXPECT_EQ(normalize_name_meta("정"), "정");
+}
+
+TEST(NameMeta, RemovesPunctuationAndAllWhiteSpace) {
+  EXPECT_EQ(normalize_name_meta("  O'Brien-Smith "), "obriensmith");
+  EXPECT_EQ(normalize_name_meta("Mary Ann"), "maryann");
+  EXPECT_EQ(normalize_name_meta("D’Angelo"), "dangelo");       // typographic apostrophe U+2019
+  EXPECT_EQ(normalize_name_meta("Jean\u00A0Luc"), "jeanluc");  // no-break space
+}
+
+TEST(NameMeta, LowercasesLatinGreekAndCyrillic) {
+  EXPECT_EQ(normalize_name_meta("ÉLODIE"), "élodie");
+  EXPECT_EQ(normalize_name_meta("ŁUKASZ ŻÓŁKIEWSKI"), "łukaszżółkiewski");
+  EXPECT_EQ(normalize_name_meta("ΑΛΈΞΗΣ"), "αλέξης");  // word-final sigma
+  EXPECT_EQ(normalize_name_meta("ДМИТРИЙ"), "дмитрий");
+  EXPECT_EQ(normalize_name_meta("ЁЖИК"), "ёжик");
+}
+
+TEST(NameMeta, NonLatinScriptsPassUnchanged) {
+  EXPECT_EQ(normalize_name_meta("王小明"), "王小明");
+  EXPECT_EQ(normalize_name_meta("김 민준"), "김민준");
+  EXPECT_EQ(normalize_name_meta("محمد"), "محمد");
+}
+
+TEST(NameMeta, DecomposedInputIsComposed) {
+  // "Vale" + COMBINING ACUTE ACCENT + "ry" hashes like the precomposed spelling.
+  EXPECT_EQ(normalize_name_meta("Vale\u0301ry"), "valéry");
+  EXPECT_EQ(normalize_name_meta("FRANC\u0327OIS"), "françois");
+  EXPECT_EQ(normalize_name_meta("Mu\u0308ller"), "müller");
+}
+
+TEST(NameMeta, Latin1BytesAreReadAsLatin1) {
+  EXPECT_EQ(normalize_name_meta("Val\xE9ry"), "valéry");
+}
+
+TEST(NameGoogle, LowercaseTrimNoDigitsOrSymbolsSingleSpaces) {
+  EXPECT_EQ(normalize_name_google("  Mary   Ann 2nd "), "mary ann nd");
+  EXPECT_EQ(normalize_name_google("O'Brien"), "obrien");
+  EXPECT_EQ(normalize_name_google("Valéry"), "valéry");
+  EXPECT_EQ(normalize_name_google("\tJOHN\n"), "john");
+}
+
+TEST(NameBothRules, NothingLeftMeansEmpty) {
+  EXPECT_EQ(normalize_name_meta(" .,- "), "");
+  EXPECT_EQ(normalize_name_google("123 !"), "");
+}
+
+}  // namespace
+}  // namespace fanout::identity

@@ -1,0 +1,62 @@
+#include "identity/phone.h"
+
+#include <gtest/gtest.h>
+
+namespace fanout::identity {
+namespace {
+
+TEST(PhoneE164, NationalNumbersGetTheRegionsCountryCode) {
+  EXPECT_EQ(phone_e164("(650) 555-1212", "US"), "+16505551212");
+  EXPECT_EQ(phone_e164("07911 123456", "GB"), "+447911123456");  // UK trunk 0 dropped
+  EXPECT_EQ(phone_e164("06 1234 5678", "IT"), "+390612345678");  // Italy keeps its leading 0
+  EXPECT_EQ(phone_e164("030 12345678", "DE"), "+493012345678");
+  EXPECT_EQ(phone_e164("(11) 91234-5678", "BR"), "+5511912345678");
+  EXPECT_EQ(phone_e164("098765 43210", "IN"), "+919876543210");
+}
+
+TEST(PhoneE164, RegionIsCaseInsensitive) {
+  EXPECT_EQ(phone_e164("07911 123456", "gb"), "+447911123456");
+}
+
+TEST(PhoneE164, InternationalFormsIgnoreTheRegion) {
+  EXPECT_EQ(phone_e164("+44 7911 123456", "US"), "+447911123456");
+  EXPECT_EQ(phone_e164("0044 7911 123456", "US"), "+447911123456");  // US dials 011, yet "00" means international
+  EXPECT_EQ(phone_e164("+1 (425) 555-1234", ""), "+14255551234");
+  EXPECT_EQ(phone_e164("  +39 06 1234 5678 ", "GB"), "+390612345678");
+}
+
+TEST(PhoneE164, UnknownRegionStillParsesInternationalNumbers) {
+  EXPECT_EQ(phone_e164("+49 30 12345678", "XX"), "+493012345678");
+}
+
+TEST(PhoneE164, CountryCodeWithoutPlusIsRecognised) {
+  EXPECT_EQ(phone_e164("1 650 555 1212", "US"), "+16505551212");
+}
+
+TEST(PhoneE164, GarbageIsDropped) {
+  EXPECT_EQ(phone_e164("", "US"), std::nullopt);
+  EXPECT_EQ(phone_e164("n/a", "US"), std::nullopt);
+  EXPECT_EQ(phone_e164("12345", "US"), std::nullopt);                 // too short even for the fallback
+  EXPECT_EQ(phone_e164("+1234567890123456789", "US"), std::nullopt);  // more than 15 digits
+  EXPECT_EQ(phone_e164(std::string(100, '1'), "US"), std::nullopt);
+}
+
+TEST(PhoneE164, FallbackKeepsDigitsWhenLibphonenumberRejectsTheNumber) {
+  // +999 is no assigned country code: libphonenumber refuses it, the fallback keeps the digits as sent.
+  EXPECT_EQ(phone_e164("+999 1234 5678", "US"), "+99912345678");
+  // 8 digits is not a possible French number; as a national-length number it gets France's code in front.
+  EXPECT_EQ(phone_e164("12 34 56 78", "FR"), "+3312345678");
+  // Longer than a national number, it is read as already carrying a country code.
+  EXPECT_EQ(phone_e164("65055512123", "US"), "+65055512123");
+  // Unknown region and no '+': the digits are taken as country code + number (Meta's rule), zeros dropped.
+  EXPECT_EQ(phone_e164("0 4930 1234 5678", "ZZ"), "+493012345678");
+}
+
+TEST(PhoneDigits, IsE164WithoutPlus) {
+  EXPECT_EQ(phone_digits("(650)555-1212", "US"), "16505551212");
+  EXPECT_EQ(phone_digits("07911 123456", "GB"), "447911123456");
+  EXPECT_EQ(phone_digits("bogus", "GB"), std::nullopt);
+}
+
+}  // namespace
+}  // namespace fanout::identity
