@@ -3,15 +3,15 @@
 // default would turn corruption into a wrong delivery.
 #include "core/event_codec.h"
 
-#include <cmath>
-#include <string>
-#include <utility>
-#include <vector>
-
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+
+#include <cmath>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace fanout {
 namespace {
@@ -61,10 +61,17 @@ struct IdsField {
   std::string Ids::*member;
 };
 constexpr IdsField kIds[] = {
-    {"fbc", &Ids::fbc},         {"fbp", &Ids::fbp},         {"fbclid", &Ids::fbclid},
-    {"gclid", &Ids::gclid},     {"gbraid", &Ids::gbraid},   {"wbraid", &Ids::wbraid},
-    {"msclkid", &Ids::msclkid}, {"ttclid", &Ids::ttclid},   {"ttp", &Ids::ttp},
-    {"ga_client_id", &Ids::ga_client_id},                   {"ga_session_id", &Ids::ga_session_id},
+    {"fbc", &Ids::fbc},
+    {"fbp", &Ids::fbp},
+    {"fbclid", &Ids::fbclid},
+    {"gclid", &Ids::gclid},
+    {"gbraid", &Ids::gbraid},
+    {"wbraid", &Ids::wbraid},
+    {"msclkid", &Ids::msclkid},
+    {"ttclid", &Ids::ttclid},
+    {"ttp", &Ids::ttp},
+    {"ga_client_id", &Ids::ga_client_id},
+    {"ga_session_id", &Ids::ga_session_id},
 };
 
 struct ConsentField {
@@ -273,12 +280,18 @@ Status get_content(const Value& v, const std::string& field, Content& c) {
     const std::string key = key_of(m);
     const std::string name = field + "." + key;
     Status s;
-    if (key == "id") s = get_string(m->value, name, c.id);
-    else if (key == "quantity") s = get_number(m->value, name, c.quantity);
-    else if (key == "price") s = get_number(m->value, name, c.price);
-    else if (key == "name") s = get_string(m->value, name, c.name);
-    else if (key == "category") s = get_string(m->value, name, c.category);
-    else s = bad(name, "is not a known field");
+    if (key == "id")
+      s = get_string(m->value, name, c.id);
+    else if (key == "quantity")
+      s = get_number(m->value, name, c.quantity);
+    else if (key == "price")
+      s = get_number(m->value, name, c.price);
+    else if (key == "name")
+      s = get_string(m->value, name, c.name);
+    else if (key == "category")
+      s = get_string(m->value, name, c.category);
+    else
+      s = bad(name, "is not a known field");
     if (!s) return s;
   }
   return {};
@@ -306,9 +319,12 @@ Status get_consent(const Value& v, Event& e) {
       known = true;
       std::string text;
       if (auto s = get_string(m->value, "consent." + key, text); !s) return s;
-      if (text == "granted") e.*f.member = Consent::granted;
-      else if (text == "denied") e.*f.member = Consent::denied;
-      else return bad("consent." + key, "must be \"granted\" or \"denied\"");
+      if (text == "granted")
+        e.*f.member = Consent::granted;
+      else if (text == "denied")
+        e.*f.member = Consent::denied;
+      else
+        return bad("consent." + key, "must be \"granted\" or \"denied\"");
     }
     if (!known) return bad("consent." + key, "is not a known field");
   }

@@ -10,16 +10,20 @@ namespace {
 
 State state_from_code(int64_t code) {
   switch (code) {
-    case kStateDelivered: return State::delivered;
-    case kStateFailed: return State::failed;
-    case kStateSkipped: return State::skipped;
-    default: return State::pending;
+    case kStateDelivered:
+      return State::delivered;
+    case kStateFailed:
+      return State::failed;
+    case kStateSkipped:
+      return State::skipped;
+    default:
+      return State::pending;
   }
 }
 
 int64_t clamp_limit(size_t limit) {
   return limit > static_cast<size_t>(std::numeric_limits<int64_t>::max()) ? std::numeric_limits<int64_t>::max()
-                                                                           : static_cast<int64_t>(limit);
+                                                                          : static_cast<int64_t>(limit);
 }
 
 }  // namespace

@@ -14,18 +14,22 @@ Stmt& Stmt::operator=(Stmt&& other) noexcept {
   return *this;
 }
 
-Stmt::~Stmt() { sqlite3_finalize(stmt_); }
+Stmt::~Stmt() {
+  sqlite3_finalize(stmt_);
+}
 
 Result<Stmt> Stmt::prepare(sqlite3* db, std::string_view sql) {
   Stmt s;
   // PERSISTENT: these statements live as long as the connection, so SQLite may keep them out of lookaside.
-  int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &s.stmt_,
-                              nullptr);
+  int rc =
+      sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &s.stmt_, nullptr);
   if (rc != SQLITE_OK) return db_error(db, "prepare \"" + std::string(sql.substr(0, 60)) + "\"");
   return s;
 }
 
-void Stmt::bind(int index, int64_t value) { sqlite3_bind_int64(stmt_, index, value); }
+void Stmt::bind(int index, int64_t value) {
+  sqlite3_bind_int64(stmt_, index, value);
+}
 
 void Stmt::bind(int index, std::string_view text) {
   // SQLITE_STATIC: every caller keeps the bound string alive until reset().
@@ -36,14 +40,18 @@ void Stmt::bind_blob(int index, std::string_view bytes) {
   sqlite3_bind_blob(stmt_, index, bytes.data(), static_cast<int>(bytes.size()), SQLITE_STATIC);
 }
 
-int Stmt::step() { return sqlite3_step(stmt_); }
+int Stmt::step() {
+  return sqlite3_step(stmt_);
+}
 
 void Stmt::reset() {
   sqlite3_reset(stmt_);
   sqlite3_clear_bindings(stmt_);
 }
 
-int64_t Stmt::int64(int column) const { return sqlite3_column_int64(stmt_, column); }
+int64_t Stmt::int64(int column) const {
+  return sqlite3_column_int64(stmt_, column);
+}
 
 std::string Stmt::text(int column) const {
   const auto* data = static_cast<const char*>(sqlite3_column_blob(stmt_, column));
@@ -51,7 +59,9 @@ std::string Stmt::text(int column) const {
   return data ? std::string(data, static_cast<size_t>(size)) : std::string();
 }
 
-Db::~Db() { close(); }
+Db::~Db() {
+  close();
+}
 
 Status Db::open(const std::string& path, bool create, int busy_timeout_ms) {
   close();
@@ -80,7 +90,9 @@ Status Db::exec(std::string_view sql) {
   return {};
 }
 
-std::string Db::last_error() const { return db_ ? sqlite3_errmsg(db_) : "no connection"; }
+std::string Db::last_error() const {
+  return db_ ? sqlite3_errmsg(db_) : "no connection";
+}
 
 tl::unexpected<Error> db_error(sqlite3* db, const std::string& what) {
   return fail("unavailable", "spool: " + what + " failed: " + (db ? sqlite3_errmsg(db) : "no connection"));

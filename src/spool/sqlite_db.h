@@ -1,11 +1,11 @@
 #pragma once
 // Thin RAII over the sqlite3 C API: a connection and prepared statements with typed bind/column helpers.
 // Not thread-safe: each connection (and its statements) is used by one thread at a time.
+#include <sqlite3.h>
+
 #include <cstdint>
 #include <string>
 #include <string_view>
-
-#include <sqlite3.h>
 
 #include "core/result.h"
 

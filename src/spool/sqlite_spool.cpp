@@ -18,7 +18,8 @@ size_t enqueue_bytes(const std::vector<NewEvent>& events) {
   size_t bytes = 0;
   for (const auto& e : events) {
     bytes += kRowOverhead + e.event_id.size() + e.payload.size();
-    for (const auto& d : e.deliveries) bytes += kRowOverhead + d.destination.size() + d.reason.size() + d.last_error.size();
+    for (const auto& d : e.deliveries)
+      bytes += kRowOverhead + d.destination.size() + d.reason.size() + d.last_error.size();
   }
   return bytes;
 }
@@ -29,13 +30,17 @@ size_t update_bytes(const std::vector<DeliveryUpdate>& updates) {
   return bytes;
 }
 
-tl::unexpected<Error> closed_error() { return fail("unavailable", "spool is closed"); }
+tl::unexpected<Error> closed_error() {
+  return fail("unavailable", "spool is closed");
+}
 
 }  // namespace
 
 SqliteSpool::SqliteSpool(SqliteOptions options) : options_(std::move(options)) {}
 
-SqliteSpool::~SqliteSpool() { close(); }
+SqliteSpool::~SqliteSpool() {
+  close();
+}
 
 Status SqliteSpool::start() {
   if (options_.path.empty()) return fail("unavailable", "spool path is empty");
@@ -56,7 +61,8 @@ void SqliteSpool::enqueue(std::vector<NewEvent> events, EnqueueDone done) {
     if (!stopping_) {
       // Refusing rather than waiting: the caller is an HTTP handler and a 503 lets the CRM retry later.
       if (queued_bytes_ + bytes > options_.max_queue_bytes) {
-        queue_.push_back(Queued{RejectOp{Error{"unavailable", "spool write queue is full", ""}, std::move(done)}, 0, 1});
+        queue_.push_back(
+            Queued{RejectOp{Error{"unavailable", "spool write queue is full", ""}, std::move(done)}, 0, 1});
       } else {
         queue_.push_back(Queued{EnqueueOp{std::move(events), std::move(done)}, bytes, items});
         queued_bytes_ += bytes;
@@ -76,9 +82,8 @@ void SqliteSpool::update(std::vector<DeliveryUpdate> updates) {
   // Updates are never dropped while open, so the sender waits for space instead (backpressure on
   // delivery). The writer thread itself must not wait for its own queue to drain.
   if (!on_writer_thread()) {
-    space_cv_.wait(lock, [&] {
-      return stopping_ || queue_.empty() || queued_bytes_ + bytes <= options_.max_queue_bytes;
-    });
+    space_cv_.wait(lock,
+                   [&] { return stopping_ || queue_.empty() || queued_bytes_ + bytes <= options_.max_queue_bytes; });
   }
   // After close() starts, state changes are dropped: those deliveries stay pending and resume after
   // restart (at-least-once), which is what a crash at this point would do too.
@@ -139,7 +144,9 @@ Result<int64_t> SqliteSpool::run_admin(Op op, std::future<Result<int64_t>> resul
   return result.get();
 }
 
-bool SqliteSpool::writable() { return !closed_ && last_commit_ok_ && !over_size_; }
+bool SqliteSpool::writable() {
+  return !closed_ && last_commit_ok_ && !over_size_;
+}
 
 void SqliteSpool::close() {
   std::lock_guard close_lock(close_mu_);
@@ -236,8 +243,10 @@ void SqliteSpool::run_group(std::vector<Queued>& group) {
     }
   }
   if (writes) {
-    if (txn) txn = writer_.commit();
-    else writer_.rollback();
+    if (txn)
+      txn = writer_.commit();
+    else
+      writer_.rollback();
     last_commit_ok_ = txn.has_value();
   }
 

@@ -2,12 +2,12 @@
 // The SQLite Spool: callers queue writes in memory (bounded by bytes); one writer thread drains the
 // queue into group transactions (one fsync for everything queued) and then runs the callbacks.
 // Reads use their own connection, so they never wait for an fsync.
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <future>
 #include <mutex>
-#include <atomic>
 #include <string>
 #include <thread>
 #include <variant>
@@ -87,7 +87,7 @@ class SqliteSpool final : public Spool {
   std::mutex read_mu_;  // guards reader_
   Reader reader_;
 
-  std::mutex mu_;  // guards the fields below
+  std::mutex mu_;                     // guards the fields below
   std::condition_variable work_cv_;   // writer waits for ops
   std::condition_variable space_cv_;  // update() waits for queue space
   std::deque<Queued> queue_;

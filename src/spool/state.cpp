@@ -4,10 +4,14 @@ namespace fanout::spool {
 
 const char* state_name(State s) {
   switch (s) {
-    case State::pending: return "pending";
-    case State::delivered: return "delivered";
-    case State::failed: return "failed";
-    case State::skipped: return "skipped";
+    case State::pending:
+      return "pending";
+    case State::delivered:
+      return "delivered";
+    case State::failed:
+      return "failed";
+    case State::skipped:
+      return "skipped";
   }
   return "pending";
 }

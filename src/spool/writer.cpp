@@ -15,10 +15,14 @@ constexpr int64_t kPurgeScanSlackMs = 3600 * 1000;
 
 int state_code(State s) {
   switch (s) {
-    case State::pending: return kStatePending;
-    case State::delivered: return kStateDelivered;
-    case State::failed: return kStateFailed;
-    case State::skipped: return kStateSkipped;
+    case State::pending:
+      return kStatePending;
+    case State::delivered:
+      return kStateDelivered;
+    case State::failed:
+      return kStateFailed;
+    case State::skipped:
+      return kStateSkipped;
   }
   return kStatePending;
 }
@@ -87,8 +91,7 @@ Status Writer::open(const std::string& path, int64_t idempotency_ms) {
 void Writer::close() {
   for (Stmt* s : {&begin_, &commit_, &rollback_, &savepoint_, &release_, &rollback_to_, &read_next_seq_,
                   &write_next_seq_, &page_count_, &freelist_count_, &insert_event_, &find_event_, &has_pending_,
-                  &insert_delivery_, &update_delivery_, &delete_deliveries_, &delete_event_, &replay_,
-                  &purge_scan_}) {
+                  &insert_delivery_, &update_delivery_, &delete_deliveries_, &delete_event_, &replay_, &purge_scan_}) {
     *s = Stmt();
   }
   db_.close();
@@ -123,7 +126,9 @@ Status Writer::begin() {
   return {};
 }
 
-bool Writer::in_transaction() const { return sqlite3_get_autocommit(db_.get()) == 0; }
+bool Writer::in_transaction() const {
+  return sqlite3_get_autocommit(db_.get()) == 0;
+}
 
 Status Writer::delete_event(int64_t seq) {
   delete_deliveries_.bind(1, seq);
@@ -202,8 +207,9 @@ Result<EnqueueResult> Writer::enqueue(const std::vector<NewEvent>& events) {
       if (rc != SQLITE_DONE) {
         // A constraint here is a caller bug (the same destination twice), not a disk problem.
         bool constraint = (rc & 0xff) == SQLITE_CONSTRAINT;
-        return undo(constraint ? Error{"internal", "spool: event " + e.event_id + " lists destination " +
-                                                       d.destination + " twice", "deliveries"}
+        return undo(constraint ? Error{"internal",
+                                       "spool: event " + e.event_id + " lists destination " + d.destination + " twice",
+                                       "deliveries"}
                                : db_error(db_.get(), "inserting delivery").value());
       }
     }

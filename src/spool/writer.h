@@ -54,8 +54,8 @@ class Writer {
   Db db_;
   int64_t idempotency_ms_ = 0;
   int64_t page_size_ = 4096;
-  int64_t next_seq_ = 1;        // next sequence number to assign in the open transaction
-  int64_t stored_next_seq_ = 1; // value of meta.next_seq at begin()
+  int64_t next_seq_ = 1;         // next sequence number to assign in the open transaction
+  int64_t stored_next_seq_ = 1;  // value of meta.next_seq at begin()
   std::atomic<int> failing_commits_{0};
 
   Stmt begin_, commit_, rollback_, savepoint_, release_, rollback_to_;

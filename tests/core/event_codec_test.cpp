@@ -43,8 +43,8 @@ Event full_event() {
   u.external_id = "crm-42";
   e.ip = "203.0.113.7";
   e.user_agent = "Mozilla/5.0";
-  e.ids = Ids{"fb.1.1.abc", "fb.1.1.def", "fbclid1", "gclid1", "gbraid1", "wbraid1",
-              "msclkid1", "ttclid1", "ttp1", "123.456", "789"};
+  e.ids = Ids{"fb.1.1.abc", "fb.1.1.def", "fbclid1", "gclid1",  "gbraid1", "wbraid1",
+              "msclkid1",   "ttclid1",    "ttp1",    "123.456", "789"};
   e.value = 12.5;
   e.currency = "EUR";
   e.order_id = "order-9";
@@ -194,9 +194,9 @@ TEST(EventCodec, DecodesMissingKeysAsDefaults) {
 }
 
 TEST(EventCodec, RejectsUnknownKeysAtEveryLevel) {
-  for (const char* bad : {R"({"event_id":"a","surprise":1})", R"({"user":{"email":["raw"]}})",
-                          R"({"ids":{"fbx":"1"}})", R"({"contents":[{"sku":"1"}]})",
-                          R"({"consent":{"marketing":"granted"}})", R"({"destinations":{"meta":{"pixel":"1"}}})"}) {
+  for (const char* bad : {R"({"event_id":"a","surprise":1})", R"({"user":{"email":["raw"]}})", R"({"ids":{"fbx":"1"}})",
+                          R"({"contents":[{"sku":"1"}]})", R"({"consent":{"marketing":"granted"}})",
+                          R"({"destinations":{"meta":{"pixel":"1"}}})"}) {
     auto decoded = decode_event(bad);
     ASSERT_FALSE(decoded) << bad;
     EXPECT_EQ(decoded.error().code, "invalid_payload");
@@ -205,10 +205,10 @@ TEST(EventCodec, RejectsUnknownKeysAtEveryLevel) {
 }
 
 TEST(EventCodec, RejectsWrongTypes) {
-  for (const char* bad : {R"({"event_id":1})", R"({"event_time":"1700000000"})", R"({"event_time":1.5})",
-                          R"({"value":"12"})", R"({"user":{"email_sha256":"abc"}})", R"({"contents":{}})",
-                          R"({"consent":{"ad_user_data":"yes"}})", R"({"properties":"{}"})",
-                          R"({"destinations":{"meta":{"enabled":"no"}}})", R"([1,2])", R"({"event_id":)"}) {
+  for (const char* bad :
+       {R"({"event_id":1})", R"({"event_time":"1700000000"})", R"({"event_time":1.5})", R"({"value":"12"})",
+        R"({"user":{"email_sha256":"abc"}})", R"({"contents":{}})", R"({"consent":{"ad_user_data":"yes"}})",
+        R"({"properties":"{}"})", R"({"destinations":{"meta":{"enabled":"no"}}})", R"([1,2])", R"({"event_id":)"}) {
     EXPECT_FALSE(decode_event(bad)) << bad;
   }
 }

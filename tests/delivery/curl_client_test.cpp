@@ -90,7 +90,7 @@ TEST(CurlClient, TimeoutAndRefusedConnectionAreStatusZeroWithAReason) {
   EXPECT_FALSE(refused.response.transport_error.empty());
 }
 
-TEST(CurlClient, ReusesConnectionsAcrossRequests) {
+TEST(CurlClient, OneClientServesSequentialRequests) {
   FakePlatform platform;
   CurlClient client;
   for (int i = 0; i < 5; ++i) {

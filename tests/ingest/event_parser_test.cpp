@@ -379,3 +379,47 @@ TEST(EventParser, WallClockIsUsedWhenNowIsZero) {
 
 }  // namespace
 }  // namespace fanout::ingest
+
+namespace fanout::ingest {
+namespace {
+
+// The example of docs/api.md, verbatim: empty strings ("state", "fbc") are accepted as absent.
+TEST(EventParser, DocumentedExampleIsAccepted) {
+  Event e = parse_one(R"({
+  "event_id": "ord-1001",
+  "event_name": "purchase",
+  "event_time": 1763900000,
+  "action_source": "website",
+  "event_source_url": "https://shop.example.com/checkout/done",
+  "referrer_url": "https://shop.example.com/cart",
+  "user": {
+    "email": "jane.doe@example.com",
+    "phone": ["+44 7911 123456", "020 7946 0958"],
+    "first_name": "Jane", "last_name": "Doe",
+    "city": "London", "state": "", "zip": "SW1A 1AA", "country": "GB",
+    "gender": "f", "date_of_birth": "1990-04-12",
+    "external_id": "crm-42",
+    "ip": "203.0.113.7", "user_agent": "Mozilla/5.0 ..."
+  },
+  "ids": {
+    "fbc": "", "fbp": "fb.1.1700000000000.123", "fbclid": "IwAR...",
+    "gclid": "Cj0KCQ...", "gbraid": "", "wbraid": "",
+    "msclkid": "4a5b6c7d-...", "ttclid": "E.C.P....", "ttp": "...",
+    "ga_client_id": "GA1.1.1197596843.1673515099", "ga_session_id": "1763899000"
+  },
+  "value": 125.5, "currency": "GBP", "order_id": "ORD-1001",
+  "contents": [{"id": "SKU-1", "quantity": 2, "price": 62.75, "name": "Trail shoe", "category": "shoes"}],
+  "consent": {"ad_user_data": "granted", "ad_personalization": "denied", "analytics_storage": "granted"},
+  "properties": {"coupon": "WINTER"},
+  "destinations": {"tiktok": false, "meta": {"event_name": "Lead", "test_event_code": "TEST123"}}
+})");
+  EXPECT_EQ(e.event_id, "ord-1001");
+  EXPECT_EQ(e.user.phone_e164_sha256.size(), 2u);
+  EXPECT_EQ(e.ids.fbc, "");
+  EXPECT_EQ(e.ids.ga_client_id, "1197596843.1673515099");
+  EXPECT_FALSE(e.destinations["tiktok"].enabled);
+  EXPECT_EQ(e.destinations["meta"].test_event_code, "TEST123");
+}
+
+}  // namespace
+}  // namespace fanout::ingest

@@ -30,8 +30,8 @@ class TempDir {
 };
 
 inline NewEvent make_event(const std::string& id, int64_t received_at_ms,
-                           const std::vector<std::string>& destinations = {"meta", "ga4", "google_ads",
-                                                                           "microsoft_ads", "tiktok"}) {
+                           const std::vector<std::string>& destinations = {"meta", "ga4", "google_ads", "microsoft_ads",
+                                                                           "tiktok"}) {
   NewEvent e;
   e.event_id = id;
   e.received_at_ms = received_at_ms;
@@ -49,6 +49,8 @@ inline Result<EnqueueResult> enqueue_sync(Spool& spool, std::vector<NewEvent> ev
 }
 
 // update() is asynchronous; an empty enqueue queued behind it returns once it is committed.
-inline void flush(Spool& spool) { ASSERT_TRUE(enqueue_sync(spool, {})); }
+inline void flush(Spool& spool) {
+  ASSERT_TRUE(enqueue_sync(spool, {}));
+}
 
 }  // namespace fanout::spool::testing

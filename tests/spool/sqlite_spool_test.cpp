@@ -85,6 +85,9 @@ TEST_F(SqliteSpoolTest, CreatesPrivateDirectoryAndFile) {
   struct stat st {};
   ASSERT_EQ(::stat(path_.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
+  ASSERT_TRUE(enqueue_sync(*spool, {make_event("x", kT0)}));
+  ASSERT_EQ(::stat((path_ + "-wal").c_str(), &st), 0);  // SQLite gives its side files the database's mode
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
   ASSERT_EQ(::stat((dir_.path() + "/data/nested").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0700u);
   ASSERT_EQ(::stat((dir_.path() + "/data").c_str(), &st), 0);
@@ -298,9 +301,9 @@ TEST_F(SqliteSpoolTest, DeadLettersAndReplay) {
 
 TEST_F(SqliteSpoolTest, PurgeDeletesOnlyOldFinishedEvents) {
   auto spool = open();
-  auto r = enqueue_sync(*spool, {make_event("old-done", kT0, {"meta", "ga4"}),
-                                 make_event("old-pending", kT0 + 1, {"meta"}),
-                                 make_event("new-done", kT0 + 5 * kDay, {"meta"})});
+  auto r =
+      enqueue_sync(*spool, {make_event("old-done", kT0, {"meta", "ga4"}), make_event("old-pending", kT0 + 1, {"meta"}),
+                            make_event("new-done", kT0 + 5 * kDay, {"meta"})});
   ASSERT_TRUE(r);
   spool->update({DeliveryUpdate{r->seq[0], "meta", State::delivered, "", 1, 0, ""},
                  DeliveryUpdate{r->seq[0], "ga4", State::failed, "invalid", 1, 0, ""},

@@ -1,0 +1,43 @@
+#pragma once
+// Small helpers the sandbox uses to read requests (RapidJSON, query strings, forms) and write answers.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <rapidjson/document.h>
+
+namespace fanout::sandbox {
+
+using Json = rapidjson::Value;
+
+// The member `name` of `object`, or nullptr when `object` is not an object or lacks it.
+const Json* member(const Json& object, const char* name);
+
+// The member as a string view when it is a string, else nullopt.
+std::optional<std::string_view> string_member(const Json& object, const char* name);
+
+// The member as an integer when it is an integral JSON number, else nullopt.
+std::optional<int64_t> int_member(const Json& object, const char* name);
+
+// True for a non-empty string member.
+bool has_text(const Json& object, const char* name);
+
+// SHA-256 as platforms want it: exactly 64 lowercase hex characters.
+bool is_sha256_hex(std::string_view text);
+
+// A hashed field: a SHA-256 hex string, or a non-empty array of them.
+bool is_hashed_value(const Json& value);
+
+// Appends `text` as a quoted JSON string.
+void append_quoted(std::string& out, std::string_view text);
+std::string quoted(std::string_view text);
+
+// Decodes "%41" and "+" (form encoding).
+std::string percent_decode(std::string_view text);
+
+// "a=1&b=x%20y" -> {a: 1, b: "x y"}; also for application/x-www-form-urlencoded bodies. Repeats: last wins.
+std::map<std::string, std::string> parse_query(std::string_view text);
+
+}  // namespace fanout::sandbox

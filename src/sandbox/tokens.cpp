@@ -1,0 +1,68 @@
+#include "sandbox/tokens.h"
+
+#include <algorithm>
+
+#include "sandbox/json.h"
+
+namespace fanout::sandbox {
+namespace {
+
+net::Response oauth_error(const char* error, const std::string& description) {
+  net::Response r;
+  r.status = 400;
+  r.body = R"({"error":")" + std::string(error) + R"(","error_description":)" + quoted(description) + "}";
+  return r;
+}
+
+}  // namespace
+
+net::Response TokenBook::issue(const std::string& platform, const std::string& form_body) {
+  auto form = parse_query(form_body);
+  if (form["grant_type"] != "refresh_token") {
+    return oauth_error("unsupported_grant_type", "grant_type must be refresh_token");
+  }
+  if (form["refresh_token"].empty()) return oauth_error("invalid_request", "refresh_token is required");
+  if (form["client_id"].empty()) return oauth_error("invalid_request", "client_id is required");
+
+  std::string token;
+  {
+    std::lock_guard lock(mutex_);
+    token = "sandbox-token-" + std::to_string(next_++);
+    Book& book = books_[platform];
+    book.oauth_used = true;
+    ++book.issued;
+    book.valid.push_back(token);
+    if (book.valid.size() > kMaxValid) book.valid.pop_front();
+  }
+  net::Response r;
+  r.body = R"({"access_token":")" + token + R"(","expires_in":3600,"token_type":"Bearer"})";
+  return r;
+}
+
+bool TokenBook::accepts(const std::string& platform, std::string_view token) const {
+  if (token.empty()) return false;
+  std::lock_guard lock(mutex_);
+  auto it = books_.find(platform);
+  if (it == books_.end() || !it->second.oauth_used) return true;
+  const auto& valid = it->second.valid;
+  return std::find(valid.rbegin(), valid.rend(), token) != valid.rend();
+}
+
+void TokenBook::revoke(const std::string& platform) {
+  std::lock_guard lock(mutex_);
+  auto it = books_.find(platform);
+  if (it != books_.end()) it->second.valid.clear();
+}
+
+uint64_t TokenBook::issued(const std::string& platform) const {
+  std::lock_guard lock(mutex_);
+  auto it = books_.find(platform);
+  return it == books_.end() ? 0 : it->second.issued;
+}
+
+void TokenBook::reset() {
+  std::lock_guard lock(mutex_);
+  books_.clear();
+}
+
+}  // namespace fanout::sandbox
