@@ -118,9 +118,10 @@ void Sandbox::Impl::handle(net::Request&& request, net::Respond respond) {
     respond(control(request, path, query));
     return;
   }
-  const size_t end = path.find('/', 1);
-  const std::string name(path.substr(1, end == std::string_view::npos ? std::string_view::npos : end - 1));
-  if (path.empty() || !platforms.count(name)) {
+  const size_t end = path.size() > 1 ? path.find('/', 1) : std::string_view::npos;
+  const std::string name(path.size() > 1 && path[0] == '/' ? path.substr(1, end == std::string_view::npos ? end : end - 1)
+                                                           : std::string_view());
+  if (!platforms.count(name)) {
     respond(control_error(404, "not_found", "no such path; platforms live under /meta, /ga4, /google_ads, "
                                             "/microsoft_ads, /tiktok and the control API under /_sandbox/"));
     return;

@@ -286,23 +286,20 @@ TEST_F(GoogleAdsTest, IdentifierCountsStayWithinPlatformLimits) {
   const Event* p = &e;
 
   auto dm = make(kDataManager);
-  auto dm_ids =
-      parse(dm->dest->build(std::span<const Event* const>(&p, 1), Auth{}).at(0).http.body)["events"][0]["userData"]
-                                                                                          ["userIdentifiers"]
-                                                                                              .GetArray();
+  auto dm_body = parse(dm->dest->build(std::span<const Event* const>(&p, 1), Auth{}).at(0).http.body);
+  const auto& dm_ids = dm_body["events"][0]["userData"]["userIdentifiers"];
   ASSERT_EQ(dm_ids.Size(), 10u);
   EXPECT_TRUE(dm_ids[1].HasMember("phoneNumber")) << "phones are not crowded out by emails";
   EXPECT_TRUE(dm_ids[9].HasMember("address")) << "the address keeps its slot";
   EXPECT_STREQ(dm_ids[9]["address"]["regionCode"].GetString(), "DE");
 
   auto click = make(kClick);
-  auto click_ids =
-      parse(click->dest->build(std::span<const Event* const>(&p, 1), Auth{}).at(0).http.body)["conversions"][0]
-                                                                                             ["userIdentifiers"]
-                                                                                                 .GetArray();
+  auto click_body = parse(click->dest->build(std::span<const Event* const>(&p, 1), Auth{}).at(0).http.body);
+  const auto& click_ids = click_body["conversions"][0]["userIdentifiers"];
   ASSERT_EQ(click_ids.Size(), 5u);
   EXPECT_TRUE(click_ids[1].HasMember("hashedPhoneNumber"));
-  for (const auto& id : click_ids) EXPECT_FALSE(id.HasMember("address")) << "ClickConversion takes no address";
+  for (const auto& id : click_ids.GetArray())
+    EXPECT_FALSE(id.HasMember("address")) << "ClickConversion takes no address";
 }
 
 TEST_F(GoogleAdsTest, PartialAddressIsLeftOut) {
