@@ -88,7 +88,7 @@ std::vector<Sample> samples(int64_t now_s) {
        R"({"event_id":"demo-purchase-1","event_name":"purchase","event_time":)" + t +
            R"(,"event_source_url":"https://shop.example.com/checkout/done","user":{"email":" Jane.Doe@Example.com ",)"
            R"("phone":"(650) 555-1212","first_name":"Jane","last_name":"Doe","country":"US","zip":"94035",)"
-           R"("ip":"203.0.113.7","user_agent":"Mozilla/5.0 (demo)"},"ids":{"fbclid":"IwAR2demo","fbp":"fb.1.1700000000000.123456789",)"
+           R"("ip":"203.0.113.7","user_agent":"Mozilla/5.0 demo"},"ids":{"fbclid":"IwAR2demo","fbp":"fb.1.1700000000000.123456789",)"
            R"("gclid":"Cj0KCQdemo","msclkid":"4a5b6c7d-1234-4abc-9def-0123456789ab","ttclid":"E.C.P.demo",)"
            R"("ga_client_id":"GA1.1.1197596843.1673515099"},"value":125.5,"currency":"USD","order_id":"ORD-1001",)"
            R"("contents":[{"id":"SKU-1","quantity":2,"price":62.75,"name":"Trail shoe"}],)"

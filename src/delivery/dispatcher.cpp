@@ -372,8 +372,10 @@ void Dispatcher::on_response(const std::shared_ptr<Flight>& flight, dest::HttpRe
 
   bool all_retry = true;
   for (const auto& e : c.events) all_retry = all_retry && e.outcome == dest::Outcome::retry;
+  // The request as a whole failed (not some rows of an accepted request): hold the lane back too.
+  const bool ok_status = response.status >= 200 && response.status < 300;
   const bool transient = response.status == 0 || response.status == 429 || response.status >= 500 || force_retry ||
-                         (n > 0 && all_retry);
+                         (!ok_status && n > 0 && all_retry);
   if (transient) {
     int64_t pause = std::max(min_wait, full_jitter_ms(u, dest_failures_++, opt_.retry_base_ms, opt_.retry_max_ms));
     paused_until_ = std::max(paused_until_, now + pause);

@@ -14,8 +14,8 @@
 // Retries: a transient outcome schedules the event at now + max(retry_after, full jitter of
 // retry_base_ms * 2^failures capped at retry_max_ms). One random draw is shared by the events of a
 // response so that a failed batch comes back as one batch. A whole request failing transiently
-// (no answer, 429, 5xx, or every event to retry) also pauses the lane's new requests for the backoff
-// delay. A split (the platform rejected a batch because of some of its events) resends both halves at
+// (no answer, 429, 5xx, a 401 left after the refresh, or any other non-2xx answer whose events are all
+// to retry) also pauses the lane's new requests for the backoff delay, honouring Retry-After. A split (the platform rejected a batch because of some of its events) resends both halves at
 // once and does not count as a failure for backoff; neither does the one resend after an OAuth refresh.
 #include <cstdint>
 #include <deque>

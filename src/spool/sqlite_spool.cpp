@@ -236,9 +236,9 @@ void SqliteSpool::run_group(std::vector<Queued>& group) {
     } else if (auto* u = std::get_if<UpdateOp>(&group[i].op)) {
       for (const auto& update : u->updates) writer_.update(update, now);
     }
-    // SQLite rolled the whole transaction back (disk full, I/O error): every op in the group is lost.
-    if (!writer_.in_transaction()) {
-      txn = results[i] ? fail("unavailable", "spool: transaction aborted: " + writer_.last_error())
+    // A failed write poisons the group: rolling it all back is what keeps each enqueue all-or-nothing.
+    if (writer_.aborted()) {
+      txn = results[i] ? fail("unavailable", "spool: write failed: " + writer_.last_error())
                        : tl::unexpected(results[i].error());
     }
   }

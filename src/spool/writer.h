@@ -23,16 +23,18 @@ class Writer {
 
   // One group transaction: begin(), any number of enqueue()/update(), then commit() or rollback().
   Status begin();
-  // Writes all of `events` or none (a savepoint per call). Duplicates write nothing and get seq 0.
+  // Writes all of `events`, or nothing with an error: an invalid batch is refused before any write,
+  // and a SQLite failure during the write aborts the whole group (see aborted()). Duplicates write
+  // nothing and get seq 0.
   Result<EnqueueResult> enqueue(const std::vector<NewEvent>& events);
   // Applies one state change; an unknown (seq, destination) is ignored (e.g. purged meanwhile).
   void update(const DeliveryUpdate& u, int64_t now_ms);
+  // True once a write since begin() failed (disk full, I/O error): the group must be rolled back and
+  // fail as a whole.
+  bool aborted() const;
   // Commits with one fsync; on failure everything since begin() is rolled back.
   Status commit();
   void rollback();
-  // False when SQLite itself rolled the transaction back after an error (disk full, I/O error): every
-  // write since begin() is gone and the group must fail as a whole.
-  bool in_transaction() const;
   // SQLite's message for the last failure on the write connection.
   std::string last_error() const { return db_.last_error(); }
 
@@ -50,15 +52,19 @@ class Writer {
  private:
   Result<int64_t> insert_event(const NewEvent& e);
   Status delete_event(int64_t seq);
+  static Status validate(const std::vector<NewEvent>& events);
+  // False when SQLite itself rolled the transaction back after an error.
+  bool in_transaction() const;
 
   Db db_;
   int64_t idempotency_ms_ = 0;
   int64_t page_size_ = 4096;
   int64_t next_seq_ = 1;         // next sequence number to assign in the open transaction
   int64_t stored_next_seq_ = 1;  // value of meta.next_seq at begin()
+  bool aborted_ = false;         // a write in the open transaction failed
   std::atomic<int> failing_commits_{0};
 
-  Stmt begin_, commit_, rollback_, savepoint_, release_, rollback_to_;
+  Stmt begin_, commit_, rollback_;
   Stmt read_next_seq_, write_next_seq_, page_count_, freelist_count_;
   Stmt insert_event_, find_event_, has_pending_, insert_delivery_, update_delivery_;
   Stmt delete_deliveries_, delete_event_, replay_, purge_scan_;

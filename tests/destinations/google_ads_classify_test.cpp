@@ -148,6 +148,8 @@ TEST(GoogleAdsClassify, PartialFailureFailsOnlyTheNamedRows) {
   EXPECT_EQ(c.events[3].reason, "");
   EXPECT_EQ(c.events[5].reason, "google_ads: EXPIRED_EVENT") << "a permanent error outranks a transient one";
   EXPECT_FALSE(c.split);
+  ASSERT_TRUE(c.retry_after.has_value()) << "the only retry is TOO_RECENT: wait for the 6 hours";
+  EXPECT_EQ(*c.retry_after, std::chrono::hours(6));
 }
 
 TEST(GoogleAdsClassify, PartialFailureTransientRowsRetry) {
@@ -156,6 +158,11 @@ TEST(GoogleAdsClassify, PartialFailureTransientRowsRetry) {
       "[{\"fieldName\":\"conversions\",\"index\":1}]}}";
   auto c = classify_response(Mode::click_conversions, 2, answer(200, partial(internal)));
   EXPECT_EQ(outcomes(c), (std::vector<Outcome>{D, R}));
+  EXPECT_FALSE(c.retry_after.has_value()) << "an internal error keeps the normal backoff";
+  c = classify_response(Mode::click_conversions, 2,
+                        answer(200, partial(internal + "," + row_error("TOO_RECENT_EVENT", 0))));
+  EXPECT_EQ(outcomes(c), (std::vector<Outcome>{R, R}));
+  EXPECT_FALSE(c.retry_after.has_value()) << "not every retried row is waiting for the 6 hours";
 }
 
 TEST(GoogleAdsClassify, PartialFailureWithoutRowConcernsEveryRow) {

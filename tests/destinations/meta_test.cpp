@@ -63,7 +63,8 @@ access_token_env = "FANOUT_T_META_TOKEN"
 api_version = "25"
 max_batch = 5000
 allowed_pixel_ids = ["x"]
-)", "meta");
+)",
+                "meta");
   EXPECT_TRUE(l->has_error("destinations.meta.pixel_id: must be digits only"));
   EXPECT_TRUE(l->has_error("destinations.meta.api_version"));
   EXPECT_TRUE(l->has_error("destinations.meta.max_batch: must be between 1 and 1000"));
@@ -266,7 +267,8 @@ TEST_F(Meta, RateLimitAndTransientCodesRetryWithoutSplitting) {
 TEST_F(Meta, AuthAndPermissionProblemsStayPendingAndNeverSplit) {
   auto l = make();
   auto c = l->dest->classify(
-      request_of(5), answer(400, R"({"error":{"message":"Error validating access token","type":"OAuthException","code":190}})"));
+      request_of(5),
+      answer(400, R"({"error":{"message":"Error validating access token","type":"OAuthException","code":190}})"));
   EXPECT_EQ(c.events[0].outcome, Outcome::retry);
   EXPECT_NE(c.events[0].reason.find("access token"), std::string::npos);
   EXPECT_FALSE(c.split);
@@ -277,15 +279,23 @@ TEST_F(Meta, AuthAndPermissionProblemsStayPendingAndNeverSplit) {
   EXPECT_NE(c.events[4].reason.find("permission"), std::string::npos);
   EXPECT_FALSE(c.split);
 
-  c = l->dest->classify(request_of(5), answer(400, R"({"error":{"message":"Unsupported post request","code":100,"error_subcode":33}})"));
+  c = l->dest->classify(
+      request_of(5), answer(400, R"({"error":{"message":"Unsupported post request","code":100,"error_subcode":33}})"));
   EXPECT_EQ(c.events[0].outcome, Outcome::retry);
   EXPECT_FALSE(c.split);
+
+  // A lone event must not be dead-lettered for a missing token or a wrong path either.
+  for (int code : {104, 803, 2500}) {
+    c = l->dest->classify(request_of(1),
+                          answer(400, R"({"error":{"message":"m","code":)" + std::to_string(code) + "}}"));
+    EXPECT_EQ(c.events[0].outcome, Outcome::retry) << code;
+  }
 }
 
 TEST_F(Meta, InvalidParameterSplitsABatchAndRejectsALoneEvent) {
   auto l = make();
-  const std::string body =
-      R"({"error":{"message":"(#100) Invalid parameter","type":"OAuthException","code":100,"error_subcode":2804019,"is_transient":false}})";
+  const std::string body = R"({"error":{"message":"(#100) Invalid parameter","type":"OAuthException","code":100,)"
+                           R"("error_subcode":2804019,"is_transient":false}})";
   auto c = l->dest->classify(request_of(3), answer(400, body));
   EXPECT_TRUE(c.split);
   ASSERT_EQ(c.events.size(), 3u);
@@ -304,7 +314,8 @@ TEST_F(Meta, InvalidParameterSplitsABatchAndRejectsALoneEvent) {
 TEST_F(Meta, RejectReasonIsClippedTo200Characters) {
   auto l = make();
   std::string long_message(500, 'x');
-  auto c = l->dest->classify(request_of(1), answer(400, R"({"error":{"message":")" + long_message + R"(","code":100}})"));
+  auto c =
+      l->dest->classify(request_of(1), answer(400, R"({"error":{"message":")" + long_message + R"(","code":100}})"));
   EXPECT_EQ(c.events[0].outcome, Outcome::reject);
   EXPECT_EQ(c.events[0].reason, "meta: " + ("(#100) " + long_message).substr(0, 200));
 }

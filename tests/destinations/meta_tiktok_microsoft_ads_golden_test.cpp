@@ -6,15 +6,15 @@
 // Bodies must match byte for byte once the expected JSON is written compactly (key order and number
 // forms included). Adding a case is adding files. FANOUT_UPDATE_GOLDEN=1 rewrites the expected files
 // (review the diff before keeping it).
-#include <algorithm>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
-
 #include <gtest/gtest.h>
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "core/event_codec.h"
 #include "meta_tiktok_microsoft_ads_testing.h"
@@ -42,7 +42,8 @@ std::vector<GoldenCase> discover() {
         out.push_back({platform, file.substr(0, file.size() - suffix.size()), dir});
     }
   }
-  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.platform + a.name < b.platform + b.name; });
+  std::sort(out.begin(), out.end(),
+            [](const auto& a, const auto& b) { return a.platform + a.name < b.platform + b.name; });
   return out;
 }
 

@@ -1,13 +1,13 @@
 #pragma once
 // Test helpers for the Meta, TikTok and Microsoft Ads destinations: build one from TOML text, and a sample
 // event already hashed (hashes are the fact sheet's test vectors).
+#include <rapidjson/document.h>
+#include <toml++/toml.h>
+
 #include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <rapidjson/document.h>
-#include <toml++/toml.h>
 
 #include "core/config_table.h"
 #include "core/event.h"
@@ -45,7 +45,6 @@ inline std::unique_ptr<Loaded> load(const std::string& toml_text, const std::str
   if (name == "microsoft_ads") out->dest = make_microsoft_ads(table, names);
   return out;
 }
-
 
 // SHA-256 test vectors from the platform fact sheet, so the samples look like what identity/ produces.
 inline constexpr const char* kEmailMeta = "62a14e44f765419d10fea99367361a727c12365e2520f32218d505ed9aa0f62f";

@@ -87,11 +87,13 @@ TEST_F(MicrosoftAds, MissingSecretsAndIdsAreNamedByKey) {
   unsetenv("MS_ADS_CAPI_TOKEN");
   auto capi = load("[destinations.microsoft_ads]\n", "microsoft_ads");
   EXPECT_TRUE(capi->has_error("destinations.microsoft_ads.tag_id: required"));
-  EXPECT_TRUE(capi->has_error("destinations.microsoft_ads.capi_token_env: environment variable MS_ADS_CAPI_TOKEN is not set"));
+  EXPECT_TRUE(
+      capi->has_error("destinations.microsoft_ads.capi_token_env: environment variable MS_ADS_CAPI_TOKEN is not set"));
 
   unsetenv("FANOUT_T_MS_REFRESH");
   auto offline = load(std::string(kOffline) + "bogus = 1\n", "microsoft_ads");
-  EXPECT_TRUE(offline->has_error("destinations.microsoft_ads.refresh_token_env: environment variable FANOUT_T_MS_REFRESH"));
+  EXPECT_TRUE(
+      offline->has_error("destinations.microsoft_ads.refresh_token_env: environment variable FANOUT_T_MS_REFRESH"));
   EXPECT_TRUE(offline->has_error("destinations.microsoft_ads.bogus: unknown key"));
   auto ids = load("[destinations.microsoft_ads]\nmode = \"offline\"\naccount_id = \"12-3\"\n", "microsoft_ads");
   EXPECT_TRUE(ids->has_error("destinations.microsoft_ads.customer_id: required"));
@@ -174,7 +176,8 @@ TEST_F(MicrosoftAds, CapiClassify) {
   const std::string invalid =
       R"({"error":{"code":"ValidationError","message":"Invalid events","details":[)"
       R"({"index":0,"propertyName":"data[0].referrerUrl","errorMessage":"dropped","isWarning":true},)"
-      R"({"index":1,"propertyName":"data[1].eventTime","errorMessage":"too old","errorCode":"InvalidEventTime","isWarning":false}]}})";
+      R"({"index":1,"propertyName":"data[1].eventTime","errorMessage":"too old","errorCode":"InvalidEventTime",)"
+      R"("isWarning":false}]}})";
   c = d.classify(request_of(2), answer(400, invalid));
   EXPECT_TRUE(c.split);
   EXPECT_EQ(c.events[0].outcome, Outcome::retry);
@@ -249,10 +252,11 @@ TEST_F(MicrosoftAds, OfflineRequestShape) {
 
 TEST_F(MicrosoftAds, OfflinePartialErrorsByIndex) {
   auto l = make(std::string(kOffline) + kOfflineNames);
-  const std::string body = R"({"PartialErrors":[)"
-                           R"({"Code":5604,"ErrorCode":"OfflineConversionMicrosoftClickIdInvalid","Message":"bad click id","Index":1},)"
-                           R"({"Code":5615,"ErrorCode":"OfflineConversionNotAcceptedForGoal","Message":"goal too new","Index":2},)"
-                           R"({"Code":5604,"ErrorCode":"X","Message":"not ours","Index":9}]})";
+  const std::string body =
+      R"({"PartialErrors":[)"
+      R"({"Code":5604,"ErrorCode":"OfflineConversionMicrosoftClickIdInvalid","Message":"bad click id","Index":1},)"
+      R"({"Code":5615,"ErrorCode":"OfflineConversionNotAcceptedForGoal","Message":"goal too new","Index":2},)"
+      R"({"Code":5604,"ErrorCode":"X","Message":"not ours","Index":9}]})";
   auto c = l->dest->classify(request_of(4), answer(200, body));
   ASSERT_EQ(c.events.size(), 4u);
   EXPECT_EQ(c.events[0].outcome, Outcome::delivered);
@@ -273,9 +277,9 @@ TEST_F(MicrosoftAds, OfflineAuthFailuresAskForATokenRefresh) {
   auto c = l->dest->classify(request_of(2), answer(401, ""));
   EXPECT_TRUE(c.refresh_auth);
   EXPECT_EQ(c.events[0].outcome, Outcome::retry);
-  c = l->dest->classify(
-      request_of(2),
-      answer(500, R"({"TrackingId":"t","OperationErrors":[{"Code":109,"ErrorCode":"AuthenticationTokenExpired","Message":"expired"}]})"));
+  c = l->dest->classify(request_of(2),
+                        answer(500, R"({"TrackingId":"t","OperationErrors":[)"
+                                    R"({"Code":109,"ErrorCode":"AuthenticationTokenExpired","Message":"expired"}]})"));
   EXPECT_TRUE(c.refresh_auth);
   EXPECT_EQ(c.events[1].outcome, Outcome::retry);
   EXPECT_FALSE(c.split);
@@ -284,7 +288,8 @@ TEST_F(MicrosoftAds, OfflineAuthFailuresAskForATokenRefresh) {
 TEST_F(MicrosoftAds, OfflineThrottlingWaitsAMinute) {
   auto l = make(std::string(kOffline) + kOfflineNames);
   auto c = l->dest->classify(
-      request_of(2), answer(400, R"({"OperationErrors":[{"Code":117,"ErrorCode":"CallRateExceeded","Message":"slow"}]})"));
+      request_of(2),
+      answer(400, R"({"OperationErrors":[{"Code":117,"ErrorCode":"CallRateExceeded","Message":"slow"}]})"));
   EXPECT_EQ(c.events[0].outcome, Outcome::retry);
   EXPECT_EQ(c.retry_after, std::chrono::milliseconds(60000));
   EXPECT_FALSE(c.split);
@@ -295,7 +300,8 @@ TEST_F(MicrosoftAds, OfflineThrottlingWaitsAMinute) {
 
 TEST_F(MicrosoftAds, OfflineLimitExceededSplits) {
   auto l = make(std::string(kOffline) + kOfflineNames);
-  const std::string body = R"({"OperationErrors":[{"Code":5601,"ErrorCode":"OfflineConversionsLimitExceeded","Message":"too many"}]})";
+  const std::string body =
+      R"({"OperationErrors":[{"Code":5601,"ErrorCode":"OfflineConversionsLimitExceeded","Message":"too many"}]})";
   auto c = l->dest->classify(request_of(3), answer(400, body));
   EXPECT_TRUE(c.split);
   c = l->dest->classify(request_of(1), answer(400, body));
@@ -305,7 +311,9 @@ TEST_F(MicrosoftAds, OfflineLimitExceededSplits) {
 TEST_F(MicrosoftAds, OfflineFaultWithBatchErrorsRetriesTheOthers) {
   auto l = make(std::string(kOffline) + kOfflineNames);
   auto c = l->dest->classify(
-      request_of(3), answer(400, R"({"BatchErrors":[{"Code":5609,"ErrorCode":"OfflineConversionTimeOutOfWindow","Message":"late","Index":0}]})"));
+      request_of(3),
+      answer(400, R"({"BatchErrors":[)"
+                  R"({"Code":5609,"ErrorCode":"OfflineConversionTimeOutOfWindow","Message":"late","Index":0}]})"));
   EXPECT_EQ(c.events[0].outcome, Outcome::reject);
   EXPECT_EQ(c.events[1].outcome, Outcome::retry);
   EXPECT_EQ(c.events[2].outcome, Outcome::retry);

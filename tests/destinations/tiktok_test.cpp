@@ -50,9 +50,11 @@ TEST_F(Tiktok, ConfigErrorsNameTheirKeys) {
 access_token_env = "FANOUT_T_TIKTOK_UNSET"
 pixel = "x"
 timeout_ms = "fast"
-)", "tiktok");
+)",
+                "tiktok");
   EXPECT_TRUE(l->has_error("destinations.tiktok.pixel_code: required"));
-  EXPECT_TRUE(l->has_error("destinations.tiktok.access_token_env: environment variable FANOUT_T_TIKTOK_UNSET is not set"));
+  EXPECT_TRUE(
+      l->has_error("destinations.tiktok.access_token_env: environment variable FANOUT_T_TIKTOK_UNSET is not set"));
   EXPECT_TRUE(l->has_error("destinations.tiktok.pixel: unknown key"));
   EXPECT_TRUE(l->has_error("destinations.tiktok.timeout_ms: must be an integer"));
 }
@@ -199,6 +201,9 @@ TEST_F(Tiktok, UnreadableSuccessRetriesAndPlain400IsAboutTheEvents) {
   EXPECT_FALSE(c.split);
   c = l->dest->classify(request_of(1), answer(400, ""));
   EXPECT_EQ(c.events[0].outcome, Outcome::reject);
+  c = l->dest->classify(request_of(1), answer(404, body_with_code(40400, "Not found")));
+  EXPECT_EQ(c.events[0].outcome, Outcome::retry);  // a wrong base_url is not the event's fault
+  EXPECT_EQ(c.events[0].reason, "tiktok: (40400) Not found, http_404");
 }
 
 }  // namespace

@@ -10,7 +10,7 @@
 namespace fanout::dest {
 namespace {
 
-constexpr int64_t kWindowSeconds = 72 * 3600;  // MP accepts events backdated by at most 72 hours
+constexpr int64_t kWindowSeconds = 72LL * 3600;  // MP accepts events backdated by at most 72 hours
 constexpr size_t kMaxEventsPerRequest = 25;    // MP limit
 
 // Percent-encodes a query parameter value (RFC 3986 unreserved characters pass).

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <set>
 #include <string>
 
@@ -11,6 +12,8 @@
 
 namespace fanout::dest::google_ads {
 namespace {
+
+constexpr std::chrono::hours kTooRecentWait{6};
 
 // Data Manager 400 reasons that are about the destination or account, not about an event: splitting the
 // batch would only repeat them.
@@ -91,6 +94,15 @@ Classification click_success(size_t n, const std::string& body) {
       for (EventResult& row : c.events) apply(row, err.code);  // not tied to a row: concerns them all
     }
   }
+  // Google accepts a conversion once its click (or its conversion action) is 6 hours old: retrying sooner
+  // only repeats the answer. Other transient rows keep the normal backoff.
+  bool retries = false, only_too_recent = true;
+  for (const EventResult& row : c.events) {
+    if (row.outcome != Outcome::retry) continue;
+    retries = true;
+    only_too_recent = only_too_recent && row.reason.rfind("google_ads: TOO_RECENT_", 0) == 0;
+  }
+  if (retries && only_too_recent) c.retry_after = kTooRecentWait;
   return c;
 }
 

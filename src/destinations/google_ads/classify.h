@@ -10,8 +10,9 @@ enum class Mode { data_manager, click_conversions };
 
 // Outcomes for a request of `events` events:
 //  - 2xx: Data Manager has no partial failure, so all delivered. uploadClickConversions reports failed rows in
-//    partialFailureError: TOO_RECENT_* and internal/transient/quota errors retry, CLICK_CONVERSION_ALREADY_EXISTS
-//    and ORDER_ID_ALREADY_IN_USE count as delivered (a resend after a lost answer), any other error rejects its row.
+//    partialFailureError: TOO_RECENT_* (after 6 hours when they are the only retries) and internal/transient/quota
+//    errors retry, CLICK_CONVERSION_ALREADY_EXISTS and ORDER_ID_ALREADY_IN_USE count as delivered (a resend after a
+//    lost answer), any other error rejects its row.
 //  - 401: retry after an OAuth refresh. 403: retry (an account/permission problem, not the events').
 //  - 408, 409, 429, 5xx, no answer: retry, honouring retryDelay or Retry-After.
 //  - 400: Data Manager fails the whole request for one bad event, so a batch is split unless the reason is about

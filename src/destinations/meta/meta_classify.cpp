@@ -2,13 +2,14 @@
 //
 // Graph error body: {"error":{"message","type","code","error_subcode","is_transient","fbtrace_id"}}.
 // - transient: is_transient, codes 1 2 4 17 32 341 368 613, HTTP 429 / 5xx, no answer -> retry.
-// - token (190, 102), permission (10, 200-299), unknown pixel (100/33), other 4xx statuses: the
-//   destination's setup, not the events -> retry (pending until fixed or the 7-day window closes), never split.
+// - token (190, 102, 104), permission (10, 200-299), unknown pixel or path (100/33, 803, 2500), other 4xx
+//   statuses: the destination's setup, not the events -> retry (pending until fixed or the 7-day window
+//   closes), never split.
 // - any other 400 (code 100 "Invalid parameter" in practice) or 413: Meta refuses the whole batch for one
 //   bad event -> split a batch, reject a lone event with Meta's message.
-#include <initializer_list>
-
 #include <rapidjson/document.h>
+
+#include <initializer_list>
 
 #include "destinations/meta/meta_destination.h"
 
@@ -70,10 +71,11 @@ Classification MetaDestination::classify(const Request& request, const HttpRespo
   if (err.transient || one_of(err.code, {1, 2, 4, 17, 32, 341, 368, 613}) || response.status == 429 ||
       response.status >= 500)
     return all(Outcome::retry, "meta: " + detail);
-  if (one_of(err.code, {190, 102})) return all(Outcome::retry, "meta access token rejected: " + detail);
+  if (one_of(err.code, {190, 102, 104})) return all(Outcome::retry, "meta access token rejected: " + detail);
   if (err.code == 10 || (err.code >= 200 && err.code <= 299))
     return all(Outcome::retry, "meta permission denied: " + detail);
-  if (err.code == 100 && err.subcode == 33) return all(Outcome::retry, "meta pixel not found: " + detail);
+  if ((err.code == 100 && err.subcode == 33) || one_of(err.code, {803, 2500}))
+    return all(Outcome::retry, "meta pixel or endpoint not found: " + detail);
   if (response.status == 400 || response.status == 413) {
     if (request.indices.size() > 1) {
       c.split = true;

@@ -10,13 +10,13 @@
 // - action_source "crm" (SPEC) is not a Meta value; Meta's CRM integration uses "system_generated".
 // - A contents line without quantity is sent as quantity 1 (Meta requires id and quantity per line).
 // - `properties` are merged into custom_data; a key fanout already wrote there (value, currency, ...) wins.
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <string_view>
-
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include "destinations/meta/meta.h"
 #include "destinations/meta/meta_destination.h"
@@ -69,7 +69,9 @@ std::string fbc_for(const Event& e) {
   return "fb.1." + std::to_string(e.event_time * 1000) + "." + e.ids.fbclid;
 }
 
-std::string action_source_for(const Event& e) { return e.action_source == "crm" ? "system_generated" : e.action_source; }
+std::string action_source_for(const Event& e) {
+  return e.action_source == "crm" ? "system_generated" : e.action_source;
+}
 
 bool has_identifier(const Event& e) {
   const HashedUser& u = e.user;
@@ -184,7 +186,8 @@ std::string MetaDestination::pixel_for(const Event& event) const {
   const std::string& wanted = override_for(event, "meta").target_id;
   if (wanted.empty() || wanted == s_.pixel_id) return s_.pixel_id;
   // Intake already checks the allow-list; checking again keeps a stray id from ever choosing the dataset.
-  bool allowed = std::find(s_.allowed_pixel_ids.begin(), s_.allowed_pixel_ids.end(), wanted) != s_.allowed_pixel_ids.end();
+  bool allowed =
+      std::find(s_.allowed_pixel_ids.begin(), s_.allowed_pixel_ids.end(), wanted) != s_.allowed_pixel_ids.end();
   return allowed ? wanted : s_.pixel_id;
 }
 

@@ -10,11 +10,11 @@
 // - continueOnValidationError is false: a bad event fails the batch with a 400, which delivery/ bisects,
 //   so every event gets its own verdict instead of being dropped silently with a warning.
 // - Identifiers: userData needs one of em, ph, msclkid or externalId; IP and user agent alone do not count.
-#include <algorithm>
-#include <cmath>
-
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+
+#include <algorithm>
+#include <cmath>
 
 #include "destinations/microsoft_ads/capi.h"
 
@@ -29,7 +29,9 @@ void put(JsonWriter& w, const char* key, const std::string& value) {
   w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
 }
 
-std::string first(const std::vector<std::string>& values) { return values.empty() ? std::string() : values.front(); }
+std::string first(const std::vector<std::string>& values) {
+  return values.empty() ? std::string() : values.front();
+}
 
 // Counts go out as integers when they are whole (2, not 2.0).
 void put_number(JsonWriter& w, double v) {

@@ -43,11 +43,11 @@ std::unique_ptr<Destination> make_capi(ConfigTable& t, const EventNameMap& names
   s.token = t.secret("capi_token", on, "MS_ADS_CAPI_TOKEN");
   s.data_provider = t.str("data_provider");
   s.configured_names = names;
-  reject_other_mode(t,
-                    {"customer_id", "account_id", "developer_token_env", "developer_token_file", "refresh_token_env",
-                     "refresh_token_file", "client_id_env", "client_id_file", "client_secret_env",
-                     "client_secret_file", "oauth_url"},
-                    "offline");
+  reject_other_mode(
+      t,
+      {"customer_id", "account_id", "developer_token_env", "developer_token_file", "refresh_token_env",
+       "refresh_token_file", "client_id_env", "client_id_file", "client_secret_env", "client_secret_file", "oauth_url"},
+      "offline");
   return std::make_unique<microsoft_ads::CapiDestination>(std::move(s));
 }
 

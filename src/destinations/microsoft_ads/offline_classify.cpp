@@ -35,7 +35,8 @@ void collect(const rapidjson::Value& doc, const char* key, std::vector<MsError>&
     MsError e;
     if (auto m = v.FindMember("Code"); m != v.MemberEnd() && m->value.IsInt64()) e.code = m->value.GetInt64();
     if (auto m = v.FindMember("Index"); m != v.MemberEnd() && m->value.IsInt64()) e.index = m->value.GetInt64();
-    if (auto m = v.FindMember("ErrorCode"); m != v.MemberEnd() && m->value.IsString()) e.error_code = m->value.GetString();
+    if (auto m = v.FindMember("ErrorCode"); m != v.MemberEnd() && m->value.IsString())
+      e.error_code = m->value.GetString();
     if (auto m = v.FindMember("Message"); m != v.MemberEnd() && m->value.IsString()) e.message = m->value.GetString();
     out.push_back(std::move(e));
   }
@@ -53,7 +54,9 @@ Answer parse_answer(const std::string& body) {
   return a;
 }
 
-bool transient(int64_t code) { return code == 0 || code == 117 || code == 5612 || code == 5615; }
+bool transient(int64_t code) {
+  return code == 0 || code == 117 || code == 5612 || code == 5615;
+}
 
 std::string describe(const MsError& e) {
   return clip_message("microsoft_ads: " + std::to_string(e.code) + " " + e.error_code + ": " + e.message);

@@ -6,10 +6,10 @@
 // - Matchable = MicrosoftClickId, or a hashed email (offline rule: "+alias" dropped, dots kept) or phone
 //   (E.164 with '+', SHA-256); the first of each is sent.
 // - ConversionTime is the event time in UTC seconds ("2026-11-23T12:00:00Z").
-#include <algorithm>
-
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+
+#include <algorithm>
 
 #include "core/clock.h"
 #include "destinations/microsoft_ads/offline.h"
@@ -25,7 +25,9 @@ void put(JsonWriter& w, const char* key, const std::string& value) {
   w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
 }
 
-std::string first(const std::vector<std::string>& values) { return values.empty() ? std::string() : values.front(); }
+std::string first(const std::vector<std::string>& values) {
+  return values.empty() ? std::string() : values.front();
+}
 
 bool has_identifier(const Event& e) {
   return !e.ids.msclkid.empty() || !e.user.email_ms_offline_sha256.empty() || !e.user.phone_e164_sha256.empty();

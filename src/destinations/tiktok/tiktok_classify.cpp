@@ -5,7 +5,8 @@
 //   (the reason carries TikTok's message for the log).
 // - 40100 / 40132 rate limited; 40102 / 40104 / 40105 token; 40001 permission: the destination, not the
 //   events -> retry, never split.
-// - 50000, 50002, 51000-51999, HTTP 429 / 5xx, no answer -> retry.
+// - 50000, 50002, 51000-51999, HTTP 429 / 5xx, no answer -> retry; so is any other non-2xx, non-400
+//   status (a wrong URL must keep events pending, not dead-letter them).
 // - any other 4xxxx (40002 param error, 40061 batch size, 40062 PII not hashed, ...): about the events ->
 //   split a batch, reject a lone event with TikTok's code and message.
 #include <rapidjson/document.h>
@@ -55,6 +56,9 @@ Classification TiktokDestination::classify(const Request& request, const HttpRes
   const std::string http = "http_" + std::to_string(response.status);
   const std::string detail = a.present ? "(" + std::to_string(a.code) + ") " + clip_message(a.message) : http;
   if (response.status == 429 || response.status >= 500) return all(Outcome::retry, "tiktok: " + detail);
+  // 401, 403, 404, ...: a wrong URL, proxy or credentials, whatever code the body carries.
+  const bool ok_or_400 = response.status == 400 || (response.status >= 200 && response.status < 300);
+  if (!ok_or_400) return all(Outcome::retry, "tiktok: " + detail + (a.present ? ", " + http : ""));
   if (!a.present) {
     // No TikTok answer (a proxy page, an empty body): only a plain 400 says the request itself was bad.
     if (response.status == 400) return about_events("tiktok: " + http);
@@ -64,9 +68,11 @@ Classification TiktokDestination::classify(const Request& request, const HttpRes
   if (code == 0) return all(Outcome::delivered, "");
   if (code == 20001) return all(Outcome::delivered, "tiktok partial success: " + detail);
   if (code == 40100 || code == 40132) return all(Outcome::retry, "tiktok rate limited: " + detail);
-  if (code == 40102 || code == 40104 || code == 40105) return all(Outcome::retry, "tiktok access token rejected: " + detail);
+  if (code == 40102 || code == 40104 || code == 40105)
+    return all(Outcome::retry, "tiktok access token rejected: " + detail);
   if (code == 40001) return all(Outcome::retry, "tiktok permission denied: " + detail);
-  if (code == 50000 || code == 50002 || (code >= 51000 && code <= 51999)) return all(Outcome::retry, "tiktok: " + detail);
+  if (code == 50000 || code == 50002 || (code >= 51000 && code <= 51999))
+    return all(Outcome::retry, "tiktok: " + detail);
   if (code >= 40000 && code <= 49999) return about_events("tiktok: " + detail);
   return all(Outcome::retry, "tiktok: " + detail);
 }

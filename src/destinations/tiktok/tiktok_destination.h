@@ -8,10 +8,10 @@
 namespace fanout::dest::tiktok {
 
 struct Settings {
-  std::string pixel_code;        // the pixel (event_source_id) every event goes to
-  std::string access_token;      // secret; "REDACTED" in preview
-  std::string test_event_code;   // "" = live events
-  EventNameMap configured_names; // [events.X].tiktok
+  std::string pixel_code;         // the pixel (event_source_id) every event goes to
+  std::string access_token;       // secret; "REDACTED" in preview
+  std::string test_event_code;    // "" = live events
+  EventNameMap configured_names;  // [events.X].tiktok
   DeliveryOptions options;
 };
 

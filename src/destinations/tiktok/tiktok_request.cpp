@@ -6,12 +6,12 @@
 //   pair ip + user agent (either alone matches nothing); without any -> "missing_identifiers".
 // - A contents line without quantity is sent without it (TikTok does not require one).
 // - `properties` are merged into properties; a key fanout already wrote there (value, currency, ...) wins.
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
 #include <algorithm>
 #include <cmath>
 #include <string_view>
-
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include "destinations/tiktok/tiktok.h"
 #include "destinations/tiktok/tiktok_destination.h"
