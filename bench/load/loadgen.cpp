@@ -64,7 +64,7 @@ std::string event_json(const Options& o, const std::string& id, long n, long now
   char buf[1024];
   std::snprintf(buf, sizeof buf,
                 R"({"event_id":"%s","event_name":"purchase","event_time":%ld,"event_source_url":"https://shop.example.com/done",)"
-                R"("user":{"email":"user%ld@example.com","phone":"+1650555%04ld","ip":"203.0.113.7","user_agent":"Mozilla/5.0 (load)"},)"
+                R"("user":{"email":"user%ld@example.com","phone":"+1650555%04ld","ip":"203.0.113.7","user_agent":"Mozilla/5.0 load"},)"
                 R"("ids":{"fbclid":"IwAR%ld","gclid":"Cj0K%ld","msclkid":"4a5b6c7d-1234-4abc-9def-%012ld","ttclid":"E.C.P.%ld",)"
                 R"("ga_client_id":"%d.1700000000"},"value":%ld.5,"currency":"USD","order_id":"o-%s"})",
                 id.c_str(), now_s, n, n % 10000, n, n, n, n, static_cast<int>(1000000 + n % o.clients), n % 500, id.c_str());

@@ -1,5 +1,6 @@
 #include "destinations/ga4/ga4.h"
 
+#include <algorithm>
 #include <cctype>
 #include <map>
 #include <string>
@@ -11,7 +12,7 @@ namespace fanout::dest {
 namespace {
 
 constexpr int64_t kWindowSeconds = 72LL * 3600;  // MP accepts events backdated by at most 72 hours
-constexpr size_t kMaxEventsPerRequest = 25;    // MP limit
+constexpr size_t kMaxEventsPerRequest = 25;      // MP limit
 
 // Percent-encodes a query parameter value (RFC 3986 unreserved characters pass).
 std::string query_escape(std::string_view s) {
