@@ -13,12 +13,12 @@ inline constexpr size_t kMaxLoggedEventIds = 20;
 
 struct AttemptRecord {
   std::string_view destination;
-  std::string_view outcome;   // delivered | retry | failed | partial | split | refresh_auth
-  int http_status = 0;        // 0 = no HTTP answer
+  std::string_view outcome;  // delivered | retry | failed | partial | split | refresh_auth
+  int http_status = 0;       // 0 = no HTTP answer
   double latency_ms = 0;
-  int attempt = 0;            // highest attempt number among the batch's events (1 = first try)
+  int attempt = 0;                          // highest attempt number among the batch's events (1 = first try)
   std::vector<std::string_view> event_ids;  // every event of the request
-  std::string_view error;     // first non-delivered reason ("" when all delivered); operator-facing, no PII
+  std::string_view error;  // first non-delivered reason ("" when all delivered); operator-facing, no PII
 };
 
 void log_attempt(const AttemptRecord& record);

@@ -10,9 +10,9 @@
 
 namespace fanout::delivery {
 namespace {
-constexpr size_t kMaxPooled = 256;          // idle easy handles kept for reuse
-constexpr size_t kMaxHeaders = 64;          // response headers kept per request
-constexpr size_t kMaxHeaderValue = 4096;    // bytes kept per header value
+constexpr size_t kMaxPooled = 256;        // idle easy handles kept for reuse
+constexpr size_t kMaxHeaders = 64;        // response headers kept per request
+constexpr size_t kMaxHeaderValue = 4096;  // bytes kept per header value
 
 void global_init() {
   static std::once_flag once;

@@ -2,14 +2,14 @@
 // Outbound HTTP for the delivery thread over libcurl's multi interface: one CURLM (shared connection
 // cache: keep-alive, HTTP/2 multiplexing where TLS offers it), a pool of reused easy handles, a
 // per-request timeout. Everything except wakeup() must be called from the one thread that owns it.
+#include <curl/curl.h>
+
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <unordered_map>
 #include <vector>
-
-#include <curl/curl.h>
 
 #include "destinations/destination.h"
 
@@ -19,8 +19,7 @@ class CurlClient {
  public:
   // Gets back the request it was given (so callers need not copy bodies to classify the answer) and the
   // response: status 0 = no HTTP answer (transport_error says why). `latency_s` is the request's wall time.
-  using Completion =
-      std::function<void(dest::HttpRequest&& request, dest::HttpResponse&& response, double latency_s)>;
+  using Completion = std::function<void(dest::HttpRequest&& request, dest::HttpResponse&& response, double latency_s)>;
 
   // Response bodies are truncated to `max_body_bytes`; header count and size are bounded too.
   explicit CurlClient(size_t max_body_bytes = 1 << 20);

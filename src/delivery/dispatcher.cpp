@@ -14,10 +14,10 @@
 namespace fanout::delivery {
 namespace {
 constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
-constexpr int64_t kSweepIntervalMs = 1000;     // how often queued events are checked for a closed window
-constexpr int64_t kBacklogRetryMs = 1000;      // wait after a failed spool read
-constexpr int64_t kBacklogRecheckMs = 20;      // wait before re-reading a short page that missed an ignored event
-constexpr size_t kMaxReasonBytes = 300;        // reasons go to the spool and logs: keep them short
+constexpr int64_t kSweepIntervalMs = 1000;  // how often queued events are checked for a closed window
+constexpr int64_t kBacklogRetryMs = 1000;   // wait after a failed spool read
+constexpr int64_t kBacklogRecheckMs = 20;   // wait before re-reading a short page that missed an ignored event
+constexpr size_t kMaxReasonBytes = 300;     // reasons go to the spool and logs: keep them short
 
 std::string describe(const dest::HttpResponse& r) {
   if (r.status == 0) return "transport: " + (r.transport_error.empty() ? std::string("no answer") : r.transport_error);
@@ -46,7 +46,9 @@ Dispatcher::Dispatcher(const dest::Destination& destination, CurlClient& client,
   limits_.spool_page = std::max<size_t>(limits_.spool_page, 1);
 }
 
-double Dispatcher::uniform() { return std::uniform_real_distribution<double>(0.0, 1.0)(rng_); }
+double Dispatcher::uniform() {
+  return std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
+}
 
 Dispatcher::Item Dispatcher::make_item(int64_t seq, std::shared_ptr<const Event> event, int attempts,
                                        int64_t now_ms) const {
@@ -78,7 +80,9 @@ void Dispatcher::submit(int64_t seq, std::shared_ptr<const Event> event, int64_t
   ready_.push_back(std::move(item));
 }
 
-void Dispatcher::overflow(int64_t first_dropped_seq) { enter_backlog(first_dropped_seq); }
+void Dispatcher::overflow(int64_t first_dropped_seq) {
+  enter_backlog(first_dropped_seq);
+}
 
 void Dispatcher::enter_backlog(int64_t first_dropped_seq) {
   if (!backlog_) {
@@ -126,8 +130,10 @@ void Dispatcher::load_backlog(int64_t now_ms, Updates& updates) {
     }
   }
   if (rows->size() < limit) {
-    if (max_ignored_seq_ <= cursor_) backlog_ = false;
-    else backlog_retry_at_ = now_ms + kBacklogRecheckMs;  // an ignored event is not readable yet: do not spin
+    if (max_ignored_seq_ <= cursor_)
+      backlog_ = false;
+    else
+      backlog_retry_at_ = now_ms + kBacklogRecheckMs;  // an ignored event is not readable yet: do not spin
   }
 }
 
@@ -209,8 +215,7 @@ std::optional<Dispatcher::Batch> Dispatcher::next_batch(int64_t now_ms, Updates&
     }
     std::erase_if(batch.items, [&](Item& item) {
       if (now_ms < item.window_end_ms) return false;
-      dead_letter(item, "window_closed" + (item.last_error.empty() ? std::string() : ": " + item.last_error),
-                  updates);
+      dead_letter(item, "window_closed" + (item.last_error.empty() ? std::string() : ": " + item.last_error), updates);
       return true;
     });
     if (!batch.items.empty()) return batch;
@@ -229,8 +234,10 @@ void Dispatcher::build(Batch batch, Updates& updates) {
     bool sound = !request.indices.empty();
     std::vector<bool> seen(n, false);
     for (size_t i : request.indices) {
-      if (i >= n || taken[i] || seen[i]) sound = false;
-      else seen[i] = true;
+      if (i >= n || taken[i] || seen[i])
+        sound = false;
+      else
+        seen[i] = true;
     }
     if (!sound) {
       log::Line("destination_build_invalid", log::Level::error).str("destination", name_).emit();
@@ -305,8 +312,7 @@ int64_t Dispatcher::next_wakeup_ms(int64_t now_ms) const {
   return std::min(at, ready_.front().ready_since_ms + opt_.linger_ms);
 }
 
-void Dispatcher::on_response(const std::shared_ptr<Flight>& flight, dest::HttpResponse&& response,
-                             double latency_s) {
+void Dispatcher::on_response(const std::shared_ptr<Flight>& flight, dest::HttpResponse&& response, double latency_s) {
   --in_flight_;
   const int64_t now = now_ms();
   metrics_.attempt_latency(name_, latency_s);
@@ -340,8 +346,10 @@ void Dispatcher::on_response(const std::shared_ptr<Flight>& flight, dest::HttpRe
     record.error = c.events.empty() ? std::string_view() : std::string_view(c.events.front().reason);
     log_attempt(record);
     token_.invalidate(flight->token_generation);
-    if (stopped_) release_all();
-    else forced_.push_front(Batch{std::move(items), true});
+    if (stopped_)
+      release_all();
+    else
+      forced_.push_front(Batch{std::move(items), true});
     return;
   }
   if (c.split && n > 1) {
@@ -364,7 +372,8 @@ void Dispatcher::on_response(const std::shared_ptr<Flight>& flight, dest::HttpRe
   // A 401 left after the one refresh (or with nothing to refresh) is about the destination: retry later.
   const bool force_retry = c.refresh_auth;
   std::optional<int64_t> retry_after;
-  if (c.retry_after) retry_after = c.retry_after->count();
+  if (c.retry_after)
+    retry_after = c.retry_after->count();
   else if (auto it = response.headers.find("retry-after"); it != response.headers.end())
     retry_after = parse_retry_after_ms(it->second, now);
   const int64_t min_wait = std::max<int64_t>(retry_after.value_or(0), 0);
@@ -398,8 +407,10 @@ void Dispatcher::on_response(const std::shared_ptr<Flight>& flight, dest::HttpRe
         break;
       case dest::Outcome::retry: {
         int64_t delay = std::max(min_wait, full_jitter_ms(u, items[i].failures, opt_.retry_base_ms, opt_.retry_max_ms));
-        if (retry(std::move(items[i]), clip(e.reason), delay, now, updates)) ++n_retry;
-        else ++n_failed;
+        if (retry(std::move(items[i]), clip(e.reason), delay, now, updates))
+          ++n_retry;
+        else
+          ++n_failed;
         break;
       }
     }

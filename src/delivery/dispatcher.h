@@ -15,8 +15,9 @@
 // retry_base_ms * 2^failures capped at retry_max_ms). One random draw is shared by the events of a
 // response so that a failed batch comes back as one batch. A whole request failing transiently
 // (no answer, 429, 5xx, a 401 left after the refresh, or any other non-2xx answer whose events are all
-// to retry) also pauses the lane's new requests for the backoff delay, honouring Retry-After. A split (the platform rejected a batch because of some of its events) resends both halves at
-// once and does not count as a failure for backoff; neither does the one resend after an OAuth refresh.
+// to retry) also pauses the lane's new requests for the backoff delay, honouring Retry-After. A split (the platform
+// rejected a batch because of some of its events) resends both halves at once and does not count as a failure for
+// backoff; neither does the one resend after an OAuth refresh.
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -44,8 +45,8 @@ struct DispatcherLimits {
 class Dispatcher {
  public:
   // `destination`, `client`, `spool` and `metrics` outlive the dispatcher.
-  Dispatcher(const dest::Destination& destination, CurlClient& client, spool::Spool& spool,
-             telemetry::Metrics& metrics, DispatcherLimits limits);
+  Dispatcher(const dest::Destination& destination, CurlClient& client, spool::Spool& spool, telemetry::Metrics& metrics,
+             DispatcherLimits limits);
 
   // The destination's name ("meta", ...).
   const std::string& name() const { return name_; }
@@ -88,7 +89,7 @@ class Dispatcher {
     bool after_refresh = false;  // a resend after an OAuth refresh: a second 401 is not refreshed again
   };
   struct Flight {
-    std::vector<Item> items;     // in request.indices order
+    std::vector<Item> items;  // in request.indices order
     dest::Request request;
     bool after_refresh = false;
     uint64_t token_generation = 0;
@@ -137,8 +138,8 @@ class Dispatcher {
   int64_t max_ignored_seq_ = 0;  // highest seq ignored or dropped while in backlog mode
   int64_t backlog_retry_at_ = 0;
 
-  int dest_failures_ = 0;        // consecutive transiently failed requests: the lane's backoff exponent
-  int64_t paused_until_ = 0;     // no new request before this (Unix ms)
+  int dest_failures_ = 0;     // consecutive transiently failed requests: the lane's backoff exponent
+  int64_t paused_until_ = 0;  // no new request before this (Unix ms)
   bool token_fetching_ = false;
   int token_failures_ = 0;
   int64_t token_retry_at_ = 0;

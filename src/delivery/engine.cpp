@@ -15,8 +15,8 @@
 
 namespace fanout::delivery {
 namespace {
-constexpr int64_t kMaxSleepMs = 1000;          // the loop wakes at least this often (metrics, stop checks)
-constexpr int64_t kMetricsIntervalMs = 1000;   // how often fanout_queue_depth is refreshed
+constexpr int64_t kMaxSleepMs = 1000;         // the loop wakes at least this often (metrics, stop checks)
+constexpr int64_t kMetricsIntervalMs = 1000;  // how often fanout_queue_depth is refreshed
 }  // namespace
 
 struct Engine::Impl {
@@ -135,7 +135,9 @@ Engine::Engine(std::vector<const dest::Destination*> destinations, spool::Spool&
                EngineOptions options)
     : impl_(std::make_unique<Impl>(std::move(destinations), spool, metrics, options)) {}
 
-Engine::~Engine() { stop(std::chrono::milliseconds(0)); }
+Engine::~Engine() {
+  stop(std::chrono::milliseconds(0));
+}
 
 void Engine::start() {
   {

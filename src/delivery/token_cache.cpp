@@ -72,8 +72,8 @@ Status TokenCache::accept(const dest::HttpResponse& response, int64_t now_ms) {
     std::string code;
     if (is_object && doc.HasMember("error") && doc["error"].IsString()) code = doc["error"].GetString();
     code = code.substr(0, 64);  // an OAuth error code is a short token; never echo more of the body
-    return fail("unavailable",
-                "token endpoint answered http_" + std::to_string(response.status) + (code.empty() ? "" : " (" + code + ")"));
+    return fail("unavailable", "token endpoint answered http_" + std::to_string(response.status) +
+                                   (code.empty() ? "" : " (" + code + ")"));
   }
   if (!is_object || !doc.HasMember("access_token") || !doc["access_token"].IsString() ||
       doc["access_token"].GetStringLength() == 0)
@@ -81,8 +81,10 @@ Status TokenCache::accept(const dest::HttpResponse& response, int64_t now_ms) {
   int64_t lifetime_ms = kDefaultLifetimeMs;
   if (doc.HasMember("expires_in")) {
     const auto& v = doc["expires_in"];
-    if (v.IsNumber()) lifetime_ms = static_cast<int64_t>(v.GetDouble() * 1000);
-    else if (v.IsString()) lifetime_ms = std::atoll(v.GetString()) * 1000;  // some endpoints send a string
+    if (v.IsNumber())
+      lifetime_ms = static_cast<int64_t>(v.GetDouble() * 1000);
+    else if (v.IsString())
+      lifetime_ms = std::atoll(v.GetString()) * 1000;  // some endpoints send a string
   }
   // A token shorter-lived than twice the margin is used for half its life rather than never, and at least
   // kMinUsableMs so that a bogus expires_in (0, negative) cannot turn into a fetch loop.

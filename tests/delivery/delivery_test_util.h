@@ -197,8 +197,10 @@ class FakePlatform {
         continue;
       }
       if (closing_ && delayed_.empty() && timer_now_.empty()) return;
-      if (delayed_.empty()) cv_.wait(lock);
-      else cv_.wait_until(lock, delayed_.begin()->first);
+      if (delayed_.empty())
+        cv_.wait(lock);
+      else
+        cv_.wait_until(lock, delayed_.begin()->first);
     }
   }
 
@@ -367,7 +369,8 @@ class Harness {
       n.event_id = e.event_id;
       n.received_at_ms = e.received_at_ms;
       n.payload = encode_event(e);
-      for (const auto& d : destinations) n.deliveries.push_back(spool::Delivery{d, spool::State::pending, "", 0, 0, 0, ""});
+      for (const auto& d : destinations)
+        n.deliveries.push_back(spool::Delivery{d, spool::State::pending, "", 0, 0, 0, ""});
       rows.push_back(std::move(n));
     }
     std::promise<Result<spool::EnqueueResult>> promise;

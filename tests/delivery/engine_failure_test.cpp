@@ -140,7 +140,8 @@ TEST(EngineFailure, PerEventOutcomesOfOneResponseAreAppliedEachToItsEvent) {
   Harness h;
   FakePlatform platform;
   std::atomic<int> calls{0};
-  platform.script("/meta", [&](const Seen&) { return calls++ == 0 ? answer(200, "reject:p2\nretry:p4\n") : answer(200); });
+  platform.script("/meta",
+                  [&](const Seen&) { return calls++ == 0 ? answer(200, "reject:p2\nretry:p4\n") : answer(200); });
   TestDestination meta("meta", test_options(platform.url("/meta")));
   Engine engine({&meta}, *h.spool, h.metrics);
   engine.start();

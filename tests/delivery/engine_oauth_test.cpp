@@ -126,7 +126,7 @@ TEST(EngineOAuth, AFailingTokenEndpointOnlyHoldsBackItsOwnDestination) {
   engine.submit(h.commit(make_events(event_ids), {"google_ads", "tiktok"}));
   ASSERT_TRUE(eventually([&] { return h.all_in(event_ids, "tiktok", spool::State::delivered); }));
   ASSERT_TRUE(eventually([&] { return p.platform.requests("/token").size() >= 2; }));  // retried with backoff
-  EXPECT_TRUE(p.platform.requests("/google_ads").empty());  // nothing sent without a token
+  EXPECT_TRUE(p.platform.requests("/google_ads").empty());                             // nothing sent without a token
   EXPECT_TRUE(h.all_in(event_ids, "google_ads", spool::State::pending));
 
   p.token_endpoint_up = true;  // the endpoint recovers: the waiting queue drains

@@ -96,11 +96,12 @@ TEST(EngineResume, StopLetsRequestsInFlightFinishAndRecordsThem) {
   engine.submit(h.commit(make_events(event_ids), {"meta"}));
   ASSERT_TRUE(eventually([&] { return platform.requests("/meta").size() == 1; }));
   engine.stop(10s);
-  std::vector<std::string> first(event_ids.begin(), event_ids.begin() + 5), rest(event_ids.begin() + 5, event_ids.end());
+  std::vector<std::string> first(event_ids.begin(), event_ids.begin() + 5),
+      rest(event_ids.begin() + 5, event_ids.end());
   EXPECT_TRUE(h.all_in(first, "meta", spool::State::delivered));  // its answer came during stop()
   EXPECT_TRUE(h.all_in(rest, "meta", spool::State::pending));     // never started: left for the next run
   EXPECT_EQ(platform.requests("/meta").size(), 1u);
-  engine.submit(h.commit(make_events({"too-late"}), {"meta"}));   // ignored once stopped
+  engine.submit(h.commit(make_events({"too-late"}), {"meta"}));  // ignored once stopped
   EXPECT_EQ(engine.queue_depths()["meta"], 5u);
 }
 

@@ -46,9 +46,10 @@ TEST(TokenCache, RefreshRequestIsFormEncoded) {
   dest::HttpRequest r = cache.refresh_request();
   EXPECT_EQ(r.method, "POST");
   EXPECT_EQ(r.url, "https://auth.example/token");
-  EXPECT_EQ(r.body,
-            "grant_type=refresh_token&client_id=client%201&client_secret=s%26cret%3D&refresh_token=1%2F%2Frefresh%2Btoken"
-            "&scope=https%3A%2F%2Fads.example%2Fmanage%20offline_access");
+  EXPECT_EQ(
+      r.body,
+      "grant_type=refresh_token&client_id=client%201&client_secret=s%26cret%3D&refresh_token=1%2F%2Frefresh%2Btoken"
+      "&scope=https%3A%2F%2Fads.example%2Fmanage%20offline_access");
   bool form = false;
   for (auto& [k, v] : r.headers) form = form || (k == "content-type" && v == "application/x-www-form-urlencoded");
   EXPECT_TRUE(form);
@@ -59,7 +60,8 @@ TEST(TokenCache, OptionalFieldsAreLeftOut) {
   s.client_secret.clear();
   s.scope.clear();
   TokenCache cache(s);
-  EXPECT_EQ(cache.refresh_request().body, "grant_type=refresh_token&client_id=client%201&refresh_token=1%2F%2Frefresh%2Btoken");
+  EXPECT_EQ(cache.refresh_request().body,
+            "grant_type=refresh_token&client_id=client%201&refresh_token=1%2F%2Frefresh%2Btoken");
 }
 
 TEST(TokenCache, CachesUntilSixtySecondsBeforeExpiry) {
