@@ -1,7 +1,9 @@
 #pragma once
 // The one place that includes Boost.Asio and Beast. Boost 1.74's asio/awaitable.hpp uses std::exchange
 // without including <utility>, which GCC 12 no longer pulls in transitively: include it first.
+// clang-format off
 #include <utility>
+// clang-format on
 
 #include <boost/asio.hpp>
 #include <boost/asio/awaitable.hpp>

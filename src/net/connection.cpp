@@ -7,9 +7,9 @@
 namespace fanout::net {
 namespace {
 
-constexpr size_t kHeaderLimit = 16 * 1024;                      // request line + headers, bytes
-constexpr size_t kReadChunk = 16 * 1024;                        // bytes asked of the socket per read
-constexpr std::chrono::milliseconds kLingerLimit{1000};         // draining a client after an error response
+constexpr size_t kHeaderLimit = 16 * 1024;                     // request line + headers, bytes
+constexpr size_t kReadChunk = 16 * 1024;                       // bytes asked of the socket per read
+constexpr std::chrono::milliseconds kLingerLimit{1000};        // draining a client after an error response
 constexpr char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";  // answer to Expect: 100-continue
 
 using asio::redirect_error;
@@ -75,8 +75,10 @@ Connection::Connection(std::shared_ptr<ServerCore> core, tcp::socket socket)
 
 void Connection::start() {
   auto self = shared_from_this();
-  asio::co_spawn(stream_.get_executor(), [self] { return self->read_loop(); }, asio::detached);
-  asio::co_spawn(stream_.get_executor(), [self] { return self->write_loop(); }, asio::detached);
+  asio::co_spawn(
+      stream_.get_executor(), [self] { return self->read_loop(); }, asio::detached);
+  asio::co_spawn(
+      stream_.get_executor(), [self] { return self->write_loop(); }, asio::detached);
 }
 
 void Connection::shutdown() {
@@ -164,8 +166,7 @@ asio::awaitable<void> Connection::read_loop() {
         push_final_error(413, "payload_too_large",
                          "request body exceeds " + std::to_string(options.max_body_bytes) + " bytes");
       } else if (ec == http::error::header_limit) {
-        push_final_error(431, "headers_too_large",
-                         "request headers exceed " + std::to_string(kHeaderLimit) + " bytes");
+        push_final_error(431, "headers_too_large", "request headers exceed " + std::to_string(kHeaderLimit) + " bytes");
       } else if (is_parse_error(ec)) {
         push_final_error(400, "bad_request", "malformed HTTP request");
       } else if (ec != http::error::end_of_stream) {

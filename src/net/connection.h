@@ -37,10 +37,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // A request whose response is not written yet. Slots are kept in request order.
   struct Slot {
     uint64_t seq = 0;
-    bool ready = false;       // the handler has answered
-    bool keep_alive = true;   // the request allows keep-alive
-    bool head = false;        // HEAD request: no body on the wire
-    unsigned version = 11;    // HTTP version of the request (10 or 11)
+    bool ready = false;      // the handler has answered
+    bool keep_alive = true;  // the request allows keep-alive
+    bool head = false;       // HEAD request: no body on the wire
+    unsigned version = 11;   // HTTP version of the request (10 or 11)
     Response response;
   };
   enum class ReadState { waiting, reading, full, done };
@@ -72,7 +72,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool cancel_after_write_ = false;  // cancel the reader's wait once the write completes
   bool drain_on_close_ = false;      // client may still be sending (413/400): drain before closing
   bool closed_ = false;
-  int running_ = 0;                  // live coroutines; the last one unregisters the connection
+  int running_ = 0;  // live coroutines; the last one unregisters the connection
 };
 
 }  // namespace fanout::net

@@ -1,15 +1,15 @@
 #include "sandbox/faults.h"
 
-#include <algorithm>
-
 #include <rapidjson/document.h>
+
+#include <algorithm>
 
 #include "sandbox/json.h"
 
 namespace fanout::sandbox {
 namespace {
 
-constexpr size_t kMaxIds = 100000;            // per fault
+constexpr size_t kMaxIds = 100000;  // per fault
 constexpr int64_t kMaxDelayMs = 10 * 60 * 1000;
 
 const char* const kPlatforms[] = {"meta", "ga4", "google_ads", "microsoft_ads", "tiktok"};
@@ -29,12 +29,18 @@ bool parse_mode(std::string_view text, FaultMode& mode) {
 
 const char* mode_name(FaultMode mode) {
   switch (mode) {
-    case FaultMode::status: return "status";
-    case FaultMode::rate_limit: return "rate_limit";
-    case FaultMode::delay_ms: return "delay_ms";
-    case FaultMode::partial_failure: return "partial_failure";
-    case FaultMode::reject_event_ids: return "reject_event_ids";
-    case FaultMode::auth_expired: return "auth_expired";
+    case FaultMode::status:
+      return "status";
+    case FaultMode::rate_limit:
+      return "rate_limit";
+    case FaultMode::delay_ms:
+      return "delay_ms";
+    case FaultMode::partial_failure:
+      return "partial_failure";
+    case FaultMode::reject_event_ids:
+      return "reject_event_ids";
+    case FaultMode::auth_expired:
+      return "auth_expired";
   }
   return "status";
 }
@@ -45,8 +51,8 @@ Result<Fault> parse_fault(const std::string& json) {
   if (doc.HasParseError() || !doc.IsObject()) return fail("invalid_fault", "the body must be a JSON object");
   Fault f;
   auto platform = string_member(doc, "platform");
-  if (!platform || std::none_of(std::begin(kPlatforms), std::end(kPlatforms),
-                                [&](const char* p) { return *platform == p; })) {
+  if (!platform ||
+      std::none_of(std::begin(kPlatforms), std::end(kPlatforms), [&](const char* p) { return *platform == p; })) {
     return fail("invalid_fault", "platform must be meta, ga4, google_ads, microsoft_ads or tiktok", "platform");
   }
   f.platform = std::string(*platform);

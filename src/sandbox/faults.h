@@ -16,15 +16,15 @@ namespace fanout::sandbox {
 enum class FaultMode { status, rate_limit, delay_ms, partial_failure, reject_event_ids, auth_expired };
 
 struct Fault {
-  std::string platform;             // one of the five platform names
+  std::string platform;  // one of the five platform names
   FaultMode mode = FaultMode::status;
-  int status = 503;                 // status: the HTTP status to answer (rate_limit: 429, auth_expired: 401)
-  int64_t count = 1;                // requests left to affect; -1 = forever
-  int64_t retry_after_s = 1;        // rate_limit: the Retry-After header, seconds
-  int64_t delay_ms = 0;             // delay_ms: how long to hold the answer
-  std::vector<std::string> ids;     // reject_event_ids / partial_failure: event ids (orderId, transactionId, ...)
-  std::string error_code;           // partial_failure: row error code ("" = the platform's default)
-  std::string body;                 // status: a custom body instead of the platform's error shape
+  int status = 503;              // status: the HTTP status to answer (rate_limit: 429, auth_expired: 401)
+  int64_t count = 1;             // requests left to affect; -1 = forever
+  int64_t retry_after_s = 1;     // rate_limit: the Retry-After header, seconds
+  int64_t delay_ms = 0;          // delay_ms: how long to hold the answer
+  std::vector<std::string> ids;  // reject_event_ids / partial_failure: event ids (orderId, transactionId, ...)
+  std::string error_code;        // partial_failure: row error code ("" = the platform's default)
+  std::string body;              // status: a custom body instead of the platform's error shape
 };
 
 // Parses the JSON of POST /_sandbox/faults. Errors ("invalid_fault") name the field.

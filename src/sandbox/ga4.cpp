@@ -56,8 +56,8 @@ std::vector<Problem> validate(const Call& call) {
     if (!name) {
       problems.push_back({i, "name", "the event name is required", "VALUE_REQUIRED"});
     } else if (!valid_event_name(*name)) {
-      problems.push_back({i, "name", "event names are letters, digits and _ (at most 40), starting with a letter",
-                          "NAME_INVALID"});
+      problems.push_back(
+          {i, "name", "event names are letters, digits and _ (at most 40), starting with a letter", "NAME_INVALID"});
     }
     const Json* params = member(e, "params");
     if (params && !params->IsObject()) problems.push_back({i, "params", "params must be an object", "VALUE_INVALID"});
@@ -118,6 +118,8 @@ class Ga4 final : public Platform {
 
 }  // namespace
 
-std::unique_ptr<Platform> make_ga4() { return std::make_unique<Ga4>(); }
+std::unique_ptr<Platform> make_ga4() {
+  return std::make_unique<Ga4>();
+}
 
 }  // namespace fanout::sandbox

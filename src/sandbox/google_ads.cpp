@@ -22,17 +22,28 @@ constexpr int64_t kClickWindowS = 90 * 24 * 3600;
 
 const char* status_name(int status) {
   switch (status) {
-    case 400: return "INVALID_ARGUMENT";
-    case 401: return "UNAUTHENTICATED";
-    case 403: return "PERMISSION_DENIED";
-    case 404: return "NOT_FOUND";
-    case 409: return "ABORTED";
-    case 429: return "RESOURCE_EXHAUSTED";
-    case 500: return "INTERNAL";
-    case 501: return "UNIMPLEMENTED";
-    case 503: return "UNAVAILABLE";
-    case 504: return "DEADLINE_EXCEEDED";
-    default: return "UNKNOWN";
+    case 400:
+      return "INVALID_ARGUMENT";
+    case 401:
+      return "UNAUTHENTICATED";
+    case 403:
+      return "PERMISSION_DENIED";
+    case 404:
+      return "NOT_FOUND";
+    case 409:
+      return "ABORTED";
+    case 429:
+      return "RESOURCE_EXHAUSTED";
+    case 500:
+      return "INTERNAL";
+    case 501:
+      return "UNIMPLEMENTED";
+    case 503:
+      return "UNAVAILABLE";
+    case 504:
+      return "DEADLINE_EXCEEDED";
+    default:
+      return "UNKNOWN";
   }
 }
 
@@ -53,8 +64,8 @@ struct AdsError {
 };
 
 std::string ads_failure(const std::string& version, const std::vector<AdsError>& errors) {
-  std::string b = R"({"@type":"type.googleapis.com/google.ads.googleads.)" + version +
-                  R"(.errors.GoogleAdsFailure","errors":[)";
+  std::string b =
+      R"({"@type":"type.googleapis.com/google.ads.googleads.)" + version + R"(.errors.GoogleAdsFailure","errors":[)";
   for (size_t i = 0; i < errors.size(); ++i) {
     const AdsError& e = errors[i];
     if (i) b += ',';
@@ -68,7 +79,8 @@ std::string ads_failure(const std::string& version, const std::vector<AdsError>&
 }
 
 bool all_digits(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+  return !s.empty() &&
+         std::all_of(s.begin(), s.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
 }
 
 // customers/{digits}/conversionActions/{digits}
@@ -121,8 +133,10 @@ void check_identifier(const Json& id, const std::string& at, bool hex, std::vect
       if (!v || !hashed(v)) out.push_back({at + ".address." + key, "must be SHA-256 hex", "INVALID_HEX_ENCODING"});
     }
     auto region = string_member(*address, "regionCode");
-    if (!region || region->size() != 2) out.push_back({at + ".address.regionCode", "two letters", "INVALID_REGION_CODE"});
-    if (!has_text(*address, "postalCode")) out.push_back({at + ".address.postalCode", "required", "REQUIRED_FIELD_MISSING"});
+    if (!region || region->size() != 2)
+      out.push_back({at + ".address.regionCode", "two letters", "INVALID_REGION_CODE"});
+    if (!has_text(*address, "postalCode"))
+      out.push_back({at + ".address.postalCode", "required", "REQUIRED_FIELD_MISSING"});
   }
 }
 
@@ -250,8 +264,9 @@ Outcome click_conversions(const Call& call, std::string_view version, std::strin
   }
   const Json* partial = member(call.json, "partialFailure");
   if (!partial || !partial->IsBool() || !partial->GetBool()) {
-    return request_error(400, "partialFailure must be true",
-                         {{std::nullopt, "partialFailureError", "PARTIAL_FAILURE_MODE_REQUIRED", "set partialFailure"}});
+    return request_error(
+        400, "partialFailure must be true",
+        {{std::nullopt, "partialFailureError", "PARTIAL_FAILURE_MODE_REQUIRED", "set partialFailure"}});
   }
   const Json* conversions = member(call.json, "conversions");
   if (!conversions || !conversions->IsArray() || conversions->Empty()) {
@@ -343,6 +358,8 @@ class GoogleAds final : public Platform {
 
 }  // namespace
 
-std::unique_ptr<Platform> make_google_ads() { return std::make_unique<GoogleAds>(); }
+std::unique_ptr<Platform> make_google_ads() {
+  return std::make_unique<GoogleAds>();
+}
 
 }  // namespace fanout::sandbox

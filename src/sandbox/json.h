@@ -1,12 +1,12 @@
 #pragma once
 // Small helpers the sandbox uses to read requests (RapidJSON, query strings, forms) and write answers.
+#include <rapidjson/document.h>
+
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <rapidjson/document.h>
 
 namespace fanout::sandbox {
 

@@ -16,9 +16,9 @@ constexpr int64_t kWindowS = 7 * 24 * 3600;
 constexpr int64_t kPhysicalStoreWindowS = 62 * 24 * 3600;
 
 const std::set<std::string_view>& action_sources() {
-  static const std::set<std::string_view> kSources{"website", "email",     "app",   "phone_call", "chat",
-                                                   "physical_store", "system_generated", "business_messaging",
-                                                   "other"};
+  static const std::set<std::string_view> kSources{
+      "website", "email", "app", "phone_call", "chat", "physical_store", "system_generated", "business_messaging",
+      "other"};
   return kSources;
 }
 
@@ -27,8 +27,8 @@ constexpr const char* kHashedKeys[] = {"em", "ph", "fn", "ln", "db", "ge", "ct",
 
 std::string graph_error(int code, int subcode, const std::string& message, bool transient,
                         const std::string& user_title = "", const std::string& user_msg = "") {
-  std::string b = R"({"error":{"message":)" + quoted(message) + R"(,"type":"OAuthException","code":)" +
-                  std::to_string(code);
+  std::string b =
+      R"({"error":{"message":)" + quoted(message) + R"(,"type":"OAuthException","code":)" + std::to_string(code);
   if (subcode) b += R"(,"error_subcode":)" + std::to_string(subcode);
   b += R"(,"is_transient":)";
   b += transient ? "true" : "false";
@@ -77,7 +77,8 @@ class Meta final : public Platform {
     const auto parts = path_segments(call.path);
     if (parts.size() != 3 || parts[0].size() < 2 || parts[0][0] != 'v' || parts[2] != "events") {
       out.rejected = true;
-      out.response = json_response(400, graph_error(2500, 0, "Unknown path components: " + std::string(call.path), false));
+      out.response =
+          json_response(400, graph_error(2500, 0, "Unknown path components: " + std::string(call.path), false));
       return out;
     }
     auto token_it = call.query.find("access_token");
@@ -85,18 +86,21 @@ class Meta final : public Platform {
     if (!token) token = has_text(call.json, "access_token");
     if (!token) {
       out.rejected = true;
-      out.response = json_response(400, graph_error(104, 0, "An access token is required to request this resource.", false));
+      out.response =
+          json_response(400, graph_error(104, 0, "An access token is required to request this resource.", false));
       return out;
     }
 
     std::vector<Problem> problems;
     const Json* data = member(call.json, "data");
     if (!data || !data->IsArray() || data->Empty()) {
-      problems.push_back({Problem::kRequest, "data", "The parameter data is required and must be a non-empty array", ""});
+      problems.push_back(
+          {Problem::kRequest, "data", "The parameter data is required and must be a non-empty array", ""});
     } else if (data->Size() > kMaxEvents) {
       problems.push_back({Problem::kRequest, "data", "Too many events in one request (at most 1000)", ""});
     } else {
-      for (size_t i = 0; i < data->Size(); ++i) check_event((*data)[static_cast<rapidjson::SizeType>(i)], i, call, problems);
+      for (size_t i = 0; i < data->Size(); ++i)
+        check_event((*data)[static_cast<rapidjson::SizeType>(i)], i, call, problems);
       const auto& rejects = call.injection.reject_event_ids;
       for (size_t i = 0; i < data->Size() && !rejects.empty(); ++i) {
         auto id = string_member((*data)[static_cast<rapidjson::SizeType>(i)], "event_id");
@@ -128,8 +132,8 @@ class Meta final : public Platform {
       return json_response(status, graph_error(190, 463, "Error validating access token: Session has expired", false));
     }
     if (status >= 500) {
-      return json_response(status, graph_error(2, 0, "An unexpected error has occurred. Please retry your request later.",
-                                               true));
+      return json_response(
+          status, graph_error(2, 0, "An unexpected error has occurred. Please retry your request later.", true));
     }
     return json_response(status, graph_error(100, 0, "(#100) Invalid parameter", false));
   }
@@ -137,6 +141,8 @@ class Meta final : public Platform {
 
 }  // namespace
 
-std::unique_ptr<Platform> make_meta() { return std::make_unique<Meta>(); }
+std::unique_ptr<Platform> make_meta() {
+  return std::make_unique<Meta>();
+}
 
 }  // namespace fanout::sandbox

@@ -72,11 +72,13 @@ void check_capi_event(const Json& e, size_t i, const Call& call, std::vector<Pro
     const Json* v = member(*user, key);
     return v && ((v->IsString() && v->GetStringLength() > 0) || (v->IsArray() && !v->Empty()));
   });
-  if (!identified) problem("userData", "userData needs one of anonymousId, externalId, em, ph, msclkid, idfa, gaid", "Empty");
+  if (!identified)
+    problem("userData", "userData needs one of anonymousId, externalId, em, ph, msclkid, idfa, gaid", "Empty");
   for (const char* key : {"em", "ph"}) {
     const Json* v = member(*user, key);
     if (v && !is_hashed_value(*v)) {
-      problems.push_back({i, std::string("userData.") + key, std::string(key) + " must be SHA-256 hex", "InvalidSha256"});
+      problems.push_back(
+          {i, std::string("userData.") + key, std::string(key) + " must be SHA-256 hex", "InvalidSha256"});
     }
   }
 }
@@ -200,14 +202,14 @@ Outcome offline(const Call& call) {
   for (rapidjson::SizeType i = 0; i < rows->Size(); ++i) check_offline_row((*rows)[i], i, call, errors);
   if (call.injection.partial_failure) {
     const auto& ids = call.injection.fail_ids;
-    const std::string code = call.injection.error_code.empty() ? "OfflineConversionMicrosoftClickIdInvalid"
-                                                               : call.injection.error_code;
+    const std::string code =
+        call.injection.error_code.empty() ? "OfflineConversionMicrosoftClickIdInvalid" : call.injection.error_code;
     for (rapidjson::SizeType i = 0; i < rows->Size(); ++i) {
       const std::string id = offline_row_id((*rows)[i]);
       auto click = string_member((*rows)[i], "MicrosoftClickId").value_or("");
-      const bool hit = ids.empty() ? i == 0
-                                   : std::any_of(ids.begin(), ids.end(),
-                                                 [&](const std::string& x) { return x == id || x == click; });
+      const bool hit = ids.empty() ? i == 0 : std::any_of(ids.begin(), ids.end(), [&](const std::string& x) {
+        return x == id || x == click;
+      });
       if (hit) {
         errors.push_back({i, 5604, code, "the row was failed (sandbox partial_failure)"});
         out.used_partial = true;
@@ -259,7 +261,8 @@ class MicrosoftAds final : public Platform {
     if (kind == ErrorKind::auth_expired) {
       return json_response(status, capi_error("Unauthorized", "The API token has expired or is invalid"));
     }
-    if (kind == ErrorKind::rate_limited) return json_response(status, capi_error("TooManyRequests", "Too many requests"));
+    if (kind == ErrorKind::rate_limited)
+      return json_response(status, capi_error("TooManyRequests", "Too many requests"));
     if (status >= 500) return json_response(status, capi_error("InternalServerError", "An internal error occurred"));
     return json_response(status, capi_error("BadRequest", "The request was rejected"));
   }
@@ -267,6 +270,8 @@ class MicrosoftAds final : public Platform {
 
 }  // namespace
 
-std::unique_ptr<Platform> make_microsoft_ads() { return std::make_unique<MicrosoftAds>(); }
+std::unique_ptr<Platform> make_microsoft_ads() {
+  return std::make_unique<MicrosoftAds>();
+}
 
 }  // namespace fanout::sandbox

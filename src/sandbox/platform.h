@@ -3,6 +3,8 @@
 // with the platform's own success and error shapes. Fault injection decided before (status, rate limit,
 // auth) is the sandbox's; faults that depend on the events (reject_event_ids, partial_failure) arrive
 // here as an Injection.
+#include <rapidjson/document.h>
+
 #include <atomic>
 #include <cstdint>
 #include <map>
@@ -10,8 +12,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <rapidjson/document.h>
 
 #include "net/http_server.h"
 #include "sandbox/tokens.h"
@@ -28,13 +28,13 @@ struct Injection {
 
 // One request to a platform endpoint.
 struct Call {
-  std::string_view path;                           // after the platform prefix: "/v25.0/123/events"
-  const std::map<std::string, std::string>& query;  // decoded query parameters
+  std::string_view path;                              // after the platform prefix: "/v25.0/123/events"
+  const std::map<std::string, std::string>& query;    // decoded query parameters
   const std::map<std::string, std::string>& headers;  // lowercase names
-  const rapidjson::Document& json;                 // the parsed body (kNullType when it is not JSON)
-  size_t body_bytes;                               // size of the raw body
-  int64_t now_s;                                   // wall clock, Unix seconds
-  bool check_event_time;                           // enforce the platform's event-time window
+  const rapidjson::Document& json;                    // the parsed body (kNullType when it is not JSON)
+  size_t body_bytes;                                  // size of the raw body
+  int64_t now_s;                                      // wall clock, Unix seconds
+  bool check_event_time;                              // enforce the platform's event-time window
   const TokenBook& tokens;
   const Injection& injection;
 };

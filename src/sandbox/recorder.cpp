@@ -71,8 +71,9 @@ void Recorder::append_ids(std::string& out) const {
 std::string Recorder::stats_json(bool with_ids) const {
   std::lock_guard lock(mutex_);
   std::string b = R"({"requests":)" + std::to_string(stats_.requests) + R"(,"events":)" +
-                  std::to_string(stats_.events) + R"(,"rejected_requests":)" + std::to_string(stats_.rejected_requests) +
-                  R"(,"faulted_requests":)" + std::to_string(stats_.faulted_requests) + R"(,"duplicate_events":)" +
+                  std::to_string(stats_.events) + R"(,"rejected_requests":)" +
+                  std::to_string(stats_.rejected_requests) + R"(,"faulted_requests":)" +
+                  std::to_string(stats_.faulted_requests) + R"(,"duplicate_events":)" +
                   std::to_string(stats_.duplicate_events) + R"(,"distinct_event_ids":)" + std::to_string(ids_.size()) +
                   R"(,"token_requests":)" + std::to_string(stats_.token_requests);
   if (with_ids) {

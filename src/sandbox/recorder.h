@@ -23,7 +23,7 @@ struct PlatformStats {
 // One received request as kept in the ring. Credentials are redacted before it gets here.
 struct RecordedRequest {
   std::string method;
-  std::string target;                                       // path and query, secrets redacted
+  std::string target;                                        // path and query, secrets redacted
   std::vector<std::pair<std::string, std::string>> headers;  // lowercase names, secrets redacted
   std::string body;
   bool body_is_json = false;  // embed the body as JSON rather than as a string

@@ -1,11 +1,11 @@
 #include "sandbox/sandbox.h"
 
+#include <rapidjson/document.h>
+
 #include <algorithm>
 #include <charconv>
 #include <map>
 #include <mutex>
-
-#include <rapidjson/document.h>
 
 #include "core/clock.h"
 #include "net/http_server.h"
@@ -18,9 +18,9 @@
 namespace fanout::sandbox {
 namespace {
 
-constexpr size_t kMaxBodyBytes = 64 << 20;                  // a 2000-row batch with every identifier fits
+constexpr size_t kMaxBodyBytes = 64 << 20;  // a 2000-row batch with every identifier fits
 constexpr std::chrono::milliseconds kStopGrace{1000};
-constexpr size_t kDefaultLast = 10;                          // GET /_sandbox/requests without last=
+constexpr size_t kDefaultLast = 10;  // GET /_sandbox/requests without last=
 
 net::Response control_error(int status, const char* code, const std::string& message, const std::string& field = "") {
   std::string body = R"({"error":")" + std::string(code) + R"(","message":)" + quoted(message);
@@ -28,11 +28,13 @@ net::Response control_error(int status, const char* code, const std::string& mes
   return json_response(status, body + "}");
 }
 
-net::Response ok(std::string body = R"({"ok":true})") { return json_response(200, std::move(body)); }
+net::Response ok(std::string body = R"({"ok":true})") {
+  return json_response(200, std::move(body));
+}
 
 bool sensitive_header(const std::string& name) {
-  return name == "authorization" || name == "access-token" || name == "developer-token" ||
-         name == "developertoken" || name == "cookie";
+  return name == "authorization" || name == "access-token" || name == "developer-token" || name == "developertoken" ||
+         name == "cookie";
 }
 
 // Sandbox-issued tokens are not secrets and tests want to see which one was used; anything else is.
@@ -119,11 +121,13 @@ void Sandbox::Impl::handle(net::Request&& request, net::Respond respond) {
     return;
   }
   const size_t end = path.size() > 1 ? path.find('/', 1) : std::string_view::npos;
-  const std::string name(path.size() > 1 && path[0] == '/' ? path.substr(1, end == std::string_view::npos ? end : end - 1)
-                                                           : std::string_view());
+  const std::string name(path.size() > 1 && path[0] == '/'
+                             ? path.substr(1, end == std::string_view::npos ? end : end - 1)
+                             : std::string_view());
   if (!platforms.count(name)) {
-    respond(control_error(404, "not_found", "no such path; platforms live under /meta, /ga4, /google_ads, "
-                                            "/microsoft_ads, /tiktok and the control API under /_sandbox/"));
+    respond(control_error(404, "not_found",
+                          "no such path; platforms live under /meta, /ga4, /google_ads, "
+                          "/microsoft_ads, /tiktok and the control API under /_sandbox/"));
     return;
   }
   if (request.method != "POST") {
@@ -192,8 +196,9 @@ void Sandbox::Impl::platform_request(const std::string& name, std::string_view r
   if (faulted) {
     out.response = std::move(*forced);
   } else {
-    const Call call{rest, query, request.headers, json, request.body.size(), now_ms() / 1000, options.check_event_time,
-                    tokens, injection};
+    const Call call{
+        rest,   query,    request.headers, json, request.body.size(), now_ms() / 1000, options.check_event_time,
+        tokens, injection};
     out = platform.handle(call);
     if (out.used_reject) faults.consume(name, FaultMode::reject_event_ids);
     if (out.used_partial) faults.consume(name, FaultMode::partial_failure);
@@ -297,7 +302,9 @@ Sandbox::~Sandbox() {
   if (impl_) impl_->stop();
 }
 
-uint16_t Sandbox::port() const { return impl_->server->port(); }
+uint16_t Sandbox::port() const {
+  return impl_->server->port();
+}
 
 std::string Sandbox::base_url(const std::string& platform) const {
   std::string host = impl_->server->host();
@@ -305,11 +312,17 @@ std::string Sandbox::base_url(const std::string& platform) const {
   return "http://" + host + ":" + std::to_string(port()) + "/" + platform;
 }
 
-void Sandbox::stop() { impl_->stop(); }
+void Sandbox::stop() {
+  impl_->stop();
+}
 
-uint64_t Sandbox::requests(const std::string& platform) const { return stats(platform).requests; }
+uint64_t Sandbox::requests(const std::string& platform) const {
+  return stats(platform).requests;
+}
 
-uint64_t Sandbox::events(const std::string& platform) const { return stats(platform).events; }
+uint64_t Sandbox::events(const std::string& platform) const {
+  return stats(platform).events;
+}
 
 PlatformStats Sandbox::stats(const std::string& platform) const {
   Recorder* r = impl_->recorder(platform);
@@ -333,7 +346,9 @@ Status Sandbox::add_fault(const std::string& json) {
   return {};
 }
 
-void Sandbox::clear_faults() { impl_->faults.clear(); }
+void Sandbox::clear_faults() {
+  impl_->faults.clear();
+}
 
 void Sandbox::reset() {
   impl_->faults.clear();

@@ -34,8 +34,8 @@ inline constexpr const char* kPlatformNames[] = {"meta", "ga4", "google_ads", "m
 
 struct SandboxOptions {
   std::string listen = "127.0.0.1:0";  // host:port; port 0 picks a free port
-  size_t threads = 1;                   // HTTP io threads
-  bool check_event_time = true;         // reject events outside a platform's window (Meta/MS CAPI 7 days, ...)
+  size_t threads = 1;                  // HTTP io threads
+  bool check_event_time = true;        // reject events outside a platform's window (Meta/MS CAPI 7 days, ...)
 };
 
 class Sandbox {

@@ -56,7 +56,8 @@ class TikTok final : public Platform {
         if (!user->IsObject()) return reject(40002, "user must be an object" + at);
         for (const char* key : kHashedKeys) {
           const Json* v = member(*user, key);
-          if (v && !is_hashed_value(*v)) return reject(40062, std::string("user.") + key + " must be SHA-256 hashed" + at);
+          if (v && !is_hashed_value(*v))
+            return reject(40062, std::string("user.") + key + " must be SHA-256 hashed" + at);
         }
       }
       auto id = string_member(e, "event_id");
@@ -80,6 +81,8 @@ class TikTok final : public Platform {
 
 }  // namespace
 
-std::unique_ptr<Platform> make_tiktok() { return std::make_unique<TikTok>(); }
+std::unique_ptr<Platform> make_tiktok() {
+  return std::make_unique<TikTok>();
+}
 
 }  // namespace fanout::sandbox

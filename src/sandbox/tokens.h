@@ -28,7 +28,7 @@ class TokenBook {
 
  private:
   struct Book {
-    bool oauth_used = false;        // the platform issued a token since the last reset
+    bool oauth_used = false;  // the platform issued a token since the last reset
     uint64_t issued = 0;
     std::deque<std::string> valid;  // newest last; bounded by kMaxValid
   };

@@ -287,7 +287,8 @@ TEST(HttpServer, ChunkedBodyOverLimitGets413) {
   auto server = start_or_die(options, echo);
   ASSERT_TRUE(server);
   TestConnection client(server->port());
-  client.send("POST /c HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n8\r\n12345678\r\n8\r\n12345678\r\n0\r\n\r\n");
+  client.send(
+      "POST /c HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n8\r\n12345678\r\n8\r\n12345678\r\n0\r\n\r\n");
   HttpResponse response;
   ASSERT_FALSE(client.read(response));
   EXPECT_EQ(response.result_int(), 413);

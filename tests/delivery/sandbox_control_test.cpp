@@ -73,7 +73,7 @@ TEST_F(SandboxTest, ResetClearsCountersIdsRequestsFaultsAndTokens) {
   EXPECT_EQ(box->requests("meta"), 0u);
   EXPECT_EQ(box->event_id_count("meta", "z-1"), 0u);
   EXPECT_TRUE(box->last_bodies("meta", 5).empty());
-  EXPECT_EQ(post_meta(batch({meta_event("z-1")})).result_int(), 200);         // fault gone
+  EXPECT_EQ(post_meta(batch({meta_event("z-1")})).result_int(), 200);          // fault gone
   EXPECT_EQ(post_dm(dm_body({dm_event("z-2")}), "static").result_int(), 200);  // OAuth no longer enforced
 }
 

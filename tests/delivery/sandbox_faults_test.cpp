@@ -125,8 +125,8 @@ TEST_F(SandboxTest, PartialFailureWithoutIdsFailsTheFirstRowWithTheGivenCode) {
 TEST_F(SandboxTest, PartialFailureOnMicrosoftOfflineFailsTheMatchingRows) {
   const std::string access = token("microsoft_ads");
   fault(R"({"platform":"microsoft_ads","mode":"partial_failure","event_ids":["click-2"]})");
-  auto d = parse(post_offline(R"({"OfflineConversions":[)" + offline_row("click-1") + "," + offline_row("click-2") + "]}",
-                              access));
+  auto d = parse(post_offline(
+      R"({"OfflineConversions":[)" + offline_row("click-1") + "," + offline_row("click-2") + "]}", access));
   ASSERT_EQ(d["PartialErrors"].Size(), 1u);
   EXPECT_EQ(d["PartialErrors"][0]["Index"].GetInt(), 1);
   EXPECT_EQ(box->events("microsoft_ads"), 1u);

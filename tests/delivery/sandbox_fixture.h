@@ -57,7 +57,8 @@ class SandboxTest : public ::testing::Test {
   std::string meta_event(const std::string& id, int64_t time = 0) const {
     return R"({"event_name":"Purchase","event_time":)" + std::to_string(time ? time : now) +
            R"(,"action_source":"website","event_id":")" + id + R"(","user_data":{"em":[")" + kHash +
-           R"("],"client_ip_address":"203.0.113.7","client_user_agent":"Mozilla/5.0"},"custom_data":{"value":1.5,"currency":"USD"}})";
+           R"("],"client_ip_address":"203.0.113.7","client_user_agent":"Mozilla/5.0"},)"
+           R"("custom_data":{"value":1.5,"currency":"USD"}})";
   }
   static std::string batch(const std::vector<std::string>& events, const char* key = "data") {
     std::string b = "{\"" + std::string(key) + "\":[";
@@ -84,7 +85,8 @@ class SandboxTest : public ::testing::Test {
 
   std::string ms_event(const std::string& id) const {
     return R"({"eventType":"custom","eventName":"purchase","eventId":")" + id + R"(","eventTime":)" +
-           std::to_string(now) + R"(,"userData":{"em":")" + kHash + R"(","msclkid":"4a5b6c7d-1234-4abc-9def-0123456789ab"}})";
+           std::to_string(now) + R"(,"userData":{"em":")" + kHash +
+           R"(","msclkid":"4a5b6c7d-1234-4abc-9def-0123456789ab"}})";
   }
   HttpResponse post_ms_capi(const std::string& body, const std::string& token = "ms-capi-token") {
     Headers h{{"Content-Type", "application/json"}};
@@ -105,9 +107,9 @@ class SandboxTest : public ::testing::Test {
   }
 
   std::string token(const std::string& platform) {
-    HttpResponse r = post("/" + platform + "/token",
-                          "grant_type=refresh_token&client_id=cid&client_secret=cs&refresh_token=rt",
-                          {{"Content-Type", "application/x-www-form-urlencoded"}});
+    HttpResponse r =
+        post("/" + platform + "/token", "grant_type=refresh_token&client_id=cid&client_secret=cs&refresh_token=rt",
+             {{"Content-Type", "application/x-www-form-urlencoded"}});
     EXPECT_EQ(r.result_int(), 200) << r.body();
     auto d = parse(r);
     return d.IsObject() && d.HasMember("access_token") ? d["access_token"].GetString() : "";
@@ -121,7 +123,8 @@ class SandboxTest : public ::testing::Test {
   static std::string dm_body(const std::vector<std::string>& events) {
     std::string b = batch(events, "events");
     return R"({"destinations":[{"operatingAccount":{"accountType":"GOOGLE_ADS","accountId":"1234567890"},)"
-           R"("productDestinationId":"111"}],"encoding":"HEX",)" + b.substr(1);
+           R"("productDestinationId":"111"}],"encoding":"HEX",)" +
+           b.substr(1);
   }
   HttpResponse post_dm(const std::string& body, const std::string& bearer) {
     return post("/google_ads/v1/events:ingest", body,
@@ -135,14 +138,15 @@ class SandboxTest : public ::testing::Test {
       when = when.substr(0, 10) + " " + when.substr(11, 8) + "+00:00";
     }
     return R"({"conversionAction":"customers/1234567890/conversionActions/111","gclid":"Cj0KCQtest",)"
-           R"("conversionDateTime":")" + when + R"(","orderId":")" + order_id + R"(","userIdentifiers":[{"hashedEmail":")" +
-           kHash + R"("}]})";
+           R"("conversionDateTime":")" +
+           when + R"(","orderId":")" + order_id + R"(","userIdentifiers":[{"hashedEmail":")" + kHash + R"("}]})";
   }
   static std::string click_body(const std::vector<std::string>& rows, bool partial = true) {
     std::string b = batch(rows, "conversions");
     return b.substr(0, b.size() - 1) + R"(,"partialFailure":)" + (partial ? "true" : "false") + "}";
   }
-  HttpResponse post_click(const std::string& body, const std::string& bearer = "any-token", bool developer_token = true) {
+  HttpResponse post_click(const std::string& body, const std::string& bearer = "any-token",
+                          bool developer_token = true) {
     Headers h{{"Content-Type", "application/json"}, {"Authorization", "Bearer " + bearer}};
     if (developer_token) h.emplace_back("developer-token", "dev-token");
     return post("/google_ads/v25/customers/1234567890:uploadClickConversions", body, h);
@@ -150,10 +154,13 @@ class SandboxTest : public ::testing::Test {
 
   std::string offline_row(const std::string& click_id, const std::string& name = "purchase") const {
     return R"({"ConversionName":")" + name + R"(","ConversionTime":")" + format_rfc3339(now) +
-           R"(","MicrosoftClickId":")" + click_id + R"(","HashedEmailAddress":")" + kHash + R"(","ConversionValue":9.5})";
+           R"(","MicrosoftClickId":")" + click_id + R"(","HashedEmailAddress":")" + kHash +
+           R"(","ConversionValue":9.5})";
   }
   HttpResponse post_offline(const std::string& body, const std::string& bearer, bool developer_token = true) {
-    Headers h{{"Content-Type", "application/json"}, {"Authorization", "Bearer " + bearer}, {"CustomerId", "111"},
+    Headers h{{"Content-Type", "application/json"},
+              {"Authorization", "Bearer " + bearer},
+              {"CustomerId", "111"},
               {"CustomerAccountId", "222"}};
     if (developer_token) h.emplace_back("DeveloperToken", "ms-dev");
     return post("/microsoft_ads/CampaignManagement/v13/OfflineConversions/Apply", body, h);

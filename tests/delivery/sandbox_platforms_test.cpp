@@ -52,7 +52,8 @@ TEST_F(SandboxTest, MetaChecksRequiredFields) {
   std::vector<std::string> many(1001, meta_event("same"));
   EXPECT_EQ(post_meta(batch(many)).result_int(), 400);
   // The access token may also come in the body, as Meta's SDK sends it.
-  EXPECT_EQ(post("/meta/v25.0/123/events", R"({"access_token":"t","data":[)" + meta_event("b") + "]}").result_int(), 200);
+  EXPECT_EQ(post("/meta/v25.0/123/events", R"({"access_token":"t","data":[)" + meta_event("b") + "]}").result_int(),
+            200);
   EXPECT_EQ(box->events("meta"), 1u);
 }
 
@@ -114,7 +115,8 @@ TEST_F(SandboxTest, MicrosoftCapiRejectsWithValidationErrorDetails) {
   EXPECT_EQ(box->events("microsoft_ads"), 0u);
 
   // With continueOnValidationError the valid events go through and the bad one is reported.
-  HttpResponse partial = post_ms_capi(R"({"continueOnValidationError":true,"data":[)" + ms_event("ms-ok") + "," + bad + "]}");
+  HttpResponse partial =
+      post_ms_capi(R"({"continueOnValidationError":true,"data":[)" + ms_event("ms-ok") + "," + bad + "]}");
   ASSERT_EQ(partial.result_int(), 200);
   auto p = parse(partial);
   EXPECT_EQ(p["eventsReceived"].GetInt(), 1);
@@ -159,7 +161,7 @@ TEST_F(SandboxTest, Ga4DropsInvalidRequestsSilentlyButCountsThemAsRejected) {
   // Like GA4: still 204, but nothing is recorded as received.
   EXPECT_EQ(post_ga4(R"({"events":[{"name":"purchase"}]})").result_int(), 204);  // no client_id
   std::vector<std::string> ids(26, "x");
-  EXPECT_EQ(post_ga4(ga4_body(ids)).result_int(), 204);                          // more than 25 events
+  EXPECT_EQ(post_ga4(ga4_body(ids)).result_int(), 204);                                      // more than 25 events
   EXPECT_EQ(post("/ga4/mp/collect?measurement_id=G-1", ga4_body({"y"})).result_int(), 204);  // no api_secret
   EXPECT_EQ(box->events("ga4"), 0u);
   EXPECT_EQ(box->stats("ga4").rejected_requests, 3u);
