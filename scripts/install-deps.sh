@@ -6,7 +6,7 @@ PACKAGES=(
   libboost1.74-dev libboost-system1.74-dev     # Beast + Asio (1.74: libphonenumber-dev depends on it)
   rapidjson-dev libtomlplusplus-dev libcli11-dev libexpected-dev
   libssl-dev libcurl4-openssl-dev libsqlite3-dev
-  libphonenumber-dev prometheus-cpp-dev
+  libphonenumber-dev prometheus-cpp-dev libjemalloc-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 wrk sqlite3 curl ca-certificates
 )
