@@ -24,7 +24,7 @@ struct Accepted {
 };
 
 struct EngineOptions {
-  size_t max_queued_per_destination = 50000;  // in-memory bound; beyond it events are re-read from the spool
+  size_t max_queued_per_destination = 10000;  // in-memory bound (events); beyond it they are re-read from the spool
   size_t spool_page = 2000;                    // rows read per load_pending() page
   int64_t purge_interval_ms = 3600000;         // how often delivered/failed records past the window are purged
   int64_t retention_ms = 7LL * 24 * 3600 * 1000;
