@@ -18,35 +18,12 @@
 #include <cmath>
 #include <string_view>
 
+#include "destinations/json_writer.h"
 #include "destinations/meta/meta.h"
 #include "destinations/meta/meta_destination.h"
 
 namespace fanout::dest::meta {
 namespace {
-
-using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
-
-void put(JsonWriter& w, const char* key, const std::string& value) {
-  if (value.empty()) return;
-  w.Key(key);
-  w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
-}
-
-void put_list(JsonWriter& w, const char* key, const std::vector<std::string>& values) {
-  if (values.empty()) return;
-  w.Key(key);
-  w.StartArray();
-  for (const std::string& v : values) w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
-  w.EndArray();
-}
-
-// Counts go out as integers when they are whole (2, not 2.0).
-void put_number(JsonWriter& w, double v) {
-  if (std::trunc(v) == v && std::fabs(v) < 9007199254740992.0)
-    w.Int64(static_cast<int64_t>(v));
-  else
-    w.Double(v);
-}
 
 std::string url_encode(std::string_view s) {
   static const char* kHex = "0123456789ABCDEF";

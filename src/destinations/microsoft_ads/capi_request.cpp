@@ -16,30 +16,11 @@
 #include <algorithm>
 #include <cmath>
 
+#include "destinations/json_writer.h"
 #include "destinations/microsoft_ads/capi.h"
 
 namespace fanout::dest::microsoft_ads {
 namespace {
-
-using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
-
-void put(JsonWriter& w, const char* key, const std::string& value) {
-  if (value.empty()) return;
-  w.Key(key);
-  w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
-}
-
-std::string first(const std::vector<std::string>& values) {
-  return values.empty() ? std::string() : values.front();
-}
-
-// Counts go out as integers when they are whole (2, not 2.0).
-void put_number(JsonWriter& w, double v) {
-  if (std::trunc(v) == v && std::fabs(v) < 9007199254740992.0)
-    w.Int64(static_cast<int64_t>(v));
-  else
-    w.Double(v);
-}
 
 bool has_identifier(const Event& e) {
   return !e.user.email_ms_capi_sha256.empty() || !e.user.phone_e164_sha256.empty() || !e.ids.msclkid.empty() ||

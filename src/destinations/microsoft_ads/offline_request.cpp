@@ -12,22 +12,11 @@
 #include <algorithm>
 
 #include "core/clock.h"
+#include "destinations/json_writer.h"
 #include "destinations/microsoft_ads/offline.h"
 
 namespace fanout::dest::microsoft_ads {
 namespace {
-
-using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
-
-void put(JsonWriter& w, const char* key, const std::string& value) {
-  if (value.empty()) return;
-  w.Key(key);
-  w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
-}
-
-std::string first(const std::vector<std::string>& values) {
-  return values.empty() ? std::string() : values.front();
-}
 
 bool has_identifier(const Event& e) {
   return !e.ids.msclkid.empty() || !e.user.email_ms_offline_sha256.empty() || !e.user.phone_e164_sha256.empty();

@@ -13,35 +13,12 @@
 #include <cmath>
 #include <string_view>
 
+#include "destinations/json_writer.h"
 #include "destinations/tiktok/tiktok.h"
 #include "destinations/tiktok/tiktok_destination.h"
 
 namespace fanout::dest::tiktok {
 namespace {
-
-using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
-
-void put(JsonWriter& w, const char* key, const std::string& value) {
-  if (value.empty()) return;
-  w.Key(key);
-  w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
-}
-
-void put_list(JsonWriter& w, const char* key, const std::vector<std::string>& values) {
-  if (values.empty()) return;
-  w.Key(key);
-  w.StartArray();
-  for (const std::string& v : values) w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
-  w.EndArray();
-}
-
-// Counts go out as integers when they are whole (2, not 2.0).
-void put_number(JsonWriter& w, double v) {
-  if (std::trunc(v) == v && std::fabs(v) < 9007199254740992.0)
-    w.Int64(static_cast<int64_t>(v));
-  else
-    w.Double(v);
-}
 
 bool has_identifier(const Event& e) {
   return !e.user.email_sha256.empty() || !e.user.phone_e164_sha256.empty() || !e.user.external_id_sha256.empty() ||
