@@ -4,8 +4,8 @@
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
 
-#include "app/error_json.h"
 #include "ingest/event_parser.h"
+#include "ingest/http_reply.h"
 
 namespace fanout::app {
 namespace {
@@ -49,9 +49,10 @@ Result<std::string> preview(const Config& config, std::string_view body, int64_t
   options.identity = config.intake.identity;
   std::vector<ingest::FieldError> errors;
   auto parsed = ingest::parse_body(body, options, errors);
-  if (!parsed) return fail(parsed.error().code, error_json(parsed.error(), errors));
+  if (!parsed)
+    return fail(parsed.error().code, ingest::error_response(400, parsed.error().code, parsed.error().message, errors).body);
   if (parsed->batch || parsed->events.size() != 1)
-    return fail("invalid_event", error_json(Error{"invalid_event", "preview takes one event, not a batch", ""}, {}));
+    return fail("invalid_event", ingest::error_response(400, "invalid_event", "preview takes one event, not a batch").body);
   const Event& event = parsed->events.front();
 
   rapidjson::StringBuffer buf;
