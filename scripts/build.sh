@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Configures and builds fanout into build/ (binary: build/fanout). BUILD_TYPE=Release|Debug|RelWithDebInfo.
+# Configures and builds fanout into build/ (binary: build/fanout). BUILD_TYPE=Release (default)|Debug|RelWithDebInfo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" >/dev/null
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-Release}" >/dev/null
 ninja -C build
