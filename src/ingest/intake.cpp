@@ -1,5 +1,7 @@
 #include "ingest/intake.h"
 
+#include <algorithm>
+
 #include <cctype>
 #include <chrono>
 
@@ -129,7 +131,15 @@ void commit(const std::shared_ptr<Shared>& state, std::vector<Event> events, boo
     std::vector<std::string> ids, duplicates;
     for (size_t i = 0; i < n; ++i) {
       ids.push_back(prepared->events[i]->event_id);
-      if (i < result->duplicate.size() && result->duplicate[i]) duplicates.push_back(ids.back());
+      if (i < result->duplicate.size() && result->duplicate[i]) {
+        duplicates.push_back(ids.back());
+        continue;
+      }
+      // Skips are final at intake: they are counted here, the other outcomes by delivery/.
+      const std::vector<std::string>& pending = prepared->pending[i];
+      for (const dest::Destination* d : state->destinations)
+        if (std::find(pending.begin(), pending.end(), d->name()) == pending.end())
+          state->metrics.delivery(std::string(d->name()), "skipped");
     }
     state->metrics.events_accepted(static_cast<double>(n - duplicates.size()));
     std::vector<delivery::Accepted> accepted = accepted_for_delivery(*prepared, *result);

@@ -76,7 +76,13 @@ TEST_F(IntakeE2E, EveryErrorStatusIsReachable) {
   EXPECT_EQ(raw("POST", "/v1/events", big, {{"Content-Type", "application/json"}}).status, 413);
   EXPECT_EQ(raw("GET", "/healthz", "", {}).body, "ok");
   EXPECT_EQ(raw("GET", "/readyz", "", {}).status, 200);
+  // A consent-denied event: Meta, TikTok and Microsoft are skipped, and counted as such.
+  ASSERT_EQ(gw->post_event(R"({"event_id":"cd-1","event_name":"purchase","user":{"email":"a@example.com"},)"
+                           R"("consent":{"ad_user_data":"denied"}})").status,
+            202);
   auto metrics = raw("GET", "/metrics", "", {{"Authorization", "Bearer " + gw->admin_token()}});
+  EXPECT_NE(metrics.body.find(R"(fanout_deliveries_total{destination="meta",outcome="skipped"} 1)"), std::string::npos)
+      << metrics.body;
   EXPECT_EQ(metrics.status, 200);
   EXPECT_NE(metrics.body.find("fanout_events_accepted_total"), std::string::npos);
   EXPECT_NE(metrics.body.find("fanout_http_requests_total"), std::string::npos);
