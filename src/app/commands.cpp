@@ -20,11 +20,6 @@
 namespace fanout::app {
 namespace {
 
-int failure(const std::string& reason) {
-  std::fprintf(stderr, "fanout: %s\n", reason.c_str());
-  return 1;
-}
-
 // Blocks SIGTERM/SIGINT in every thread started after this call; the caller waits with sigwait.
 sigset_t block_stop_signals() {
   sigset_t set;
@@ -36,6 +31,11 @@ sigset_t block_stop_signals() {
 }
 
 }  // namespace
+
+int failure(const std::string& reason) {
+  std::fprintf(stderr, "fanout: %s\n", reason.c_str());
+  return 1;
+}
 
 bool read_input(const std::string& file, std::string& out) {
   std::stringstream ss;

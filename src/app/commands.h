@@ -15,6 +15,9 @@ int cmd_dlq_list(const std::string& config_flag, const std::string& destination,
 int cmd_dlq_replay(const std::string& config_flag, const std::string& destination, const std::string& event_id);
 int cmd_sandbox(const std::string& listen);
 
+// Prints "fanout: <reason>" on stderr and returns exit code 1.
+int failure(const std::string& reason);
+
 // Reads a whole file, or standard input for "-" or "".
 bool read_input(const std::string& file, std::string& out);
 

@@ -116,10 +116,10 @@ int cmd_demo(bool keep_running) {
   if (!std::getenv("FANOUT_LOG_LEVEL")) log::set_level(log::Level::warn);
   char dir_template[] = "/tmp/fanout-demo-XXXXXX";
   const char* dir = mkdtemp(dir_template);
-  if (!dir) return std::fprintf(stderr, "fanout: cannot create a temporary directory\n"), 1;
+  if (!dir) return failure("cannot create a temporary directory");
 
   auto box = sandbox::Sandbox::start(sandbox::SandboxOptions{});
-  if (!box) return std::fprintf(stderr, "fanout: sandbox: %s\n", box.error().message.c_str()), 1;
+  if (!box) return failure("sandbox: " + box.error().message);
 
   // Demo-only secrets, generated per run; real deployments name their own variables in the config.
   std::string secret = sha256_hex(std::to_string(now_ms()) + std::to_string(getpid())).substr(0, 32);
@@ -134,9 +134,9 @@ int cmd_demo(bool keep_running) {
   setenv("FANOUT_DEMO_TIKTOK_TOKEN", "demo-tiktok-token", 1);
 
   auto config = load_config_text(demo_config(**box, dir), std::string(dir) + "/fanout.toml");
-  if (!config) return std::fprintf(stderr, "fanout: %s\n", config.error().message.c_str()), 1;
+  if (!config) return failure(config.error().message);
   auto gateway = Gateway::start(std::move(*config));
-  if (!gateway) return std::fprintf(stderr, "fanout: %s\n", gateway.error().message.c_str()), 1;
+  if (!gateway) return failure(gateway.error().message);
   Gateway& gw = **gateway;
 
   std::printf("fanout demo: gateway %s, sandbox platforms at %s, spool %s/spool.db\n\n", gw.url().c_str(),
@@ -146,7 +146,7 @@ int cmd_demo(bool keep_running) {
     auto r = http_call("POST", gw.url() + "/v1/events",
                        {{"Content-Type", "application/json"}, {"X-CRM-Signature", hmac_sha256_hex(secret, s.body)}},
                        s.body);
-    if (!r) return std::fprintf(stderr, "fanout: %s\n", r.error().message.c_str()), 1;
+    if (!r) return failure(r.error().message);
     std::printf("POST /v1/events  %-40s -> %ld %s\n", s.title.c_str(), r->status, r->body.c_str());
     if (r->status == 202) {
       auto id_start = s.body.find("\"event_id\":\"") + 12;

@@ -19,40 +19,28 @@ Result<std::unique_ptr<spool::Spool>> open_spool(const std::string& config_flag)
 
 int cmd_dlq_list(const std::string& config_flag, const std::string& destination, const std::string& event_id) {
   auto spool = open_spool(config_flag);
-  if (!spool) {
-    std::fprintf(stderr, "fanout: %s\n", spool.error().message.c_str());
-    return 1;
-  }
+  if (!spool) return failure(spool.error().message);
   auto letters = (*spool)->dead_letters(destination, event_id, 10000);
-  if (!letters) {
-    std::fprintf(stderr, "fanout: %s\n", letters.error().message.c_str());
-    return 1;
-  }
+  if (!letters) return failure(letters.error().message);
   // One JSON object per line: easy to grep and to pipe into jq.
-  for (const auto& l : *letters) {
-    std::string line;
-    log::append_json_string(line, l.event_id);
-    std::string dest, reason;
-    log::append_json_string(dest, l.destination);
-    log::append_json_string(reason, l.reason);
+  auto quoted = [](const std::string& text) {
+    std::string out;
+    log::append_json_string(out, text);
+    return out;
+  };
+  for (const auto& l : *letters)
     std::printf("{\"event_id\":%s,\"destination\":%s,\"reason\":%s,\"attempts\":%d,\"updated_at\":\"%s\"}\n",
-                line.c_str(), dest.c_str(), reason.c_str(), l.attempts, format_rfc3339_ms(l.updated_at_ms).c_str());
-  }
+                quoted(l.event_id).c_str(), quoted(l.destination).c_str(), quoted(l.reason).c_str(), l.attempts,
+                format_rfc3339_ms(l.updated_at_ms).c_str());
   std::fprintf(stderr, "%zu dead-lettered deliveries\n", letters->size());
   return 0;
 }
 
 int cmd_dlq_replay(const std::string& config_flag, const std::string& destination, const std::string& event_id) {
   auto spool = open_spool(config_flag);
-  if (!spool) {
-    std::fprintf(stderr, "fanout: %s\n", spool.error().message.c_str());
-    return 1;
-  }
+  if (!spool) return failure(spool.error().message);
   auto n = (*spool)->replay(destination, event_id);
-  if (!n) {
-    std::fprintf(stderr, "fanout: %s\n", n.error().message.c_str());
-    return 1;
-  }
+  if (!n) return failure(n.error().message);
   (*spool)->close();
   std::printf("{\"replayed\":%lld}\n", static_cast<long long>(*n));
   return 0;

@@ -11,7 +11,7 @@ std::string format_rfc3339_ms(int64_t unix_ms) {
   int millis = static_cast<int>(unix_ms % 1000);
   struct tm tm_utc {};
   gmtime_r(&secs, &tm_utc);
-  char buf[40];
+  char buf[80];  // room for any int the compiler imagines; real dates use 24
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm_utc.tm_year + 1900,
                 tm_utc.tm_mon + 1, tm_utc.tm_mday, tm_utc.tm_hour, tm_utc.tm_min, tm_utc.tm_sec, millis);
   return buf;
@@ -21,7 +21,7 @@ std::string format_rfc3339(int64_t unix_s) {
   time_t secs = static_cast<time_t>(unix_s);
   struct tm tm_utc {};
   gmtime_r(&secs, &tm_utc);
-  char buf[32];
+  char buf[80];
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm_utc.tm_year + 1900, tm_utc.tm_mon + 1,
                 tm_utc.tm_mday, tm_utc.tm_hour, tm_utc.tm_min, tm_utc.tm_sec);
   return buf;

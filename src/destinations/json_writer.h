@@ -1,12 +1,18 @@
 #pragma once
 // The few RapidJSON Writer helpers every destination's request builder uses.
 #include <cmath>
+#include <algorithm>
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+
+#include "core/event.h"
+#include "destinations/options.h"
 
 namespace fanout::dest {
 
@@ -38,5 +44,48 @@ inline void put_number(JsonWriter& w, double v) {
 
 // The first of several hashes ("" when none): for platforms that take one value per field.
 inline std::string first(const std::vector<std::string>& values) { return values.empty() ? std::string() : values.front(); }
+
+// The commerce object of Meta (`custom_data`) and TikTok (`properties`): fanout's own keys first, then
+// the event's `properties`, leaving out any property whose key fanout already wrote.
+class CommerceObject {
+ public:
+  // Nothing to write: no value, currency, order id, contents or properties.
+  static bool empty(const Event& e, const std::vector<std::pair<std::string, std::string>>& props) {
+    return !e.value && e.currency.empty() && e.order_id.empty() && e.contents.empty() && props.empty();
+  }
+  // Opens `"name":{` and writes value, currency and order_id.
+  CommerceObject(JsonWriter& w, const char* name, const Event& e) : w_(w) {
+    w_.Key(name);
+    w_.StartObject();
+    if (e.value) {
+      key("value");
+      w_.Double(*e.value);
+    }
+    text("currency", e.currency);
+    text("order_id", e.order_id);
+  }
+  void key(const char* k) {
+    w_.Key(k);
+    written_.emplace_back(k);
+  }
+  void text(const char* k, const std::string& v) {
+    if (v.empty()) return;
+    key(k);
+    w_.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
+  }
+  // Appends the properties not written above and closes the object.
+  void close(const std::vector<std::pair<std::string, std::string>>& props) {
+    for (const auto& [k, json] : props) {
+      if (std::find(written_.begin(), written_.end(), k) != written_.end()) continue;
+      w_.Key(k.data(), static_cast<rapidjson::SizeType>(k.size()));
+      w_.RawValue(json.data(), json.size(), rapidjson::kObjectType);
+    }
+    w_.EndObject();
+  }
+
+ private:
+  JsonWriter& w_;
+  std::vector<std::string_view> written_;  // keys fanout set, which `properties` must not repeat
+};
 
 }  // namespace fanout::dest

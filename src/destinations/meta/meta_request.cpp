@@ -83,29 +83,12 @@ void write_user_data(JsonWriter& w, const Event& e) {
 
 void write_custom_data(JsonWriter& w, const Event& e) {
   auto props = json_object_members(e.properties_json);
-  if (!e.value && e.currency.empty() && e.order_id.empty() && e.contents.empty() && props.empty()) return;
-  std::vector<std::string_view> written;  // keys fanout set, which `properties` must not repeat
-  auto key = [&](const char* k) {
-    w.Key(k);
-    written.emplace_back(k);
-  };
-  auto text = [&](const char* k, const std::string& v) {
-    if (v.empty()) return;
-    key(k);
-    w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
-  };
-  w.Key("custom_data");
-  w.StartObject();
-  if (e.value) {
-    key("value");
-    w.Double(*e.value);
-  }
-  text("currency", e.currency);
-  text("order_id", e.order_id);
+  if (CommerceObject::empty(e, props)) return;
+  CommerceObject o(w, "custom_data", e);
   if (!e.contents.empty()) {
-    key("content_type");
+    o.key("content_type");
     w.String("product");
-    key("contents");
+    o.key("contents");
     w.StartArray();
     double items = 0;
     std::vector<std::string> ids;
@@ -127,20 +110,15 @@ void write_custom_data(JsonWriter& w, const Event& e) {
     }
     w.EndArray();
     if (!ids.empty()) {
-      key("content_ids");
+      o.key("content_ids");
       w.StartArray();
       for (const std::string& id : ids) w.String(id.data(), static_cast<rapidjson::SizeType>(id.size()));
       w.EndArray();
     }
-    key("num_items");
+    o.key("num_items");
     put_number(w, items);
   }
-  for (const auto& [k, json] : props) {
-    if (std::find(written.begin(), written.end(), k) != written.end()) continue;
-    w.Key(k.data(), static_cast<rapidjson::SizeType>(k.size()));
-    w.RawValue(json.data(), json.size(), rapidjson::kObjectType);
-  }
-  w.EndObject();
+  o.close(props);
 }
 
 void write_event(JsonWriter& w, const Event& e, const std::string& event_name) {

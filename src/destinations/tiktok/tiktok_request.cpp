@@ -40,29 +40,12 @@ void write_user(JsonWriter& w, const Event& e) {
 
 void write_properties(JsonWriter& w, const Event& e) {
   auto props = json_object_members(e.properties_json);
-  if (!e.value && e.currency.empty() && e.order_id.empty() && e.contents.empty() && props.empty()) return;
-  std::vector<std::string_view> written;  // keys fanout set, which `properties` must not repeat
-  auto key = [&](const char* k) {
-    w.Key(k);
-    written.emplace_back(k);
-  };
-  auto text = [&](const char* k, const std::string& v) {
-    if (v.empty()) return;
-    key(k);
-    w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
-  };
-  w.Key("properties");
-  w.StartObject();
-  if (e.value) {
-    key("value");
-    w.Double(*e.value);
-  }
-  text("currency", e.currency);
-  text("order_id", e.order_id);
+  if (CommerceObject::empty(e, props)) return;
+  CommerceObject o(w, "properties", e);
   if (!e.contents.empty()) {
-    key("content_type");
+    o.key("content_type");
     w.String("product");
-    key("contents");
+    o.key("contents");
     w.StartArray();
     for (const Content& c : e.contents) {
       w.StartObject();
@@ -81,12 +64,7 @@ void write_properties(JsonWriter& w, const Event& e) {
     }
     w.EndArray();
   }
-  for (const auto& [k, json] : props) {
-    if (std::find(written.begin(), written.end(), k) != written.end()) continue;
-    w.Key(k.data(), static_cast<rapidjson::SizeType>(k.size()));
-    w.RawValue(json.data(), json.size(), rapidjson::kObjectType);
-  }
-  w.EndObject();
+  o.close(props);
 }
 
 void write_event(JsonWriter& w, const Event& e, const std::string& event_name) {
