@@ -84,6 +84,12 @@ void Dispatcher::overflow(int64_t first_dropped_seq) {
   enter_backlog(first_dropped_seq);
 }
 
+void Dispatcher::rescan() {
+  backlog_ = true;
+  cursor_ = 0;
+  backlog_retry_at_ = 0;
+}
+
 void Dispatcher::enter_backlog(int64_t first_dropped_seq) {
   if (!backlog_) {
     log::Line("delivery_backlog", log::Level::warn)

@@ -57,6 +57,10 @@ class Dispatcher {
   // Events from `first_dropped_seq` on were dropped before reaching submit(): read them from the spool.
   void overflow(int64_t first_dropped_seq);
 
+  // Dead letters were re-queued (`fanout dlq replay`): re-read every pending delivery from the start of
+  // the spool; events already in memory are skipped by seq.
+  void rescan();
+
   // Does whatever is due at `now_ms` (Unix ms): reads a backlog page, promotes due retries, fetches the
   // token, forms batches and starts requests up to max_in_flight.
   void tick(int64_t now_ms);

@@ -37,6 +37,7 @@ struct Engine::Impl {
   void drain_inbox();
   void publish_depths(int64_t now, bool force);
   void purge_loop();
+  void check_replays(int64_t now);
 
   spool::Spool& spool;
   telemetry::Metrics& metrics;
@@ -46,6 +47,8 @@ struct Engine::Impl {
   std::unordered_map<std::string, Dispatcher*> by_name;
   std::unique_ptr<std::atomic<size_t>[]> depths;  // lanes[i].depth(), readable from any thread
   int64_t next_metrics_ms = 0;
+  int64_t replay_generation = -1;  // last seen spool.replay_generation(); -1 = not read yet
+  int64_t next_replay_check_ms = 0;
 
   std::mutex mu;  // guards everything down to `started`
   std::vector<Accepted> inbox;
@@ -103,6 +106,7 @@ void Engine::Impl::run() {
       lane->tick(now);
     }
     publish_depths(now, false);
+    check_replays(now);
     if (stop && (client.in_flight() == 0 || now >= stop_deadline_ms.load())) break;
     int64_t wake = now + kMaxSleepMs;
     for (const auto& lane : lanes) wake = std::min(wake, lane->next_wakeup_ms(now));
@@ -114,6 +118,21 @@ void Engine::Impl::run() {
   client.abort_all();
   publish_depths(now_ms(), true);
   log::Line("delivery_stopped").num("abandoned_requests", static_cast<int64_t>(abandoned)).emit();
+}
+
+// `fanout dlq replay` may run beside the gateway: a changed replay counter means some dead letters are
+// pending again, below every lane's cursor, so each lane re-reads its pending work.
+void Engine::Impl::check_replays(int64_t now) {
+  constexpr int64_t kReplayCheckMs = 2000;
+  if (now < next_replay_check_ms) return;
+  next_replay_check_ms = now + kReplayCheckMs;
+  auto generation = spool.replay_generation();
+  if (!generation) return;
+  if (replay_generation >= 0 && *generation != replay_generation) {
+    log::Line("dead_letters_replayed").num("generation", *generation).emit();
+    for (auto& lane : lanes) lane->rescan();
+  }
+  replay_generation = *generation;
 }
 
 void Engine::Impl::purge_loop() {

@@ -48,6 +48,7 @@ Status Reader::open(const std::string& path) {
        "SELECT e.event_id, d.destination, d.reason, d.attempts, d.updated_at_ms FROM deliveries d "
        "JOIN events e ON e.seq = d.seq WHERE d.state = 2 AND (?1 = '' OR d.destination = ?1) "
        "AND (?2 = '' OR e.event_id = ?2) ORDER BY d.updated_at_ms DESC, d.seq DESC, d.destination LIMIT ?3"},
+      {&replays_, "SELECT coalesce((SELECT value FROM meta WHERE key = 'replays'), 0)"},
   };
   for (const auto& d : defs) {
     auto stmt = Stmt::prepare(db_.get(), d.sql);
@@ -61,6 +62,7 @@ void Reader::close() {
   lookup_ = Stmt();
   pending_ = Stmt();
   dead_letters_ = Stmt();
+  replays_ = Stmt();
   db_.close();
 }
 
@@ -129,6 +131,13 @@ Result<std::vector<DeadLetter>> Reader::dead_letters(const std::string& destinat
   dead_letters_.reset();
   if (rc != SQLITE_DONE) return db_error(db_.get(), "listing dead letters");
   return out;
+}
+
+Result<int64_t> Reader::replay_generation() {
+  int64_t generation = 0;
+  if (replays_.step() == SQLITE_ROW) generation = replays_.int64(0);
+  replays_.reset();
+  return generation;
 }
 
 }  // namespace fanout::spool

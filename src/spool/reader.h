@@ -23,10 +23,11 @@ class Reader {
   Result<std::vector<PendingDelivery>> load_pending(const std::string& destination, int64_t after_seq, size_t limit);
   Result<std::vector<DeadLetter>> dead_letters(const std::string& destination, const std::string& event_id,
                                                size_t limit);
+  Result<int64_t> replay_generation();
 
  private:
   Db db_;
-  Stmt lookup_, pending_, dead_letters_;
+  Stmt lookup_, pending_, dead_letters_, replays_;
 };
 
 }  // namespace fanout::spool

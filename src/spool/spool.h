@@ -104,6 +104,10 @@ class Spool {
   // Turns matching `failed` deliveries back into `pending` with attempts reset; returns how many.
   virtual Result<int64_t> replay(const std::string& destination, const std::string& event_id) = 0;
 
+  // A counter bumped by every replay() that re-queued something, from any process (`fanout dlq replay`
+  // runs beside the gateway): delivery re-reads its pending work when it changes.
+  virtual Result<int64_t> replay_generation() { return 0; }
+
   // Deletes events older than `cutoff_ms` whose deliveries are all final; returns how many.
   virtual Result<int64_t> purge(int64_t cutoff_ms) = 0;
 

@@ -113,6 +113,12 @@ Result<std::vector<DeadLetter>> SqliteSpool::dead_letters(const std::string& des
   return reader_.dead_letters(destination, event_id, limit);
 }
 
+Result<int64_t> SqliteSpool::replay_generation() {
+  std::lock_guard lock(read_mu_);
+  if (!reader_.is_open()) return closed_error();
+  return reader_.replay_generation();
+}
+
 Result<int64_t> SqliteSpool::replay(const std::string& destination, const std::string& event_id) {
   ReplayOp op{destination, event_id, {}};
   auto result = op.result.get_future();

@@ -35,6 +35,7 @@ class SqliteSpool final : public Spool {
   Result<std::vector<DeadLetter>> dead_letters(const std::string& destination, const std::string& event_id,
                                                size_t limit) override;
   Result<int64_t> replay(const std::string& destination, const std::string& event_id) override;
+  Result<int64_t> replay_generation() override;
   Result<int64_t> purge(int64_t cutoff_ms) override;
   bool writable() override;
   void close() override;

@@ -72,6 +72,8 @@ Status Writer::open(const std::string& path, int64_t idempotency_ms) {
        "UPDATE deliveries SET state = 0, reason = '', attempts = 0, next_attempt_at_ms = 0, last_error = '', "
        "updated_at_ms = ?3 WHERE state = 2 AND (?1 = '' OR destination = ?1) "
        "AND (?2 = '' OR seq IN (SELECT seq FROM events WHERE event_id = ?2))"},
+      {&bump_replays_,
+       "INSERT INTO meta(key, value) VALUES('replays', 1) ON CONFLICT(key) DO UPDATE SET value = value + 1"},
       {&purge_scan_, "SELECT seq, received_at_ms FROM events WHERE seq > ?1 ORDER BY seq"},
   };
   for (const auto& d : defs) {
@@ -88,7 +90,7 @@ Status Writer::open(const std::string& path, int64_t idempotency_ms) {
 void Writer::close() {
   for (Stmt* s : {&begin_, &commit_, &rollback_, &read_next_seq_, &write_next_seq_, &page_count_, &freelist_count_,
                   &insert_event_, &find_event_, &has_pending_, &insert_delivery_, &update_delivery_,
-                  &delete_deliveries_, &delete_event_, &replay_, &purge_scan_}) {
+                  &delete_deliveries_, &delete_event_, &replay_, &bump_replays_, &purge_scan_}) {
     *s = Stmt();
   }
   db_.close();
@@ -275,6 +277,12 @@ Result<int64_t> Writer::replay(const std::string& destination, const std::string
     return tl::unexpected(s.error());
   }
   int64_t changed = sqlite3_changes(db_.get());
+  if (changed > 0) {
+    if (auto s = run(db_.get(), bump_replays_, "counting the replay"); !s) {
+      rollback();
+      return tl::unexpected(s.error());
+    }
+  }
   if (auto s = run(db_.get(), commit_, "COMMIT"); !s) {
     rollback();
     return tl::unexpected(s.error());

@@ -67,7 +67,7 @@ class Writer {
   Stmt begin_, commit_, rollback_;
   Stmt read_next_seq_, write_next_seq_, page_count_, freelist_count_;
   Stmt insert_event_, find_event_, has_pending_, insert_delivery_, update_delivery_;
-  Stmt delete_deliveries_, delete_event_, replay_, purge_scan_;
+  Stmt delete_deliveries_, delete_event_, replay_, bump_replays_, purge_scan_;
 };
 
 }  // namespace fanout::spool

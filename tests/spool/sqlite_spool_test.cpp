@@ -282,6 +282,7 @@ TEST_F(SqliteSpoolTest, DeadLettersAndReplay) {
   EXPECT_EQ(spool->dead_letters("ga4", "x", 10)->size(), 1u);
   EXPECT_EQ(spool->dead_letters("", "", 1)->size(), 1u);
   EXPECT_EQ(spool->load_pending("meta", 0, 10)->size(), 0u);
+  EXPECT_EQ(*spool->replay_generation(), 0);
 
   auto replayed = spool->replay("meta", "x");
   ASSERT_TRUE(replayed);
@@ -291,12 +292,14 @@ TEST_F(SqliteSpoolTest, DeadLettersAndReplay) {
   EXPECT_EQ(pending->at(0).seq, r->seq[0]);
   EXPECT_EQ(pending->at(0).attempts, 0);
   EXPECT_EQ(spool->dead_letters("", "", 10)->size(), 2u);
+  EXPECT_EQ(*spool->replay_generation(), 1);  // delivery watches this to re-read pending work
 
   auto rest = spool->replay("", "");
   ASSERT_TRUE(rest);
   EXPECT_EQ(*rest, 2);
   EXPECT_TRUE(spool->dead_letters("", "", 10)->empty());
   EXPECT_EQ(*spool->replay("", ""), 0);
+  EXPECT_EQ(*spool->replay_generation(), 2);  // a replay that re-queued nothing does not count
 }
 
 TEST_F(SqliteSpoolTest, PurgeDeletesOnlyOldFinishedEvents) {
