@@ -1,7 +1,7 @@
 // Meta CAPI destination: config reading, skip rules, request building and response classification.
 #include <gtest/gtest.h>
 
-#include "meta_tiktok_microsoft_ads_testing.h"
+#include "destination_testing.h"
 
 namespace fanout::dest::testing {
 namespace {

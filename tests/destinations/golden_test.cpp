@@ -1,4 +1,4 @@
-// Golden files for the Meta, TikTok and Microsoft Ads request builders. Each case in
+// Golden files for every destination's request builder (Meta, TikTok, Microsoft Ads, GA4, Google Ads). Each case in
 // testdata/destinations/<platform>/ is:
 //   <case>.event.json     one event, or an array of events, in the event codec format (core/event_codec.h)
 //   <case>.config.toml    optional; else config.toml of that folder ([destinations.<platform>] + [events.*])
@@ -17,7 +17,7 @@
 #include <sstream>
 
 #include "core/event_codec.h"
-#include "meta_tiktok_microsoft_ads_testing.h"
+#include "destination_testing.h"
 
 namespace fanout::dest::testing {
 namespace {
@@ -32,7 +32,7 @@ struct GoldenCase {
 
 std::vector<GoldenCase> discover() {
   std::vector<GoldenCase> out;
-  for (const char* platform : {"meta", "tiktok", "microsoft_ads"}) {
+  for (const char* platform : {"meta", "tiktok", "microsoft_ads", "ga4", "google_ads"}) {
     fs::path dir = fs::path(FANOUT_SOURCE_DIR) / "testdata" / "destinations" / platform;
     if (!fs::is_directory(dir)) continue;
     for (const auto& entry : fs::directory_iterator(dir)) {
@@ -70,6 +70,11 @@ class Golden : public ::testing::TestWithParam<GoldenCase> {
     setenv("FANOUT_GOLDEN_MS_DEVELOPER_TOKEN", "ms-developer-token", 1);
     setenv("FANOUT_GOLDEN_MS_REFRESH_TOKEN", "ms-refresh-token", 1);
     setenv("FANOUT_GOLDEN_MS_CLIENT_ID", "ms-client-id", 1);
+    setenv("FANOUT_TEST_GA4_API_SECRET", "s3cr3t/+=", 1);
+    setenv("FANOUT_TEST_GADS_REFRESH", "refresh", 1);
+    setenv("FANOUT_TEST_GADS_CLIENT_ID", "client", 1);
+    setenv("FANOUT_TEST_GADS_CLIENT_SECRET", "client-secret", 1);
+    setenv("FANOUT_TEST_GADS_DEVELOPER_TOKEN", "dev-token", 1);
   }
 };
 
@@ -97,7 +102,7 @@ TEST_P(Golden, BuildMatchesExpectedRequests) {
   // Golden cases show events that are sent: each must pass skip_reason shortly after its own time.
   for (const Event& e : events) EXPECT_EQ(loaded->dest->skip_reason(e, e.event_time + 60), "") << e.event_id;
 
-  auto requests = build_all(*loaded->dest, events, Auth{"ms-oauth-access-token"});
+  auto requests = build_all(*loaded->dest, events, Auth{"test-access-token"});
   rapidjson::Document actual(rapidjson::kArrayType);
   auto& alloc = actual.GetAllocator();
   for (const Request& r : requests) {
@@ -145,7 +150,7 @@ INSTANTIATE_TEST_SUITE_P(Destinations, Golden, ::testing::ValuesIn(discover()),
 
 TEST(GoldenCases, EveryPlatformHasCases) {
   auto cases = discover();
-  for (const char* platform : {"meta", "tiktok", "microsoft_ads"})
+  for (const char* platform : {"meta", "tiktok", "microsoft_ads", "ga4", "google_ads"})
     EXPECT_GE(std::count_if(cases.begin(), cases.end(), [&](const auto& c) { return c.platform == platform; }), 3)
         << platform;
 }

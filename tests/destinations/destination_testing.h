@@ -12,6 +12,8 @@
 #include "core/config_table.h"
 #include "core/event.h"
 #include "destinations/destination.h"
+#include "destinations/ga4/ga4.h"
+#include "destinations/google_ads/google_ads.h"
 #include "destinations/meta/meta.h"
 #include "destinations/microsoft_ads/microsoft_ads.h"
 #include "destinations/options.h"
@@ -43,6 +45,8 @@ inline std::unique_ptr<Loaded> load(const std::string& toml_text, const std::str
   if (name == "meta") out->dest = make_meta(table, names);
   if (name == "tiktok") out->dest = make_tiktok(table, names);
   if (name == "microsoft_ads") out->dest = make_microsoft_ads(table, names);
+  if (name == "ga4") out->dest = make_ga4(table, names);
+  if (name == "google_ads") out->dest = make_google_ads(table, names);
   return out;
 }
 
