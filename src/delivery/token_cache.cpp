@@ -6,24 +6,9 @@
 #include <cstdlib>
 #include <utility>
 
-namespace fanout::delivery {
+#include "core/url.h"
 
-std::string form_escape(const std::string& text) {
-  static const char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(text.size());
-  for (unsigned char c : text) {
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-        c == '_' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
+namespace fanout::delivery {
 
 TokenCache::TokenCache(std::optional<dest::OAuthSettings> settings) : settings_(std::move(settings)) {
   if (settings_ && !settings_->static_token.empty()) {
@@ -53,7 +38,7 @@ dest::HttpRequest TokenCache::refresh_request() const {
   r.headers = {{"content-type", "application/x-www-form-urlencoded"}, {"accept", "application/json"}};
   auto add = [&](const char* key, const std::string& value) {
     if (!r.body.empty()) r.body.push_back('&');
-    r.body.append(key).append("=").append(form_escape(value));
+    r.body.append(key).append("=").append(percent_encode(value));
   };
   add("grant_type", "refresh_token");
   add("client_id", s.client_id);

@@ -51,7 +51,4 @@ class TokenCache {
   uint64_t generation_ = 0;
 };
 
-// application/x-www-form-urlencoded escaping of one key or value.
-std::string form_escape(const std::string& text);
-
 }  // namespace fanout::delivery

@@ -6,6 +6,7 @@
 #include <string>
 #include <utility>
 
+#include "core/url.h"
 #include "destinations/ga4/ga4_body.h"
 
 namespace fanout::dest {
@@ -13,22 +14,6 @@ namespace {
 
 constexpr int64_t kWindowSeconds = 72LL * 3600;  // MP accepts events backdated by at most 72 hours
 constexpr size_t kMaxEventsPerRequest = 25;      // MP limit
-
-// Percent-encodes a query parameter value (RFC 3986 unreserved characters pass).
-std::string query_escape(std::string_view s) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
 
 // Retry-After in delta-seconds; HTTP-date forms are left to the engine's own backoff.
 std::optional<std::chrono::milliseconds> retry_after(const HttpResponse& r) {
@@ -70,8 +55,8 @@ class Ga4 final : public Destination {
       auto it = open.find(group);
       if (it == open.end() || out[it->second].indices.size() >= batch_limit()) {
         Request r;
-        r.http.url = join_url(options_.base_url, "/mp/collect") + "?measurement_id=" + query_escape(mid) +
-                     "&api_secret=" + query_escape(api_secret_);
+        r.http.url = join_url(options_.base_url, "/mp/collect") + "?measurement_id=" + percent_encode(mid) +
+                     "&api_secret=" + percent_encode(api_secret_);
         r.http.headers = {{"content-type", "application/json"}};
         out.push_back(std::move(r));
         open[group] = out.size() - 1;

@@ -18,27 +18,13 @@
 #include <cmath>
 #include <string_view>
 
+#include "core/url.h"
 #include "destinations/json_writer.h"
 #include "destinations/meta/meta.h"
 #include "destinations/meta/meta_destination.h"
 
 namespace fanout::dest::meta {
 namespace {
-
-std::string url_encode(std::string_view s) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
 
 std::string fbc_for(const Event& e) {
   if (!e.ids.fbc.empty()) return e.ids.fbc;
@@ -193,7 +179,7 @@ std::vector<Request> MetaDestination::build(std::span<const Event* const> events
       put(w, "test_event_code", g.test_code);
       w.EndObject();
       r.http.url = join_url(s_.options.base_url, "/" + s_.api_version + "/" + g.pixel + "/events") +
-                   "?access_token=" + url_encode(s_.access_token);
+                   "?access_token=" + percent_encode(s_.access_token);
       r.http.headers = {{"content-type", "application/json"}};
       r.http.body.assign(buf.GetString(), buf.GetSize());
       out.push_back(std::move(r));
