@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <cstdio>
 #include <string>
 #include <thread>
@@ -191,7 +192,7 @@ int cmd_demo(bool keep_running) {
     std::printf("  %-14s %llu / %llu\n", platform.c_str(), static_cast<unsigned long long>((*box)->requests(platform)),
                 static_cast<unsigned long long>((*box)->events(platform)));
   }
-  std::printf("\nTry it yourself: fanout preview --config <file> event.json; docs/ explains every state and reason.\n");
+  std::printf("\nNext: build/fanout preview --config examples/fanout.toml examples/purchase.json shows the exact requests;\ndocs/platforms.md explains every state and skip reason.\n");
 
   if (keep_running) {
     std::printf("\nRunning until Ctrl-C. Webhook secret: $FANOUT_DEMO_WEBHOOK_SECRET=%s\n", secret.c_str());
@@ -199,6 +200,7 @@ int cmd_demo(bool keep_running) {
   }
   gw.stop();
   (*box)->stop();
+  std::filesystem::remove_all(dir);  // the demo's spool and generated config: nothing to keep
   return 0;
 }
 
