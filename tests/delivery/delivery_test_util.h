@@ -316,6 +316,13 @@ inline Event make_event(const std::string& id, int64_t event_time_s = now_ms() /
   return e;
 }
 
+// One event per id, as make_event() builds them.
+inline std::vector<Event> make_events(const std::vector<std::string>& event_ids) {
+  std::vector<Event> out;
+  for (const auto& id : event_ids) out.push_back(make_event(id));
+  return out;
+}
+
 inline std::vector<std::string> ids(const std::string& prefix, int n) {
   std::vector<std::string> out;
   for (int i = 0; i < n; ++i) out.push_back(prefix + std::to_string(i));

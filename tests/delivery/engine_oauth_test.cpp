@@ -12,12 +12,6 @@ namespace {
 using namespace std::chrono_literals;
 using namespace testing;
 
-std::vector<Event> make_events(const std::vector<std::string>& event_ids) {
-  std::vector<Event> out;
-  for (const auto& id : event_ids) out.push_back(make_event(id));
-  return out;
-}
-
 // A token endpoint issuing "tok-1", "tok-2", ... and an API that accepts only the latest token.
 struct OAuthPlatform {
   FakePlatform platform;

@@ -13,12 +13,6 @@ namespace {
 using namespace std::chrono_literals;
 using namespace testing;
 
-std::vector<Event> make_events(const std::vector<std::string>& event_ids) {
-  std::vector<Event> out;
-  for (const auto& id : event_ids) out.push_back(make_event(id));
-  return out;
-}
-
 TEST(EngineResume, DeliveriesPendingInTheSpoolAtStartAreDelivered) {
   Harness h;
   FakePlatform platform;

@@ -1,6 +1,7 @@
 #pragma once
 // Test helpers for the Meta, TikTok and Microsoft Ads destinations: build one from TOML text, and a sample
 // event already hashed (hashes are the fact sheet's test vectors).
+#include <gtest/gtest.h>
 #include <rapidjson/document.h>
 #include <toml++/toml.h>
 
@@ -117,6 +118,21 @@ inline rapidjson::Document parse(const std::string& json) {
   rapidjson::Document d;
   d.Parse(json.data(), json.size());
   return d;
+}
+
+// Parses a body that must be JSON (a failed expectation otherwise).
+inline rapidjson::Document parse_valid(const std::string& body) {
+  rapidjson::Document d;
+  d.Parse(body.c_str());
+  EXPECT_FALSE(d.HasParseError()) << body;
+  return d;
+}
+
+// Pointers to `events`, in order: what build() takes.
+inline std::vector<const Event*> ptrs(const std::vector<Event>& events) {
+  std::vector<const Event*> out;
+  for (const auto& e : events) out.push_back(&e);
+  return out;
 }
 
 inline std::string header(const HttpRequest& r, const std::string& name) {

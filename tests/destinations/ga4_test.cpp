@@ -9,9 +9,13 @@
 #include <set>
 
 #include "core/config_table.h"
+#include "destination_testing.h"
 
 namespace fanout::dest {
 namespace {
+
+using testing::parse_valid;
+using testing::ptrs;
 
 constexpr int64_t kTime = 1763899200;
 
@@ -46,23 +50,10 @@ Event event(const std::string& name, const std::string& client_id = "1.2") {
   return e;
 }
 
-std::vector<const Event*> ptrs(const std::vector<Event>& events) {
-  std::vector<const Event*> out;
-  for (const auto& e : events) out.push_back(&e);
-  return out;
-}
-
-rapidjson::Document parse(const std::string& body) {
-  rapidjson::Document d;
-  d.Parse(body.c_str());
-  EXPECT_FALSE(d.HasParseError()) << body;
-  return d;
-}
-
 std::string first_event_name(const Destination& d, const Event& e) {
   const Event* p = &e;
   auto reqs = d.build(std::span<const Event* const>(&p, 1), Auth{});
-  return parse(reqs.at(0).http.body)["events"][0]["name"].GetString();
+  return parse_valid(reqs.at(0).http.body)["events"][0]["name"].GetString();
 }
 
 // --- config ---
@@ -163,7 +154,7 @@ TEST_F(Ga4Test, ConsentDeniedIsStillSentWithItsSignals) {
   e.ad_user_data = Consent::denied;
   EXPECT_EQ(m->dest->skip_reason(e, kTime), "");
   const Event* p = &e;
-  auto body = parse(m->dest->build(std::span<const Event* const>(&p, 1), Auth{}).at(0).http.body);
+  auto body = parse_valid(m->dest->build(std::span<const Event* const>(&p, 1), Auth{}).at(0).http.body);
   EXPECT_STREQ(body["consent"]["ad_user_data"].GetString(), "DENIED");
   EXPECT_FALSE(body["consent"].HasMember("ad_personalization")) << "unspecified signals are left out";
 }
@@ -201,7 +192,7 @@ TEST_F(Ga4Test, OneRequestPerClientAndRequestLevelFields) {
   EXPECT_EQ(reqs[1].indices, (std::vector<size_t>{1}));
   EXPECT_EQ(reqs[2].indices, (std::vector<size_t>{3}));
   EXPECT_EQ(reqs[3].indices, (std::vector<size_t>{4}));
-  auto body = parse(reqs[0].http.body);
+  auto body = parse_valid(reqs[0].http.body);
   EXPECT_STREQ(body["client_id"].GetString(), "1.1");
   ASSERT_EQ(body["events"].Size(), 2u);
   EXPECT_STREQ(body["events"][0]["name"].GetString(), "purchase");
@@ -219,8 +210,8 @@ TEST_F(Ga4Test, BatchesAreCutAtMaxBatchAndEveryEventAppearsOnce) {
     std::multiset<size_t> seen;
     for (const auto& r : reqs) {
       EXPECT_LE(r.indices.size(), max_batch);
-      EXPECT_EQ(parse(r.http.body)["events"].Size(), r.indices.size());
-      std::string client = parse(r.http.body)["client_id"].GetString();
+      EXPECT_EQ(parse_valid(r.http.body)["events"].Size(), r.indices.size());
+      std::string client = parse_valid(r.http.body)["client_id"].GetString();
       for (size_t i : r.indices) {
         seen.insert(i);
         EXPECT_EQ(events[i].ids.ga_client_id, client);
@@ -237,7 +228,7 @@ TEST_F(Ga4Test, EventsAtOtherTimesCarryTheirOwnTimestamp) {
   std::vector<Event> events{event("purchase"), event("lead")};
   events[1].event_time = kTime + 5;
   auto p = ptrs(events);
-  auto body = parse(m->dest->build(p, Auth{}).at(0).http.body);
+  auto body = parse_valid(m->dest->build(p, Auth{}).at(0).http.body);
   EXPECT_EQ(body["timestamp_micros"].GetInt64(), kTime * 1000000);
   EXPECT_FALSE(body["events"][0].HasMember("timestamp_micros"));
   EXPECT_EQ(body["events"][1]["timestamp_micros"].GetInt64(), (kTime + 5) * 1000000);
@@ -251,7 +242,7 @@ TEST_F(Ga4Test, PropertiesAreBoundedToGa4Limits) {
   props += "}";
   e.properties_json = props;
   const Event* p = &e;
-  auto body = parse(m->dest->build(std::span<const Event* const>(&p, 1), Auth{}).at(0).http.body);
+  auto body = parse_valid(m->dest->build(std::span<const Event* const>(&p, 1), Auth{}).at(0).http.body);
   const auto& params = body["events"][0]["params"];
   EXPECT_EQ(params.MemberCount(), 25u);
   EXPECT_EQ(params["long"].GetStringLength(), 100u);
@@ -263,10 +254,10 @@ TEST_F(Ga4Test, UserIdFallsBackToExternalId) {
   Event e = event("purchase");
   e.user.external_id = "crm-1";
   const Event* p = &e;
-  auto body = parse(m->dest->build(std::span<const Event* const>(&p, 1), Auth{}).at(0).http.body);
+  auto body = parse_valid(m->dest->build(std::span<const Event* const>(&p, 1), Auth{}).at(0).http.body);
   EXPECT_STREQ(body["user_id"].GetString(), "crm-1");
   e.ga4_user_id = "site-1";
-  body = parse(m->dest->build(std::span<const Event* const>(&p, 1), Auth{}).at(0).http.body);
+  body = parse_valid(m->dest->build(std::span<const Event* const>(&p, 1), Auth{}).at(0).http.body);
   EXPECT_STREQ(body["user_id"].GetString(), "site-1");
 }
 

@@ -9,10 +9,14 @@
 #include <set>
 
 #include "core/config_table.h"
+#include "destination_testing.h"
 #include "destinations/google_ads/conversion_action.h"
 
 namespace fanout::dest {
 namespace {
+
+using testing::parse_valid;
+using testing::ptrs;
 
 constexpr int64_t kTime = 1763899200;
 const EventNameMap kNames{{"purchase", "customers/1234567890/conversionActions/111"}, {"lead", "222"}};
@@ -59,19 +63,6 @@ Event event(const std::string& name, const std::string& gclid = "g-1") {
   e.event_time = kTime;
   e.ids.gclid = gclid;
   return e;
-}
-
-std::vector<const Event*> ptrs(const std::vector<Event>& events) {
-  std::vector<const Event*> out;
-  for (const auto& e : events) out.push_back(&e);
-  return out;
-}
-
-rapidjson::Document parse(const std::string& body) {
-  rapidjson::Document d;
-  d.Parse(body.c_str());
-  EXPECT_FALSE(d.HasParseError()) << body;
-  return d;
 }
 
 bool has_error(const ConfigErrors& errors, const std::string& prefix) {
@@ -230,12 +221,12 @@ TEST_F(GoogleAdsTest, DataManagerGroupsByConversionAction) {
   ASSERT_EQ(reqs.size(), 2u);
   EXPECT_EQ(reqs[0].indices, (std::vector<size_t>{0, 2, 3}));
   EXPECT_EQ(reqs[1].indices, (std::vector<size_t>{1}));
-  auto b0 = parse(reqs[0].http.body);
+  auto b0 = parse_valid(reqs[0].http.body);
   EXPECT_STREQ(b0["destinations"][0]["productDestinationId"].GetString(), "111");
   EXPECT_EQ(b0["events"].Size(), 3u);
   EXPECT_STREQ(b0["events"][2]["transactionId"].GetString(), "id-lead");
   EXPECT_FALSE(b0["destinations"][0].HasMember("loginAccount"));
-  EXPECT_STREQ(parse(reqs[1].http.body)["destinations"][0]["productDestinationId"].GetString(), "222");
+  EXPECT_STREQ(parse_valid(reqs[1].http.body)["destinations"][0]["productDestinationId"].GetString(), "222");
 }
 
 TEST_F(GoogleAdsTest, BatchesAreCutAtMaxBatchInBothModes) {
@@ -249,7 +240,7 @@ TEST_F(GoogleAdsTest, BatchesAreCutAtMaxBatchInBothModes) {
     std::multiset<size_t> seen;
     for (const auto& r : reqs) {
       EXPECT_LE(r.indices.size(), 3u);
-      auto body = parse(r.http.body);
+      auto body = parse_valid(r.http.body);
       const char* list = body.HasMember("events") ? "events" : "conversions";
       EXPECT_EQ(body[list].Size(), r.indices.size());
       seen.insert(r.indices.begin(), r.indices.end());
@@ -265,7 +256,7 @@ TEST_F(GoogleAdsTest, ClickConversionsCarryTheirOwnActionAndHeaders) {
   auto p = ptrs(events);
   auto reqs = m->dest->build(p, Auth{"tok"});
   ASSERT_EQ(reqs.size(), 1u);
-  auto body = parse(reqs[0].http.body);
+  auto body = parse_valid(reqs[0].http.body);
   EXPECT_STREQ(body["conversions"][0]["conversionAction"].GetString(), "customers/1234567890/conversionActions/111");
   EXPECT_STREQ(body["conversions"][1]["conversionAction"].GetString(), "customers/1234567890/conversionActions/222");
   EXPECT_TRUE(body["partialFailure"].GetBool());
@@ -286,7 +277,7 @@ TEST_F(GoogleAdsTest, IdentifierCountsStayWithinPlatformLimits) {
   const Event* p = &e;
 
   auto dm = make(kDataManager);
-  auto dm_body = parse(dm->dest->build(std::span<const Event* const>(&p, 1), Auth{}).at(0).http.body);
+  auto dm_body = parse_valid(dm->dest->build(std::span<const Event* const>(&p, 1), Auth{}).at(0).http.body);
   const auto& dm_ids = dm_body["events"][0]["userData"]["userIdentifiers"];
   ASSERT_EQ(dm_ids.Size(), 10u);
   EXPECT_TRUE(dm_ids[1].HasMember("phoneNumber")) << "phones are not crowded out by emails";
@@ -294,7 +285,7 @@ TEST_F(GoogleAdsTest, IdentifierCountsStayWithinPlatformLimits) {
   EXPECT_STREQ(dm_ids[9]["address"]["regionCode"].GetString(), "DE");
 
   auto click = make(kClick);
-  auto click_body = parse(click->dest->build(std::span<const Event* const>(&p, 1), Auth{}).at(0).http.body);
+  auto click_body = parse_valid(click->dest->build(std::span<const Event* const>(&p, 1), Auth{}).at(0).http.body);
   const auto& click_ids = click_body["conversions"][0]["userIdentifiers"];
   ASSERT_EQ(click_ids.Size(), 5u);
   EXPECT_TRUE(click_ids[1].HasMember("hashedPhoneNumber"));
@@ -308,7 +299,7 @@ TEST_F(GoogleAdsTest, PartialAddressIsLeftOut) {
   e.user.first_name_google_sha256 = std::string(64, '1');
   e.user.country = "us";  // no last name, no postal code: AddressInfo needs all four
   const Event* p = &e;
-  auto body = parse(m->dest->build(std::span<const Event* const>(&p, 1), Auth{}).at(0).http.body);
+  auto body = parse_valid(m->dest->build(std::span<const Event* const>(&p, 1), Auth{}).at(0).http.body);
   EXPECT_FALSE(body["events"][0].HasMember("userData"));
   EXPECT_STREQ(body["events"][0]["adIdentifiers"]["gclid"].GetString(), "g-1");
 }
