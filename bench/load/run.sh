@@ -3,7 +3,7 @@
 # sandbox platforms on loopback, driven by bench_loadgen; then the same load against a trivial HTTP
 # server (the machine's ceiling). Bounded in time (well under 2 minutes after the build); 127.0.0.1 only.
 #   bench/load/run.sh            # prints a Markdown table, writes bench/results/load-<date>.json
-# Env: FIXED_RATE (5000), FIXED_SECONDS (10), SAT_SECONDS (15), CONNECTIONS (32), BATCH (1)
+# Env: BUILD_DIR (build-release), FIXED_RATE (5000), FIXED_SECONDS (10), SAT_SECONDS (15), CONNECTIONS (32), BATCH (1)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 FIXED_RATE=${FIXED_RATE:-5000}
@@ -11,7 +11,7 @@ FIXED_SECONDS=${FIXED_SECONDS:-10}
 SAT_SECONDS=${SAT_SECONDS:-15}
 CONNECTIONS=${CONNECTIONS:-32}
 BATCH=${BATCH:-1}
-B=build-release
+B=${BUILD_DIR:-build-release}
 cmake -S . -B $B -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 ninja -C $B fanout bench_loadgen bench_echo_server >/dev/null
 
@@ -28,10 +28,11 @@ port_of() { # file, waits for a "port":N
   done
   echo "no port in $1" >&2; cat "$1" >&2; exit 1
 }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # utime + stime, in clock ticks
 stats() { curl -s "http://127.0.0.1:$SANDBOX_PORT/_sandbox/stats"; }
 total_events() { stats | python3 -c 'import json,sys; d=json.load(sys.stdin); print(min(d[p]["events"] for p in ["meta","ga4","google_ads","microsoft_ads","tiktok"]))'; }
 
-$B/fanout sandbox --listen 127.0.0.1:0 > "$WORK/sandbox.log" 2>&1 & PIDS+=($!)
+$B/fanout sandbox --listen 127.0.0.1:0 > "$WORK/sandbox.log" 2>&1 & SANDBOX_PID=$!; PIDS+=($SANDBOX_PID)
 SANDBOX_PORT=$(port_of "$WORK/sandbox.log")
 S="http://127.0.0.1:$SANDBOX_PORT"
 cat > "$WORK/fanout.toml" <<TOML
@@ -75,6 +76,7 @@ FANOUT_PORT=$(port_of "$WORK/fanout.log")
 
 LG="$B/bench_loadgen --port $FANOUT_PORT --secret bench-secret --connections $CONNECTIONS --batch $BATCH"
 echo "fixed load: $FIXED_RATE events/s for ${FIXED_SECONDS}s" >&2
+CPU0_F=$(cpu_ticks $FANOUT_PID); CPU0_S=$(cpu_ticks $SANDBOX_PID)
 FIXED=$($LG --rate "$FIXED_RATE" --seconds "$FIXED_SECONDS" --prefix fixed)
 echo "saturation: ${SAT_SECONDS}s" >&2
 before_req=$(stats)
@@ -88,6 +90,7 @@ for _ in $(seq 1 600); do
 done
 T1=$(date +%s.%N)
 after=$(stats)
+CPU_F=$(( $(cpu_ticks $FANOUT_PID) - CPU0_F )); CPU_S=$(( $(cpu_ticks $SANDBOX_PID) - CPU0_S ))
 RSS_KB=$(grep VmHWM /proc/$FANOUT_PID/status | awk '{print $2}')
 kill -TERM $FANOUT_PID; wait $FANOUT_PID || true
 
@@ -99,16 +102,19 @@ CFIXED=$($CE --rate "$FIXED_RATE" --seconds "$FIXED_SECONDS" --prefix c)
 CSAT=$($CE --rate 0 --seconds "$SAT_SECONDS" --prefix c2)
 
 mkdir -p bench/results
-python3 - "$FIXED" "$SAT" "$before_req" "$after" "$T0" "$T1" "$RSS_KB" "$CFIXED" "$CSAT" "$accepted_total" <<'PY'
+python3 - "$FIXED" "$SAT" "$before_req" "$after" "$T0" "$T1" "$RSS_KB" "$CFIXED" "$CSAT" "$accepted_total" "$CPU_F" "$CPU_S" "$(getconf CLK_TCK)" <<'PY'
 import json, sys, datetime
 fixed, sat, before, after = (json.loads(x) for x in sys.argv[1:5])
 t0, t1, rss_kb = float(sys.argv[5]), float(sys.argv[6]), int(sys.argv[7])
 cfixed, csat = json.loads(sys.argv[8]), json.loads(sys.argv[9])
 accepted_total = int(sys.argv[10])
+tck = int(sys.argv[13])
+cpu_us = {"fanout": int(sys.argv[11]) * 1e6 / tck / accepted_total, "sandbox": int(sys.argv[12]) * 1e6 / tck / accepted_total}
 plats = ["meta", "ga4", "google_ads", "microsoft_ads", "tiktok"]
 elapsed = t1 - t0
 res = {"fixed": fixed, "saturation": sat, "ceiling_fixed": cfixed, "ceiling_saturation": csat,
-       "peak_rss_mb": rss_kb / 1024, "delivery_window_s": elapsed, "platforms": {}}
+       "peak_rss_mb": rss_kb / 1024, "delivery_window_s": elapsed, "platforms": {},
+       "cpu_us_per_event": cpu_us}
 sat_events = sat["accepted_events"]
 for p in plats:
     ev = after[p]["events"] - before[p]["events"]
@@ -127,6 +133,7 @@ for k in ["p50_ms", "p99_ms", "p999_ms"]:
 for k in ["p50_ms", "p99_ms", "p999_ms"]:
     print(f"| ack latency {k[:-3]} at saturation (ms) | {sat[k]:.2f} | {csat[k]:.2f} | {r(sat[k], csat[k])} |")
 print(f"| peak RSS of fanout (MB) | {rss_kb/1024:.1f} | | |")
+print(f"| CPU per accepted event, intake to delivery to all five (µs): fanout / sandbox | {cpu_us['fanout']:.1f} / {cpu_us['sandbox']:.1f} | | |")
 print()
 print(f"Delivery after the saturation run ({sat_events} events accepted; window {elapsed:.1f} s from its start until every platform had every event):")
 print()
