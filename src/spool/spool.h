@@ -17,21 +17,21 @@ const char* state_name(State s);  // "pending", "delivered", "failed", "skipped"
 
 // State of one (event, destination) pair.
 struct Delivery {
-  std::string destination;       // "meta", "ga4", ...
+  std::string destination;  // "meta", "ga4", ...
   State state = State::pending;
-  std::string reason;            // failed/skipped: why
-  int attempts = 0;              // HTTP attempts made
-  int64_t updated_at_ms = 0;     // Unix ms of the last change
+  std::string reason;              // failed/skipped: why
+  int attempts = 0;                // HTTP attempts made
+  int64_t updated_at_ms = 0;       // Unix ms of the last change
   int64_t next_attempt_at_ms = 0;  // pending retry: not before this (0 = now)
-  std::string last_error;        // pending retry: the last transient error
+  std::string last_error;          // pending retry: the last transient error
 };
 
 // An event to accept: its deliveries start `pending` (or `skipped` with a reason).
 struct NewEvent {
   std::string event_id;
   int64_t received_at_ms = 0;
-  std::string payload;              // encoded Event
-  std::vector<Delivery> deliveries; // one per enabled destination
+  std::string payload;               // encoded Event
+  std::vector<Delivery> deliveries;  // one per enabled destination
 };
 
 // Result of one enqueue(): for each event, its sequence number, or 0 with duplicate=true when the
@@ -50,8 +50,8 @@ struct EventStatus {
 
 // A pending delivery loaded for sending.
 struct PendingDelivery {
-  int64_t seq = 0;                 // event sequence number (monotonic in acceptance order)
-  std::string payload;             // encoded Event
+  int64_t seq = 0;      // event sequence number (monotonic in acceptance order)
+  std::string payload;  // encoded Event
   int attempts = 0;
   int64_t next_attempt_at_ms = 0;
 };
@@ -60,8 +60,8 @@ struct PendingDelivery {
 struct DeliveryUpdate {
   int64_t seq = 0;
   std::string destination;
-  State state = State::pending;    // pending = scheduled retry
-  std::string reason;              // failed: dead-letter reason
+  State state = State::pending;  // pending = scheduled retry
+  std::string reason;            // failed: dead-letter reason
   int attempts = 0;
   int64_t next_attempt_at_ms = 0;  // pending: when to retry
   std::string last_error;          // pending: the transient error
@@ -84,6 +84,7 @@ class Spool {
   // `done` runs on the spool's writer thread after the commit is on disk (fsync), or with an Error
   // ("unavailable" when over max_bytes or the disk fails). Several enqueue() calls that arrive
   // together share one transaction and one fsync (group commit).
+  // An empty `events` is a barrier: `done` runs once every update() made before it is committed.
   using EnqueueDone = std::function<void(Result<EnqueueResult>)>;
   virtual void enqueue(std::vector<NewEvent> events, EnqueueDone done) = 0;
 
@@ -119,11 +120,11 @@ class Spool {
 };
 
 struct SqliteOptions {
-  std::string path;                  // database file; its directory is created if missing
-  int64_t max_bytes = 1073741824;    // above this live size, enqueue fails with "unavailable"
+  std::string path;                                 // database file; its directory is created if missing
+  int64_t max_bytes = 1073741824;                   // above this live size, enqueue fails with "unavailable"
   int64_t idempotency_ms = 7LL * 24 * 3600 * 1000;  // duplicate window for event_id
-  size_t max_group = 4096;           // most events committed in one transaction
-  size_t max_queue_bytes = 64 << 20; // writes waiting for the writer; beyond it enqueue fails "unavailable"
+  size_t max_group = 4096;                          // most events committed in one transaction
+  size_t max_queue_bytes = 64 << 20;  // writes waiting for the writer; beyond it enqueue fails "unavailable"
 };
 
 // Opens (creating if needed) the SQLite spool: WAL, synchronous=FULL, one writer thread.

@@ -13,6 +13,10 @@ namespace {
 constexpr size_t kPurgeChunk = 2000;
 // Rough per-row overhead (vectors, strings, callbacks) added to the payload when sizing the queue.
 constexpr size_t kRowOverhead = 96;
+// Most delivery-state updates in one transaction: about a millisecond of writer time, so an enqueue
+// arriving meanwhile waits at most that long for its own commit; a 1000-event batch result is spread
+// over a few transactions.
+constexpr size_t kUpdatesPerGroup = 512;
 
 size_t enqueue_bytes(const std::vector<NewEvent>& events) {
   size_t bytes = 0;
@@ -24,10 +28,8 @@ size_t enqueue_bytes(const std::vector<NewEvent>& events) {
   return bytes;
 }
 
-size_t update_bytes(const std::vector<DeliveryUpdate>& updates) {
-  size_t bytes = 0;
-  for (const auto& u : updates) bytes += kRowOverhead + u.destination.size() + u.reason.size() + u.last_error.size();
-  return bytes;
+size_t update_bytes(const DeliveryUpdate& u) {
+  return kRowOverhead + u.destination.size() + u.reason.size() + u.last_error.size();
 }
 
 tl::unexpected<Error> closed_error() {
@@ -64,7 +66,7 @@ void SqliteSpool::enqueue(std::vector<NewEvent> events, EnqueueDone done) {
         queue_.push_back(
             Queued{RejectOp{Error{"unavailable", "spool write queue is full", ""}, std::move(done)}, 0, 1});
       } else {
-        queue_.push_back(Queued{EnqueueOp{std::move(events), std::move(done)}, bytes, items});
+        queue_.push_back(Queued{EnqueueOp{std::move(events), std::move(done)}, bytes, items, updates_pushed_});
         queued_bytes_ += bytes;
       }
       work_cv_.notify_one();
@@ -76,19 +78,21 @@ void SqliteSpool::enqueue(std::vector<NewEvent> events, EnqueueDone done) {
 
 void SqliteSpool::update(std::vector<DeliveryUpdate> updates) {
   if (updates.empty()) return;
-  const size_t bytes = update_bytes(updates);
-  const size_t items = updates.size();
+  size_t bytes = 0;
+  for (const auto& u : updates) bytes += update_bytes(u);
   std::unique_lock lock(mu_);
   // Updates are never dropped while open, so the sender waits for space instead (backpressure on
   // delivery). The writer thread itself must not wait for its own queue to drain.
   if (!on_writer_thread()) {
-    space_cv_.wait(lock,
-                   [&] { return stopping_ || queue_.empty() || queued_bytes_ + bytes <= options_.max_queue_bytes; });
+    space_cv_.wait(lock, [&] {
+      return stopping_ || (queue_.empty() && updates_.empty()) || queued_bytes_ + bytes <= options_.max_queue_bytes;
+    });
   }
   // After close() starts, state changes are dropped: those deliveries stay pending and resume after
   // restart (at-least-once), which is what a crash at this point would do too.
   if (stopping_) return;
-  queue_.push_back(Queued{UpdateOp{std::move(updates)}, bytes, items});
+  for (auto& u : updates) updates_.push_back(std::move(u));
+  updates_pushed_ += updates.size();
   queued_bytes_ += bytes;
   work_cv_.notify_one();
 }
@@ -175,46 +179,65 @@ void SqliteSpool::close() {
   closed_ = true;
 }
 
+void SqliteSpool::take_group(std::vector<Queued>& group, std::vector<DeliveryUpdate>& updates) {
+  auto is_admin = [](const Queued& q) {
+    return std::holds_alternative<ReplayOp>(q.op) || std::holds_alternative<PurgeOp>(q.op);
+  };
+  // An admin op runs alone, once the updates queued before it are applied (a replay must see the
+  // failures reported before it was asked for).
+  if (!queue_.empty() && is_admin(queue_.front()) && updates_.empty()) {
+    group.push_back(std::move(queue_.front()));
+    queue_.pop_front();
+    return;
+  }
+  while (!updates_.empty() && updates.size() < kUpdatesPerGroup) {
+    queued_bytes_ -= update_bytes(updates_.front());
+    updates.push_back(std::move(updates_.front()));
+    updates_.pop_front();
+    ++updates_taken_;
+  }
+  auto is_waiting_barrier = [&](const Queued& q) {
+    const auto* e = std::get_if<EnqueueOp>(&q.op);
+    return e != nullptr && e->events.empty() && q.after_updates > updates_taken_;
+  };
+  size_t items = 0;
+  while (!queue_.empty() && !is_admin(queue_.front()) && !is_waiting_barrier(queue_.front()) &&
+         (group.empty() || items + queue_.front().items <= options_.max_group)) {
+    items += queue_.front().items;
+    queued_bytes_ -= queue_.front().bytes;
+    group.push_back(std::move(queue_.front()));
+    queue_.pop_front();
+  }
+}
+
 void SqliteSpool::run_writer() {
   for (;;) {
     std::vector<Queued> group;
+    std::vector<DeliveryUpdate> updates;
     {
       std::unique_lock lock(mu_);
-      work_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping and drained
-      auto is_admin = [](const Queued& q) {
-        return std::holds_alternative<ReplayOp>(q.op) || std::holds_alternative<PurgeOp>(q.op);
-      };
-      if (is_admin(queue_.front())) {
-        group.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      } else {
-        size_t items = 0;
-        while (!queue_.empty() && !is_admin(queue_.front()) &&
-               (group.empty() || items + queue_.front().items <= options_.max_group)) {
-          items += queue_.front().items;
-          queued_bytes_ -= queue_.front().bytes;
-          group.push_back(std::move(queue_.front()));
-          queue_.pop_front();
-        }
-      }
+      work_cv_.wait(lock, [&] { return stopping_ || !queue_.empty() || !updates_.empty(); });
+      if (queue_.empty() && updates_.empty()) return;  // stopping and drained
+      take_group(group, updates);
     }
     space_cv_.notify_all();
-    if (auto* replay = std::get_if<ReplayOp>(&group.front().op)) {
+    auto* replay = group.empty() ? nullptr : std::get_if<ReplayOp>(&group.front().op);
+    auto* purge = group.empty() ? nullptr : std::get_if<PurgeOp>(&group.front().op);
+    if (replay != nullptr) {
       run_replay(*replay);
-    } else if (auto* purge = std::get_if<PurgeOp>(&group.front().op)) {
+    } else if (purge != nullptr) {
       if (!run_purge_chunk(*purge)) {
         // Unfinished: back of the queue, so enqueues that arrived meanwhile commit first.
         std::lock_guard lock(mu_);
         queue_.push_back(std::move(group.front()));
       }
     } else {
-      run_group(group);
+      run_group(group, updates);
     }
   }
 }
 
-void SqliteSpool::run_group(std::vector<Queued>& group) {
+void SqliteSpool::run_group(std::vector<Queued>& group, std::vector<DeliveryUpdate>& updates) {
   // Size checked once per group (three cheap pragmas), not per event.
   bool over = false;
   int64_t live = 0;
@@ -224,7 +247,7 @@ void SqliteSpool::run_group(std::vector<Queued>& group) {
   }
   over_size_ = over;
 
-  bool writes = false;
+  bool writes = !updates.empty();
   for (const auto& q : group) writes = writes || !std::holds_alternative<RejectOp>(q.op);
 
   std::vector<Result<EnqueueResult>> results(group.size());
@@ -232,21 +255,23 @@ void SqliteSpool::run_group(std::vector<Queued>& group) {
   if (writes) txn = writer_.begin();
   const int64_t now = now_ms();
   for (size_t i = 0; i < group.size() && txn; ++i) {
-    if (auto* e = std::get_if<EnqueueOp>(&group[i].op)) {
-      if (over) {
-        results[i] = fail("unavailable", "spool is full: live size " + std::to_string(live) +
-                                             " bytes exceeds spool.max_bytes " + std::to_string(options_.max_bytes));
-        continue;
-      }
-      results[i] = writer_.enqueue(e->events);
-    } else if (auto* u = std::get_if<UpdateOp>(&group[i].op)) {
-      for (const auto& update : u->updates) writer_.update(update, now);
+    auto* e = std::get_if<EnqueueOp>(&group[i].op);
+    if (e == nullptr) continue;
+    if (over) {
+      results[i] = fail("unavailable", "spool is full: live size " + std::to_string(live) +
+                                           " bytes exceeds spool.max_bytes " + std::to_string(options_.max_bytes));
+      continue;
     }
+    results[i] = writer_.enqueue(e->events);
     // A failed write poisons the group: rolling it all back is what keeps each enqueue all-or-nothing.
     if (writer_.aborted()) {
       txn = results[i] ? fail("unavailable", "spool: write failed: " + writer_.last_error())
                        : tl::unexpected(results[i].error());
     }
+  }
+  for (size_t i = 0; i < updates.size() && txn; ++i) {
+    writer_.update(updates[i], now);
+    if (writer_.aborted()) txn = fail("unavailable", "spool: write failed: " + writer_.last_error());
   }
   if (writes) {
     if (txn)

@@ -1,6 +1,8 @@
 #pragma once
 // The SQLite Spool: callers queue writes in memory (bounded by bytes); one writer thread drains the
 // queue into group transactions (one fsync for everything queued) and then runs the callbacks.
+// Enqueues (an HTTP client waits for each) go ahead of delivery-state updates, and a transaction takes
+// a bounded number of updates, so a finished 1000-event batch never holds an acknowledgement back for long.
 // Reads use their own connection, so they never wait for an fsync.
 #include <atomic>
 #include <condition_variable>
@@ -49,9 +51,6 @@ class SqliteSpool final : public Spool {
     std::vector<NewEvent> events;
     EnqueueDone done;
   };
-  struct UpdateOp {
-    std::vector<DeliveryUpdate> updates;
-  };
   struct RejectOp {  // an enqueue refused before queueing; answered on the writer thread like the others
     Error error;
     EnqueueDone done;
@@ -66,15 +65,19 @@ class SqliteSpool final : public Spool {
     int64_t deleted = 0;
     std::promise<Result<int64_t>> result;
   };
-  using Op = std::variant<EnqueueOp, UpdateOp, RejectOp, ReplayOp, PurgeOp>;
+  using Op = std::variant<EnqueueOp, RejectOp, ReplayOp, PurgeOp>;
   struct Queued {
     Op op;
-    size_t bytes = 0;  // counted against max_queue_bytes
-    size_t items = 0;  // events or updates, counted against max_group
+    size_t bytes = 0;            // counted against max_queue_bytes
+    size_t items = 0;            // events, counted against max_group
+    uint64_t after_updates = 0;  // a barrier (empty enqueue) waits until this many updates are taken
   };
 
   void run_writer();
-  void run_group(std::vector<Queued>& group);
+  // Moves the next unit of work out of the queues (under mu_): an admin op alone, or enqueues with up
+  // to kUpdatesPerGroup updates.
+  void take_group(std::vector<Queued>& group, std::vector<DeliveryUpdate>& updates);
+  void run_group(std::vector<Queued>& group, std::vector<DeliveryUpdate>& updates);
   void run_replay(ReplayOp& op);
   // Returns true when the purge is finished (its promise is set).
   bool run_purge_chunk(PurgeOp& op);
@@ -88,10 +91,12 @@ class SqliteSpool final : public Spool {
   std::mutex read_mu_;  // guards reader_
   Reader reader_;
 
-  std::mutex mu_;                     // guards the fields below
-  std::condition_variable work_cv_;   // writer waits for ops
-  std::condition_variable space_cv_;  // update() waits for queue space
-  std::deque<Queued> queue_;
+  std::mutex mu_;                                    // guards the fields below
+  std::condition_variable work_cv_;                  // writer waits for ops
+  std::condition_variable space_cv_;                 // update() waits for queue space
+  std::deque<Queued> queue_;                         // enqueues, rejects and admin ops, in arrival order
+  std::deque<DeliveryUpdate> updates_;               // delivery-state changes, in arrival order
+  uint64_t updates_pushed_ = 0, updates_taken_ = 0;  // counts over the spool's life, for barriers
   size_t queued_bytes_ = 0;
   bool stopping_ = false;
 

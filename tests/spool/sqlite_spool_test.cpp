@@ -302,6 +302,40 @@ TEST_F(SqliteSpoolTest, DeadLettersAndReplay) {
   EXPECT_EQ(*spool->replay_generation(), 2);  // a replay that re-queued nothing does not count
 }
 
+// A writer transaction takes a bounded number of updates (enqueues go first): a result for thousands of
+// deliveries is spread over several commits, every update still lands, and an empty enqueue waits for
+// all of them (the barrier flush() relies on).
+TEST_F(SqliteSpoolTest, LargeUpdateBatchesAllLandBeforeABarrier) {
+  auto spool = open();
+  std::vector<NewEvent> events;
+  for (int i = 0; i < 3000; ++i) events.push_back(make_event("big" + std::to_string(i), kT0, {"meta"}));
+  auto r = enqueue_sync(*spool, events);
+  ASSERT_TRUE(r);
+  std::vector<DeliveryUpdate> updates;
+  for (int64_t seq : r->seq) updates.push_back(DeliveryUpdate{seq, "meta", State::delivered, "", 1, 0, ""});
+  spool->update(std::move(updates));
+  // An enqueue made now commits (it may go ahead of the updates) and is itself pending.
+  auto later = enqueue_sync(*spool, {make_event("later", kT0, {"meta"})});
+  ASSERT_TRUE(later);
+  flush(*spool);
+  auto pending = spool->load_pending("meta", 0, 10);
+  ASSERT_TRUE(pending);
+  ASSERT_EQ(pending->size(), 1u);
+  EXPECT_EQ(pending->at(0).seq, later->seq[0]);
+}
+
+// A replay asked for right after a failure was reported sees that failure.
+TEST_F(SqliteSpoolTest, ReplayRunsAfterUpdatesQueuedBeforeIt) {
+  auto spool = open();
+  auto r = enqueue_sync(*spool, {make_event("f", kT0, {"meta"})});
+  ASSERT_TRUE(r);
+  spool->update({DeliveryUpdate{r->seq[0], "meta", State::failed, "invalid_parameter", 1, 0, ""}});
+  auto replayed = spool->replay("meta", "");
+  ASSERT_TRUE(replayed);
+  EXPECT_EQ(*replayed, 1);
+  EXPECT_EQ(spool->load_pending("meta", 0, 10)->size(), 1u);
+}
+
 TEST_F(SqliteSpoolTest, PurgeDeletesOnlyOldFinishedEvents) {
   auto spool = open();
   auto r =
