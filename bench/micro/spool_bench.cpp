@@ -7,6 +7,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
+#include <future>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -96,5 +97,58 @@ void BM_SpoolEnqueue(benchmark::State& state) {
   std::filesystem::remove_all(dir, ec);
 }
 BENCHMARK(BM_SpoolEnqueue)->Arg(1)->Arg(50)->UseRealTime()->MinTime(3);
+
+// An event's whole life in the spool: enqueued with five pending deliveries, then each destination
+// reports it delivered (as delivery does after a batch, in updates of 1000). Items are events.
+void BM_SpoolLifecycle(benchmark::State& state) {
+  constexpr int kBatch = 1000;
+  std::string tmpl = (std::filesystem::temp_directory_path() / "fanout-bench-XXXXXX").string();
+  const std::string dir = ::mkdtemp(tmpl.data());
+  SqliteOptions options;
+  options.path = dir + "/spool.db";
+  auto spool = open_sqlite(options);
+  if (!spool) {
+    state.SkipWithError(spool.error().message.c_str());
+    return;
+  }
+  const std::vector<std::string> destinations{"meta", "ga4", "google_ads", "microsoft_ads", "tiktok"};
+  int64_t next_id = 0;
+  const double cpu_start = process_cpu_seconds();
+  for (auto _ : state) {
+    std::vector<NewEvent> events;
+    for (int j = 0; j < kBatch; ++j) {
+      NewEvent e;
+      e.event_id = "life-" + std::to_string(next_id++);
+      e.received_at_ms = 1700000000000 + next_id;
+      e.payload = sample_payload(e.event_id);
+      for (const auto& d : destinations) e.deliveries.push_back(Delivery{d, State::pending, "", 0, 0, 0, ""});
+      events.push_back(std::move(e));
+    }
+    std::promise<fanout::Result<EnqueueResult>> done;
+    auto result = done.get_future();
+    (*spool)->enqueue(std::move(events), [&done](fanout::Result<EnqueueResult> r) { done.set_value(std::move(r)); });
+    auto committed = result.get();
+    if (!committed) {
+      state.SkipWithError("enqueue failed");
+      break;
+    }
+    for (const auto& d : destinations) {
+      std::vector<DeliveryUpdate> updates;
+      for (int64_t seq : committed->seq) updates.push_back(DeliveryUpdate{seq, d, State::delivered, "", 1, 0, ""});
+      (*spool)->update(std::move(updates));
+    }
+    std::promise<void> flushed;  // an empty enqueue waits for the updates before it
+    auto barrier = flushed.get_future();
+    (*spool)->enqueue({}, [&flushed](fanout::Result<EnqueueResult>) { flushed.set_value(); });
+    barrier.wait();
+  }
+  const double events = static_cast<double>(state.iterations() * kBatch);
+  state.SetItemsProcessed(state.iterations() * kBatch);
+  state.counters["cpu_us_per_event"] = (process_cpu_seconds() - cpu_start) * 1e6 / events;
+  (*spool)->close();
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+}
+BENCHMARK(BM_SpoolLifecycle)->UseRealTime()->MinTime(3);
 
 }  // namespace

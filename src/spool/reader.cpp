@@ -36,18 +36,26 @@ Status Reader::open(const std::string& path) {
   };
   // Each query is one statement, hence one snapshot: an event is never seen half-updated.
   const Def defs[] = {
+      // Every destination of the event: the ones with a row, and the fresh pending ones (an outbox bit
+      // and no row yet, shown as pending since it was received). No destination: one row of NULLs.
       {&lookup_,
-       "SELECT e.received_at_ms, d.destination, d.state, d.reason, d.attempts, d.updated_at_ms, "
-       "d.next_attempt_at_ms, d.last_error FROM events e LEFT JOIN deliveries d ON d.seq = e.seq "
-       "WHERE e.event_id = ?1 ORDER BY d.destination"},
-      // "state = 0" is literal so the partial index deliveries_pending applies.
+       "SELECT e.received_at_ms, n.name, coalesce(d.state, 0), coalesce(d.reason, ''), coalesce(d.attempts, 0), "
+       "coalesce(d.updated_at_ms, e.received_at_ms), coalesce(d.next_attempt_at_ms, 0), coalesce(d.last_error, '') "
+       "FROM events e LEFT JOIN outbox o ON o.seq = e.seq "
+       "LEFT JOIN destinations n ON ((coalesce(o.pending, 0) >> n.id) & 1) = 1 "
+       "OR EXISTS (SELECT 1 FROM deliveries x WHERE x.seq = e.seq AND x.destination = n.id) "
+       "LEFT JOIN deliveries d ON d.seq = e.seq AND d.destination = n.id "
+       "WHERE e.event_id = ?1 ORDER BY n.name"},
+      {&destination_id_, "SELECT id FROM destinations WHERE name = ?1"},
       {&pending_,
-       "SELECT d.seq, e.payload, d.attempts, d.next_attempt_at_ms FROM deliveries d JOIN events e ON e.seq = d.seq "
-       "WHERE d.destination = ?1 AND d.state = 0 AND d.seq > ?2 ORDER BY d.seq LIMIT ?3"},
+       "SELECT o.seq, e.payload, coalesce(d.attempts, 0), coalesce(d.next_attempt_at_ms, 0) FROM outbox o "
+       "JOIN events e ON e.seq = o.seq LEFT JOIN deliveries d ON d.seq = o.seq AND d.destination = ?1 "
+       "WHERE o.seq > ?2 AND ((o.pending >> ?1) & 1) = 1 ORDER BY o.seq LIMIT ?3"},
       {&dead_letters_,
-       "SELECT e.event_id, d.destination, d.reason, d.attempts, d.updated_at_ms FROM deliveries d "
-       "JOIN events e ON e.seq = d.seq WHERE d.state = 2 AND (?1 = '' OR d.destination = ?1) "
-       "AND (?2 = '' OR e.event_id = ?2) ORDER BY d.updated_at_ms DESC, d.seq DESC, d.destination LIMIT ?3"},
+       "SELECT e.event_id, n.name, d.reason, d.attempts, d.updated_at_ms FROM deliveries d "
+       "JOIN events e ON e.seq = d.seq JOIN destinations n ON n.id = d.destination "
+       "WHERE d.state = 2 AND (?1 = '' OR n.name = ?1) "
+       "AND (?2 = '' OR e.event_id = ?2) ORDER BY d.updated_at_ms DESC, d.seq DESC, n.name LIMIT ?3"},
       {&replays_, "SELECT coalesce((SELECT value FROM meta WHERE key = 'replays'), 0)"},
   };
   for (const auto& d : defs) {
@@ -60,6 +68,7 @@ Status Reader::open(const std::string& path) {
 
 void Reader::close() {
   lookup_ = Stmt();
+  destination_id_ = Stmt();
   pending_ = Stmt();
   dead_letters_ = Stmt();
   replays_ = Stmt();
@@ -94,11 +103,17 @@ Result<std::optional<EventStatus>> Reader::lookup(const std::string& event_id) {
 
 Result<std::vector<PendingDelivery>> Reader::load_pending(const std::string& destination, int64_t after_seq,
                                                           size_t limit) {
-  pending_.bind(1, destination);
+  // Ids never change once assigned, so this lookup and the query need not share a snapshot.
+  destination_id_.bind(1, destination);
+  int rc = destination_id_.step();
+  const int64_t id = rc == SQLITE_ROW ? destination_id_.int64(0) : 0;
+  destination_id_.reset();
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_error(db_.get(), "reading destination id");
+  std::vector<PendingDelivery> out;
+  if (id == 0) return out;  // never seen: nothing pending
+  pending_.bind(1, id);
   pending_.bind(2, after_seq);
   pending_.bind(3, clamp_limit(limit));
-  std::vector<PendingDelivery> out;
-  int rc;
   while ((rc = pending_.step()) == SQLITE_ROW) {
     PendingDelivery p;
     p.seq = pending_.int64(0);

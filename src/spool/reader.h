@@ -27,7 +27,7 @@ class Reader {
 
  private:
   Db db_;
-  Stmt lookup_, pending_, dead_letters_, replays_;
+  Stmt lookup_, destination_id_, pending_, dead_letters_, replays_;
 };
 
 }  // namespace fanout::spool

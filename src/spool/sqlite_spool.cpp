@@ -269,8 +269,8 @@ void SqliteSpool::run_group(std::vector<Queued>& group, std::vector<DeliveryUpda
                        : tl::unexpected(results[i].error());
     }
   }
-  for (size_t i = 0; i < updates.size() && txn; ++i) {
-    writer_.update(updates[i], now);
+  if (txn && !updates.empty()) {
+    writer_.update(updates, now);
     if (writer_.aborted()) txn = fail("unavailable", "spool: write failed: " + writer_.last_error());
   }
   if (writes) {

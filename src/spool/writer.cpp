@@ -59,18 +59,39 @@ Status Writer::open(const std::string& path, int64_t idempotency_ms) {
        "INSERT INTO events(seq, event_id, received_at_ms, payload) VALUES(?1, ?2, ?3, ?4) "
        "ON CONFLICT(event_id) DO NOTHING"},
       {&find_event_, "SELECT seq, received_at_ms FROM events WHERE event_id = ?1"},
-      {&has_pending_, "SELECT 1 FROM deliveries WHERE seq = ?1 AND state = 0 LIMIT 1"},
+      {&has_pending_, "SELECT pending FROM outbox WHERE seq = ?1"},
+      {&insert_outbox_, "INSERT INTO outbox(seq, pending) VALUES(?1, ?2)"},
+      // A run of updates that differ only in seq (one destination, one outcome: a batch's result) is
+      // applied set-wise, the seqs passed as a JSON array: a statement per run, not per event.
+      // Only deliveries still pending are touched (their outbox bit is set).
+      {&write_run_,
+       "INSERT INTO deliveries(seq, destination, state, reason, attempts, updated_at_ms, next_attempt_at_ms, "
+       "last_error) SELECT o.seq, ?2, ?3, ?4, ?5, ?6, ?7, ?8 FROM json_each(?1) j JOIN outbox o ON o.seq = j.value "
+       "WHERE ((o.pending >> ?2) & 1) = 1 ON CONFLICT(seq, destination) DO UPDATE SET "
+       "state = excluded.state, reason = excluded.reason, attempts = excluded.attempts, "
+       "updated_at_ms = excluded.updated_at_ms, next_attempt_at_ms = excluded.next_attempt_at_ms, "
+       "last_error = excluded.last_error"},
+      {&clear_run_,
+       "UPDATE outbox SET pending = pending & ~(1 << ?2) WHERE seq IN (SELECT value FROM json_each(?1)) "
+       "AND ((pending >> ?2) & 1) = 1"},
+      {&delete_run_, "DELETE FROM outbox WHERE seq IN (SELECT value FROM json_each(?1)) AND pending = 0"},
+      {&insert_destination_, "INSERT INTO destinations(id, name) VALUES(?1, ?2)"},
       {&insert_delivery_,
        "INSERT INTO deliveries(seq, destination, state, reason, attempts, updated_at_ms, next_attempt_at_ms, "
        "last_error) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"},
-      {&update_delivery_,
-       "UPDATE deliveries SET state = ?3, reason = ?4, attempts = ?5, updated_at_ms = ?6, next_attempt_at_ms = ?7, "
-       "last_error = ?8 WHERE seq = ?1 AND destination = ?2"},
       {&delete_deliveries_, "DELETE FROM deliveries WHERE seq = ?1"},
       {&delete_event_, "DELETE FROM events WHERE seq = ?1"},
+      // Dead letters matching the filters ("" = any) go back to pending: their outbox bits first (an
+      // upsert per row, OR-ing bits of the same event), then their rows.
+      {&replay_outbox_,
+       "INSERT INTO outbox(seq, pending) SELECT d.seq, 1 << d.destination FROM deliveries d WHERE d.state = 2 "
+       "AND (?1 = '' OR d.destination = (SELECT id FROM destinations WHERE name = ?1)) "
+       "AND (?2 = '' OR d.seq IN (SELECT seq FROM events WHERE event_id = ?2)) "
+       "ON CONFLICT(seq) DO UPDATE SET pending = pending | excluded.pending"},
       {&replay_,
        "UPDATE deliveries SET state = 0, reason = '', attempts = 0, next_attempt_at_ms = 0, last_error = '', "
-       "updated_at_ms = ?3 WHERE state = 2 AND (?1 = '' OR destination = ?1) "
+       "updated_at_ms = ?3 WHERE state = 2 AND (?1 = '' OR destination = (SELECT id FROM destinations WHERE name = "
+       "?1)) "
        "AND (?2 = '' OR seq IN (SELECT seq FROM events WHERE event_id = ?2))"},
       {&bump_replays_,
        "INSERT INTO meta(key, value) VALUES('replays', 1) ON CONFLICT(key) DO UPDATE SET value = value + 1"},
@@ -81,6 +102,7 @@ Status Writer::open(const std::string& path, int64_t idempotency_ms) {
     if (!stmt) return tl::unexpected(stmt.error());
     *d.stmt = std::move(*stmt);
   }
+  if (auto s = load_destination_ids(); !s) return s;
   auto page_size = Stmt::prepare(db, "PRAGMA page_size");
   if (!page_size) return tl::unexpected(page_size.error());
   if (page_size->step() == SQLITE_ROW) page_size_ = page_size->int64(0);
@@ -88,9 +110,11 @@ Status Writer::open(const std::string& path, int64_t idempotency_ms) {
 }
 
 void Writer::close() {
-  for (Stmt* s : {&begin_, &commit_, &rollback_, &read_next_seq_, &write_next_seq_, &page_count_, &freelist_count_,
-                  &insert_event_, &find_event_, &has_pending_, &insert_delivery_, &update_delivery_,
-                  &delete_deliveries_, &delete_event_, &replay_, &bump_replays_, &purge_scan_}) {
+  for (Stmt* s :
+       {&begin_,          &commit_,       &rollback_,           &read_next_seq_,   &write_next_seq_,    &page_count_,
+        &freelist_count_, &insert_event_, &find_event_,         &has_pending_,     &insert_outbox_,     &write_run_,
+        &clear_run_,      &delete_run_,   &insert_destination_, &insert_delivery_, &delete_deliveries_, &delete_event_,
+        &replay_outbox_,  &replay_,       &bump_replays_,       &purge_scan_}) {
     *s = Stmt();
   }
   db_.close();
@@ -210,35 +234,102 @@ Result<EnqueueResult> Writer::enqueue(const std::vector<NewEvent>& events) {
     result.seq.push_back(*seq);
     result.duplicate.push_back(*seq == 0);
     if (*seq == 0) continue;
+    int64_t pending = 0;
     for (const Delivery& d : e.deliveries) {
-      insert_delivery_.bind(1, *seq);
-      insert_delivery_.bind(2, d.destination);
-      insert_delivery_.bind(3, int64_t{state_code(d.state)});
-      insert_delivery_.bind(4, d.reason);
-      insert_delivery_.bind(5, int64_t{d.attempts});
-      insert_delivery_.bind(6, d.updated_at_ms != 0 ? d.updated_at_ms : e.received_at_ms);
-      insert_delivery_.bind(7, d.next_attempt_at_ms);
-      insert_delivery_.bind(8, d.last_error);
-      int rc = insert_delivery_.step();
-      insert_delivery_.reset();
-      if (rc != SQLITE_DONE) return abort(db_error(db_.get(), "inserting delivery").value());
+      auto id = destination_id(d.destination);
+      if (!id) return abort(id.error());
+      if (d.state == State::pending) pending |= int64_t{1} << *id;
+      // A fresh pending delivery is its outbox bit alone; anything else has a row from the start.
+      const bool fresh =
+          d.state == State::pending && d.attempts == 0 && d.next_attempt_at_ms == 0 && d.last_error.empty();
+      if (fresh) continue;
+      DeliveryUpdate row{*seq, d.destination, d.state, d.reason, d.attempts, d.next_attempt_at_ms, d.last_error};
+      if (auto s = insert_delivery(row, *id, d.updated_at_ms != 0 ? d.updated_at_ms : e.received_at_ms); !s) {
+        return abort(s.error());
+      }
     }
+    if (pending == 0) continue;
+    insert_outbox_.bind(1, *seq);
+    insert_outbox_.bind(2, pending);
+    if (auto s = run(db_.get(), insert_outbox_, "inserting outbox row"); !s) return abort(s.error());
   }
   return result;
 }
 
-void Writer::update(const DeliveryUpdate& u, int64_t now_ms) {
-  update_delivery_.bind(1, u.seq);
-  update_delivery_.bind(2, u.destination);
-  update_delivery_.bind(3, int64_t{state_code(u.state)});
-  update_delivery_.bind(4, u.reason);
-  update_delivery_.bind(5, int64_t{u.attempts});
-  update_delivery_.bind(6, now_ms);
-  update_delivery_.bind(7, u.next_attempt_at_ms);
-  update_delivery_.bind(8, u.last_error);
-  // No constraint can fail here: an error is the disk's, and the group is lost with it.
-  if (update_delivery_.step() != SQLITE_DONE) aborted_ = true;
-  update_delivery_.reset();
+Result<int64_t> Writer::destination_id(const std::string& name) {
+  if (auto it = ids_.find(name); it != ids_.end()) return it->second;
+  int64_t id = 1;
+  for (const auto& [known, known_id] : ids_) id = std::max(id, known_id + 1);
+  if (id > kMaxDestinationId) return fail("internal", "spool: more than 62 destination names", "deliveries");
+  insert_destination_.bind(1, id);
+  insert_destination_.bind(2, name);
+  if (auto s = run(db_.get(), insert_destination_, "adding a destination"); !s) return tl::unexpected(s.error());
+  ids_.emplace(name, id);
+  new_ids_.push_back(name);  // forgotten again if this transaction rolls back
+  return id;
+}
+
+Status Writer::load_destination_ids() {
+  auto stmt = Stmt::prepare(db_.get(), "SELECT id, name FROM destinations");
+  if (!stmt) return tl::unexpected(stmt.error());
+  int rc;
+  while ((rc = stmt->step()) == SQLITE_ROW) ids_.emplace(stmt->text(1), stmt->int64(0));
+  if (rc != SQLITE_DONE) return db_error(db_.get(), "reading destinations");
+  return {};
+}
+
+Status Writer::insert_delivery(const DeliveryUpdate& u, int64_t id, int64_t updated_at_ms) {
+  insert_delivery_.bind(1, u.seq);
+  insert_delivery_.bind(2, id);
+  insert_delivery_.bind(3, int64_t{state_code(u.state)});
+  insert_delivery_.bind(4, u.reason);
+  insert_delivery_.bind(5, int64_t{u.attempts});
+  insert_delivery_.bind(6, updated_at_ms);
+  insert_delivery_.bind(7, u.next_attempt_at_ms);
+  insert_delivery_.bind(8, u.last_error);
+  return run(db_.get(), insert_delivery_, "inserting delivery");
+}
+
+bool Writer::same_run(const DeliveryUpdate& a, const DeliveryUpdate& b) {
+  return a.destination == b.destination && a.state == b.state && a.reason == b.reason && a.attempts == b.attempts &&
+         a.next_attempt_at_ms == b.next_attempt_at_ms && a.last_error == b.last_error;
+}
+
+Status Writer::apply_run(const DeliveryUpdate* run_begin, const DeliveryUpdate* run_end, int64_t now_ms) {
+  auto it = ids_.find(run_begin->destination);
+  if (it == ids_.end()) return {};  // never stored: no such delivery
+  seqs_.assign(1, '[');
+  for (const DeliveryUpdate* u = run_begin; u != run_end; ++u) {
+    if (u != run_begin) seqs_ += ',';
+    seqs_ += std::to_string(u->seq);
+  }
+  seqs_ += ']';
+  const DeliveryUpdate& u = *run_begin;
+  write_run_.bind(1, seqs_);
+  write_run_.bind(2, it->second);
+  write_run_.bind(3, int64_t{state_code(u.state)});
+  write_run_.bind(4, u.reason);
+  write_run_.bind(5, int64_t{u.attempts});
+  write_run_.bind(6, now_ms);
+  write_run_.bind(7, u.next_attempt_at_ms);
+  write_run_.bind(8, u.last_error);
+  if (auto s = run(db_.get(), write_run_, "writing deliveries"); !s) return s;
+  if (u.state == State::pending) return {};  // a retry: still pending
+  clear_run_.bind(1, seqs_);
+  clear_run_.bind(2, it->second);
+  if (auto s = run(db_.get(), clear_run_, "clearing outbox bits"); !s) return s;
+  delete_run_.bind(1, seqs_);
+  return run(db_.get(), delete_run_, "deleting finished outbox rows");
+}
+
+void Writer::update(const std::vector<DeliveryUpdate>& updates, int64_t now_ms) {
+  for (size_t begin = 0; begin < updates.size() && !aborted_;) {
+    size_t end = begin + 1;
+    while (end < updates.size() && same_run(updates[begin], updates[end])) ++end;
+    // No constraint can fail here: an error is the disk's, and the group is lost with it.
+    if (!apply_run(updates.data() + begin, updates.data() + end, now_ms)) aborted_ = true;
+    begin = end;
+  }
 }
 
 Status Writer::commit() {
@@ -260,15 +351,24 @@ Status Writer::commit() {
     rollback();
     return s;
   }
+  new_ids_.clear();
   return {};
 }
 
 void Writer::rollback() {
   if (in_transaction()) (void)run(db_.get(), rollback_, "ROLLBACK");
+  for (const auto& name : new_ids_) ids_.erase(name);
+  new_ids_.clear();
 }
 
 Result<int64_t> Writer::replay(const std::string& destination, const std::string& event_id, int64_t now_ms) {
   if (auto s = run(db_.get(), begin_, "BEGIN"); !s) return tl::unexpected(s.error());
+  replay_outbox_.bind(1, destination);
+  replay_outbox_.bind(2, event_id);
+  if (auto s = run(db_.get(), replay_outbox_, "re-queueing dead letters"); !s) {
+    rollback();
+    return tl::unexpected(s.error());
+  }
   replay_.bind(1, destination);
   replay_.bind(2, event_id);
   replay_.bind(3, now_ms);

@@ -3,6 +3,7 @@
 // replay and purge. Used only by the spool's writer thread (or with that thread stopped).
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -27,8 +28,9 @@ class Writer {
   // and a SQLite failure during the write aborts the whole group (see aborted()). Duplicates write
   // nothing and get seq 0.
   Result<EnqueueResult> enqueue(const std::vector<NewEvent>& events);
-  // Applies one state change; an unknown (seq, destination) is ignored (e.g. purged meanwhile).
-  void update(const DeliveryUpdate& u, int64_t now_ms);
+  // Applies state changes, in order, to deliveries still pending; anything else is ignored: an unknown
+  // (seq, destination), e.g. purged meanwhile, or a delivery already final (until a replay).
+  void update(const std::vector<DeliveryUpdate>& updates, int64_t now_ms);
   // True once a write since begin() failed (disk full, I/O error): the group must be rolled back and
   // fail as a whole.
   bool aborted() const;
@@ -50,7 +52,18 @@ class Writer {
   void fail_next_commits(int count) { failing_commits_.store(count); }
 
  private:
+  // Destination ids 1..62 are bits of outbox.pending: at most 62 names per spool, ever.
+  static constexpr int64_t kMaxDestinationId = 62;
+
   Result<int64_t> insert_event(const NewEvent& e);
+  // The id of a destination name, adding it (in the open transaction) when new.
+  Result<int64_t> destination_id(const std::string& name);
+  Status load_destination_ids();
+  // Inserts the row of (u.seq, destination `id`).
+  Status insert_delivery(const DeliveryUpdate& u, int64_t id, int64_t updated_at_ms);
+  // Consecutive updates that differ only in seq are applied together (see write_run_).
+  static bool same_run(const DeliveryUpdate& a, const DeliveryUpdate& b);
+  Status apply_run(const DeliveryUpdate* run_begin, const DeliveryUpdate* run_end, int64_t now_ms);
   Status delete_event(int64_t seq);
   static Status validate(const std::vector<NewEvent>& events);
   // False when SQLite itself rolled the transaction back after an error.
@@ -63,11 +76,15 @@ class Writer {
   int64_t stored_next_seq_ = 1;  // value of meta.next_seq at begin()
   bool aborted_ = false;         // a write in the open transaction failed
   std::atomic<int> failing_commits_{0};
+  std::map<std::string, int64_t> ids_;  // destination name -> id, as committed (plus new_ids_)
+  std::vector<std::string> new_ids_;    // names added in the open transaction
+  std::string seqs_;                    // JSON array of a run's seqs (reused buffer)
 
   Stmt begin_, commit_, rollback_;
   Stmt read_next_seq_, write_next_seq_, page_count_, freelist_count_;
-  Stmt insert_event_, find_event_, has_pending_, insert_delivery_, update_delivery_;
-  Stmt delete_deliveries_, delete_event_, replay_, bump_replays_, purge_scan_;
+  Stmt insert_event_, find_event_, has_pending_, insert_outbox_, write_run_, clear_run_, delete_run_;
+  Stmt insert_destination_, insert_delivery_, delete_deliveries_, delete_event_;
+  Stmt replay_outbox_, replay_, bump_replays_, purge_scan_;
 };
 
 }  // namespace fanout::spool

@@ -162,8 +162,9 @@ TEST(EngineFailure, RetriesStopWhenThePlatformWindowCloses) {
   Engine engine({&meta}, *h.spool, h.metrics);
   engine.start();
   int64_t now_s = now_ms() / 1000;
-  // w1's window closes within a second; w2's had closed before it could be sent at all.
-  engine.submit(h.commit({make_event("w1", now_s - 1), make_event("w2", now_s - 10)}, {"meta"}));
+  // w1's window closes within two seconds (event times are whole seconds, so "now_s - 1" could be up
+  // to 1.999 s old and close before the first attempt); w2's had closed before it could be sent at all.
+  engine.submit(h.commit({make_event("w1", now_s), make_event("w2", now_s - 10)}, {"meta"}));
   ASSERT_TRUE(eventually([&] { return h.all_in({"w1", "w2"}, "meta", spool::State::failed); }));
   engine.stop(5s);
   auto w1 = h.delivery("w1", "meta");

@@ -22,6 +22,11 @@ using testing::TempDir;
 
 constexpr int64_t kT0 = 1700000000000;  // a fixed "now" in Unix ms
 constexpr int64_t kDay = 24 * 3600 * 1000;
+// (event, destination) pairs stored: rows, plus fresh pending deliveries (an outbox bit without a row).
+const std::string kDeliveryCount =
+    "SELECT (SELECT count(*) FROM deliveries) + (SELECT count(*) FROM outbox o JOIN destinations n "
+    "ON ((o.pending >> n.id) & 1) = 1 AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.seq = o.seq "
+    "AND d.destination = n.id))";
 
 class SqliteSpoolTest : public ::testing::Test {
  protected:
@@ -117,7 +122,7 @@ TEST_F(SqliteSpoolTest, SameIdTwiceIsDuplicate) {
   EXPECT_TRUE(second->duplicate[0]);
   EXPECT_EQ(second->seq[0], 0);
   EXPECT_EQ(count("SELECT count(*) FROM events"), 1);
-  EXPECT_EQ(count("SELECT count(*) FROM deliveries"), 5);
+  EXPECT_EQ(count(kDeliveryCount), 5);
   auto status = spool->lookup("dup");
   ASSERT_TRUE(status && status->has_value());
   EXPECT_EQ((*status)->received_at_ms, kT0);  // the first acceptance stands
@@ -201,7 +206,7 @@ TEST_F(SqliteSpoolTest, BatchIsAllOrNothing) {
   EXPECT_FALSE(spool->lookup("bad")->has_value());
   EXPECT_TRUE(spool->lookup("ok1")->has_value());
   EXPECT_TRUE(spool->lookup("ok2")->has_value());
-  EXPECT_EQ(count("SELECT count(*) FROM deliveries"), 10);
+  EXPECT_EQ(count(kDeliveryCount), 10);
   // The failed batch can be sent again once fixed, and its ids were not consumed.
   auto retry = enqueue_sync(*spool, {make_event("good", kT0), make_event("bad", kT0, {"meta"})});
   ASSERT_TRUE(retry);
@@ -324,6 +329,30 @@ TEST_F(SqliteSpoolTest, LargeUpdateBatchesAllLandBeforeABarrier) {
   EXPECT_EQ(pending->at(0).seq, later->seq[0]);
 }
 
+// A final state stays final (until a replay): a late or repeated report for the same delivery is ignored.
+TEST_F(SqliteSpoolTest, FinalStateIsNotOverwritten) {
+  auto spool = open();
+  auto r = enqueue_sync(*spool, {make_event("fin", kT0, {"meta", "ga4"})});
+  ASSERT_TRUE(r);
+  spool->update({DeliveryUpdate{r->seq[0], "meta", State::delivered, "", 1, 0, ""}});
+  spool->update({DeliveryUpdate{r->seq[0], "meta", State::failed, "late", 2, 0, ""},
+                 DeliveryUpdate{r->seq[0], "meta", State::pending, "", 2, kT0, "http_503"},
+                 DeliveryUpdate{r->seq[0] + 100, "meta", State::delivered, "", 1, 0, ""}});  // unknown event
+  flush(*spool);
+  auto status = spool->lookup("fin");
+  ASSERT_TRUE(status && status->has_value());
+  ASSERT_EQ((*status)->deliveries.size(), 2u);
+  EXPECT_EQ((*status)->deliveries[0].destination, "ga4");
+  EXPECT_EQ((*status)->deliveries[0].state, State::pending);  // fresh: pending since it was received
+  EXPECT_EQ((*status)->deliveries[0].attempts, 0);
+  EXPECT_EQ((*status)->deliveries[0].updated_at_ms, kT0);
+  EXPECT_EQ((*status)->deliveries[1].state, State::delivered);
+  EXPECT_EQ((*status)->deliveries[1].attempts, 1);
+  EXPECT_TRUE(spool->dead_letters("", "", 10)->empty());
+  EXPECT_TRUE(spool->load_pending("meta", 0, 10)->empty());
+  EXPECT_EQ(spool->load_pending("ga4", 0, 10)->size(), 1u);
+}
+
 // A replay asked for right after a failure was reported sees that failure.
 TEST_F(SqliteSpoolTest, ReplayRunsAfterUpdatesQueuedBeforeIt) {
   auto spool = open();
@@ -434,7 +463,7 @@ TEST_F(SqliteSpoolTest, FailedCommitWritesNothing) {
   EXPECT_FALSE(spool->lookup("f1")->has_value());
   EXPECT_FALSE(spool->lookup("f2")->has_value());
   EXPECT_EQ(count("SELECT count(*) FROM events"), 1);
-  EXPECT_EQ(count("SELECT count(*) FROM deliveries"), 1);
+  EXPECT_EQ(count(kDeliveryCount), 1);
 
   // The next commit works and the same ids are accepted: the failed attempt left no trace.
   auto again = enqueue_sync(*spool, {make_event("f1", kT0), make_event("f2", kT0)});
@@ -506,7 +535,7 @@ TEST_F(SqliteSpoolTest, ConcurrentEnqueuesGetUniqueIncreasingSeqs) {
   std::sort(seqs.begin(), seqs.end());
   EXPECT_EQ(std::adjacent_find(seqs.begin(), seqs.end()), seqs.end());
   EXPECT_EQ(seqs.size(), static_cast<size_t>(kThreads * kPerThread));
-  EXPECT_EQ(count("SELECT count(*) FROM deliveries"), kThreads * kPerThread * 5);
+  EXPECT_EQ(count(kDeliveryCount), kThreads * kPerThread * 5);
 }
 
 TEST_F(SqliteSpoolTest, AdminCallsWorkFromCallbacks) {
