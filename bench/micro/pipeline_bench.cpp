@@ -8,6 +8,7 @@
 
 #include "app/config.h"
 #include "core/clock.h"
+#include "core/event_codec.h"
 #include "identity/identity.h"
 #include "ingest/event_parser.h"
 #include "ingest/signature.h"
@@ -15,8 +16,8 @@
 namespace {
 
 std::string sample_event(int i) {
-  return R"({"event_id":"bench-)" + std::to_string(i) +
-         R"(","event_name":"purchase","event_time":)" + std::to_string(fanout::now_ms() / 1000 - 10) +
+  return R"({"event_id":"bench-)" + std::to_string(i) + R"(","event_name":"purchase","event_time":)" +
+         std::to_string(fanout::now_ms() / 1000 - 10) +
          R"(,"event_source_url":"https://shop.example.com/done","user":{"email":"Jane.Doe+x@Example.com",)"
          R"("phone":"+44 7911 123456","first_name":"Jane","last_name":"Doe","city":"London","zip":"SW1A 1AA",)"
          R"("country":"GB","ip":"203.0.113.7","user_agent":"Mozilla/5.0"},"ids":{"fbclid":"IwAR2x","gclid":"Cj0KCQ",)"
@@ -60,6 +61,16 @@ void BM_HashUser(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_HashUser);
+
+// The spool payload of one parsed event (built at intake for every accepted event).
+void BM_EncodeEvent(benchmark::State& state) {
+  std::vector<fanout::ingest::FieldError> errors;
+  auto parsed = fanout::ingest::parse_body(sample_event(1), {}, errors);
+  const fanout::Event& event = parsed->events.front();
+  for (auto _ : state) benchmark::DoNotOptimize(fanout::encode_event(event));
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_EncodeEvent);
 
 // One destination's build() over a batch of state.range(0) events.
 void BM_Build(benchmark::State& state, const char* destination) {

@@ -40,30 +40,52 @@ std::string join(const std::string& local, const std::string& domain) {
   return local.empty() ? std::string() : local + "@" + domain;
 }
 
-}  // namespace
-
-std::string normalize_email_meta(std::string_view raw) {
+// Google's spelling of the folded address (inner white space removed, Gmail dots and "+suffix" dropped);
+// `split_folded` is split(folded), or null when that failed.
+std::string google_rule(std::u32string_view folded, const Address* split_folded) {
   Address a;
-  return split(unicode::fold(raw), a) ? join(a.local, a.domain) : std::string();
-}
-
-std::string normalize_email_google(std::string_view raw) {
-  std::u32string folded = unicode::fold(raw);
-  std::erase_if(folded, unicode::is_space);
-  Address a;
-  if (!split(folded, a)) return {};
+  // Removing inner white space changes nothing when there is none, so the plain split can be reused.
+  if (std::none_of(folded.begin(), folded.end(), unicode::is_space)) {
+    if (!split_folded) return {};
+    a = *split_folded;
+  } else {
+    std::u32string compact(folded);
+    std::erase_if(compact, unicode::is_space);
+    if (!split(compact, a)) return {};
+  }
   if (a.domain == "gmail.com" || a.domain == "googlemail.com") a.local = without_dots(without_plus_suffix(a.local));
   return join(a.local, a.domain);
 }
 
-std::string normalize_email_ms_capi(std::string_view raw) {
+}  // namespace
+
+EmailVariants email_variants(std::string_view raw) {
+  const std::u32string folded = unicode::fold(raw);
+  EmailVariants out;
   Address a;
-  return split(unicode::fold(raw), a) ? join(without_dots(without_plus_suffix(a.local)), a.domain) : std::string();
+  const bool plausible = split(folded, a);
+  out.google = google_rule(folded, plausible ? &a : nullptr);
+  if (!plausible) return out;
+  out.meta = join(a.local, a.domain);
+  out.ms_capi = join(without_dots(without_plus_suffix(a.local)), a.domain);
+  out.ms_offline = join(without_plus_suffix(a.local), a.domain);
+  return out;
+}
+
+std::string normalize_email_meta(std::string_view raw) {
+  return email_variants(raw).meta;
+}
+
+std::string normalize_email_google(std::string_view raw) {
+  return email_variants(raw).google;
+}
+
+std::string normalize_email_ms_capi(std::string_view raw) {
+  return email_variants(raw).ms_capi;
 }
 
 std::string normalize_email_ms_offline(std::string_view raw) {
-  Address a;
-  return split(unicode::fold(raw), a) ? join(without_plus_suffix(a.local), a.domain) : std::string();
+  return email_variants(raw).ms_offline;
 }
 
 }  // namespace fanout::identity

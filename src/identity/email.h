@@ -7,6 +7,12 @@
 
 namespace fanout::identity {
 
+// Every rule's spelling of one address, from a single Unicode fold of `raw` ("" where a rule drops it).
+struct EmailVariants {
+  std::string meta, google, ms_capi, ms_offline;
+};
+EmailVariants email_variants(std::string_view raw);
+
 // Meta, TikTok: trim + lowercase.
 std::string normalize_email_meta(std::string_view raw);
 

@@ -1,7 +1,8 @@
 // hash_user: applies every platform's normalization rule to a RawUser and keeps only SHA-256 hashes
 // (plus the few address fields platforms take in the clear).
 #include <algorithm>
-#include <functional>
+#include <utility>
+#include <vector>
 
 #include "core/sha256.h"
 #include "identity/address.h"
@@ -35,24 +36,52 @@ bool usable(std::string_view value) {
   return !value.empty() && value.size() <= kMaxValueBytes;
 }
 
-// "" when absent or normalized to nothing; a pre-hashed value as is (lowercased); else SHA-256 of the rule's output.
-std::string hash_one(std::string_view raw, const std::function<std::string(std::string_view)>& normalize) {
-  const std::string_view value = trim_ascii(raw);
-  if (!usable(value)) return {};
-  if (is_sha256_hex(value)) return lower_hex(value);
-  const std::string normalized = normalize(value);
-  return normalized.empty() ? std::string() : sha256_hex(normalized);
-}
+// Platforms' rules often spell a value the same way (Meta and Google emails outside Gmail, first names, the
+// zip hashed and in the clear), so each distinct normalized text of one user is hashed once. Users carry a
+// handful of values: a linear scan beats any map.
+class Hasher {
+ public:
+  // SHA-256 hex of `normalized`; "" for "" (a value a rule dropped).
+  std::string hex(const std::string& normalized) {
+    if (normalized.empty()) return {};
+    for (const auto& [text, hash] : done_)
+      if (text == normalized) return hash;
+    done_.emplace_back(normalized, sha256_hex(normalized));
+    return done_.back().second;
+  }
+
+  // "" when absent or normalized to nothing; a pre-hashed value as is (lowercased); else SHA-256 of the rule's output.
+  template <typename Normalize>
+  std::string one(std::string_view raw, const Normalize& normalize) {
+    const std::string_view value = trim_ascii(raw);
+    if (!usable(value)) return {};
+    if (is_sha256_hex(value)) return lower_hex(value);
+    return hex(normalize(value));
+  }
+
+  // A field platforms take both hashed and in the clear under one rule: normalized once. The clear value is ""
+  // when absent or sent pre-hashed, since a hash is no country or postal code.
+  template <typename Normalize>
+  void hashed_and_plain(std::string_view raw, const Normalize& normalize, std::string& hashed, std::string& clear) {
+    const std::string_view value = trim_ascii(raw);
+    if (!usable(value)) return;
+    if (is_sha256_hex(value)) {
+      hashed = lower_hex(value);
+      return;
+    }
+    clear = normalize(value);
+    hashed = hex(clear);
+  }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> done_;  // normalized text -> its hex
+};
 
 void push_unique(std::vector<std::string>& out, std::string hash) {
   if (!hash.empty() && std::find(out.begin(), out.end(), hash) == out.end()) out.push_back(std::move(hash));
 }
 
-std::string hash_optional(const std::optional<std::string>& normalized) {
-  return normalized ? sha256_hex(*normalized) : std::string();
-}
-
-void hash_emails(const std::vector<std::string>& emails, HashedUser& out) {
+void hash_emails(const std::vector<std::string>& emails, Hasher& hasher, HashedUser& out) {
   for (size_t i = 0; i < emails.size() && i < kMaxValuesPerList; ++i) {
     const std::string_view value = trim_ascii(emails[i]);
     if (!usable(value)) continue;
@@ -63,14 +92,15 @@ void hash_emails(const std::vector<std::string>& emails, HashedUser& out) {
       }
       continue;
     }
-    push_unique(out.email_sha256, hash_one(value, normalize_email_meta));
-    push_unique(out.email_google_sha256, hash_one(value, normalize_email_google));
-    push_unique(out.email_ms_capi_sha256, hash_one(value, normalize_email_ms_capi));
-    push_unique(out.email_ms_offline_sha256, hash_one(value, normalize_email_ms_offline));
+    const EmailVariants v = email_variants(value);
+    push_unique(out.email_sha256, hasher.hex(v.meta));
+    push_unique(out.email_google_sha256, hasher.hex(v.google));
+    push_unique(out.email_ms_capi_sha256, hasher.hex(v.ms_capi));
+    push_unique(out.email_ms_offline_sha256, hasher.hex(v.ms_offline));
   }
 }
 
-void hash_phones(const std::vector<std::string>& phones, const std::string& region, HashedUser& out) {
+void hash_phones(const std::vector<std::string>& phones, const std::string& region, Hasher& hasher, HashedUser& out) {
   for (size_t i = 0; i < phones.size() && i < kMaxValuesPerList; ++i) {
     const std::string_view value = trim_ascii(phones[i]);
     if (!usable(value)) continue;
@@ -79,15 +109,17 @@ void hash_phones(const std::vector<std::string>& phones, const std::string& regi
       push_unique(out.phone_e164_sha256, lower_hex(value));
       continue;
     }
+    // One libphonenumber parse per number; Meta's digits-only form is the E.164 without its '+'.
     const std::optional<std::string> e164 = phone_e164(value, region);
     if (!e164) continue;
-    push_unique(out.phone_e164_sha256, hash_optional(e164));
-    push_unique(out.phone_digits_sha256, sha256_hex(std::string_view(*e164).substr(1)));
+    push_unique(out.phone_e164_sha256, hasher.hex(*e164));
+    push_unique(out.phone_digits_sha256, hasher.hex(e164->substr(1)));
   }
 }
 
 // A plain (not hashed) field: "" when absent or sent pre-hashed, since a hash is no city or postal code.
-std::string plain(std::string_view raw, const std::function<std::string(std::string_view)>& normalize) {
+template <typename Normalize>
+std::string plain(std::string_view raw, const Normalize& normalize) {
   const std::string_view value = trim_ascii(raw);
   if (!usable(value) || is_sha256_hex(value)) return {};
   return normalize(value);
@@ -97,28 +129,29 @@ std::string plain(std::string_view raw, const std::function<std::string(std::str
 
 HashedUser hash_user(const RawUser& raw, const Options& options) {
   HashedUser out;
-  out.country = plain(raw.country, normalize_country);
+  Hasher hasher;
+  hasher.hashed_and_plain(raw.country, normalize_country, out.country_sha256, out.country);
   const std::string& country = out.country;  // alpha-2 lowercase or ""
 
-  hash_emails(raw.email, out);
-  hash_phones(raw.phone, country.empty() ? options.default_region : country, out);
+  hash_emails(raw.email, hasher, out);
+  hash_phones(raw.phone, country.empty() ? options.default_region : country, hasher, out);
 
-  out.first_name_sha256 = hash_one(raw.first_name, normalize_name_meta);
-  out.last_name_sha256 = hash_one(raw.last_name, normalize_name_meta);
-  out.first_name_google_sha256 = hash_one(raw.first_name, normalize_name_google);
-  out.last_name_google_sha256 = hash_one(raw.last_name, normalize_name_google);
+  out.first_name_sha256 = hasher.one(raw.first_name, normalize_name_meta);
+  out.last_name_sha256 = hasher.one(raw.last_name, normalize_name_meta);
+  out.first_name_google_sha256 = hasher.one(raw.first_name, normalize_name_google);
+  out.last_name_google_sha256 = hasher.one(raw.last_name, normalize_name_google);
 
-  out.city_sha256 = hash_one(raw.city, normalize_city_meta);
-  out.state_sha256 = hash_one(raw.state, [&](std::string_view v) { return normalize_state_meta(v, country); });
-  out.zip_sha256 = hash_one(raw.zip, [&](std::string_view v) { return normalize_zip(v, country); });
-  out.country_sha256 = hash_one(raw.country, normalize_country);
-  out.gender_sha256 = hash_one(raw.gender, normalize_gender);
-  out.date_of_birth_sha256 = hash_one(raw.date_of_birth, [](std::string_view v) { return normalize_date_of_birth(v); });
-  out.external_id_sha256 = hash_one(raw.external_id, normalize_external_id);
+  out.city_sha256 = hasher.one(raw.city, normalize_city_meta);
+  out.state_sha256 = hasher.one(raw.state, [&](std::string_view v) { return normalize_state_meta(v, country); });
+  hasher.hashed_and_plain(
+      raw.zip, [&](std::string_view v) { return normalize_zip(v, country); }, out.zip_sha256, out.postal_code);
+  out.gender_sha256 = hasher.one(raw.gender, normalize_gender);
+  out.date_of_birth_sha256 =
+      hasher.one(raw.date_of_birth, [](std::string_view v) { return normalize_date_of_birth(v); });
+  out.external_id_sha256 = hasher.one(raw.external_id, normalize_external_id);
 
   out.city = plain(raw.city, normalize_city);
   out.region = plain(raw.state, normalize_region);
-  out.postal_code = plain(raw.zip, [&](std::string_view v) { return normalize_zip(v, country); });
   out.external_id = usable(trim_ascii(raw.external_id)) ? trim_external_id(raw.external_id) : std::string();
   return out;
 }

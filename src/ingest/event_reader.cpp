@@ -1,8 +1,6 @@
 #include "ingest/event_reader.h"
 
-#include <functional>
 #include <string_view>
-#include <unordered_map>
 
 #include "core/clock.h"
 #include "identity/identity.h"
@@ -62,6 +60,64 @@ void read_required_text(const JsonValue* v, std::string_view field, size_t max_b
   if (auto s = fields.text(*v, field, max_bytes)) out = std::move(*s);
 }
 
+// What the top-level readers fill. Fields whose checks depend on one another (required ids, value and
+// currency) are only located here and read after every member was seen.
+struct EventContext {
+  FieldReader& fields;
+  Event& event;
+  RawUser& raw;
+  int64_t now_s;
+  const JsonValue* event_id = nullptr;
+  const JsonValue* event_name = nullptr;
+  const JsonValue* value = nullptr;
+  const JsonValue* currency = nullptr;
+};
+
+void read_url(FieldReader& fields, const JsonValue& v, std::string_view field, std::string& out) {
+  auto s = fields.text(v, field, kMaxUrlBytes);
+  if (s && is_http_url(*s))
+    out = *s;
+  else if (s)
+    fields.error(field, "must be an http(s) URL");
+}
+
+constexpr MemberReader<EventContext> kEventReaders[] = {
+    {"event_id", [](EventContext& c, const JsonValue& v, std::string_view) { c.event_id = &v; }},
+    {"event_name", [](EventContext& c, const JsonValue& v, std::string_view) { c.event_name = &v; }},
+    {"event_time", [](EventContext& c, const JsonValue& v,
+                      std::string_view) { read_event_time(v, c.fields, c.now_s, c.event.event_time); }},
+    {"action_source",
+     [](EventContext& c, const JsonValue& v, std::string_view) {
+       auto s = c.fields.text(v, "action_source", kMaxStringBytes);
+       if (!s) return;
+       if (is_action_source(*s))
+         c.event.action_source = *s;
+       else
+         c.fields.error("action_source",
+                        "must be one of website, app, phone_call, chat, email, physical_store, "
+                        "system_generated, crm, other");
+     }},
+    {"event_source_url", [](EventContext& c, const JsonValue& v,
+                            std::string_view) { read_url(c.fields, v, "event_source_url", c.event.event_source_url); }},
+    {"referrer_url", [](EventContext& c, const JsonValue& v,
+                        std::string_view) { read_url(c.fields, v, "referrer_url", c.event.referrer_url); }},
+    {"user", [](EventContext& c, const JsonValue& v, std::string_view) { read_user(v, c.fields, c.raw, c.event); }},
+    {"ids", [](EventContext& c, const JsonValue& v, std::string_view) { read_ids(v, c.fields, c.event.ids); }},
+    {"value", [](EventContext& c, const JsonValue& v, std::string_view) { c.value = &v; }},
+    {"currency", [](EventContext& c, const JsonValue& v, std::string_view) { c.currency = &v; }},
+    {"order_id",
+     [](EventContext& c, const JsonValue& v, std::string_view) {
+       if (auto s = c.fields.text(v, "order_id", kMaxEventIdBytes)) c.event.order_id = *s;
+     }},
+    {"contents",
+     [](EventContext& c, const JsonValue& v, std::string_view) { read_contents(v, c.fields, c.event.contents); }},
+    {"consent", [](EventContext& c, const JsonValue& v, std::string_view) { read_consent(v, c.fields, c.event); }},
+    {"properties", [](EventContext& c, const JsonValue& v,
+                      std::string_view) { read_properties(v, c.fields, c.event.properties_json); }},
+    {"destinations", [](EventContext& c, const JsonValue& v,
+                        std::string_view) { read_destinations(v, c.fields, c.event.destinations); }},
+};
+
 }  // namespace
 
 std::string key_for_message(const JsonValue& name) {
@@ -78,68 +134,21 @@ bool read_event(const JsonValue& obj, FieldReader& fields, const ParseOptions& o
   const size_t errors_before = fields.error_count();
   fields.unique_members(obj, "");
   RawUser raw;
-  const JsonValue* event_id = nullptr;
-  const JsonValue* event_name = nullptr;
-  const JsonValue* value = nullptr;
-  const JsonValue* currency = nullptr;
-
-  using Reader = std::function<void(const JsonValue&)>;
-  const std::unordered_map<std::string_view, Reader> readers{
-      {"event_id", [&](const JsonValue& v) { event_id = &v; }},
-      {"event_name", [&](const JsonValue& v) { event_name = &v; }},
-      {"event_time", [&](const JsonValue& v) { read_event_time(v, fields, now_s, event.event_time); }},
-      {"action_source",
-       [&](const JsonValue& v) {
-         auto s = fields.text(v, "action_source", kMaxStringBytes);
-         if (!s) return;
-         if (is_action_source(*s))
-           event.action_source = *s;
-         else
-           fields.error("action_source",
-                        "must be one of website, app, phone_call, chat, email, physical_store, "
-                        "system_generated, crm, other");
-       }},
-      {"event_source_url",
-       [&](const JsonValue& v) {
-         auto s = fields.text(v, "event_source_url", kMaxUrlBytes);
-         if (s && is_http_url(*s))
-           event.event_source_url = *s;
-         else if (s)
-           fields.error("event_source_url", "must be an http(s) URL");
-       }},
-      {"referrer_url",
-       [&](const JsonValue& v) {
-         auto s = fields.text(v, "referrer_url", kMaxUrlBytes);
-         if (s && is_http_url(*s))
-           event.referrer_url = *s;
-         else if (s)
-           fields.error("referrer_url", "must be an http(s) URL");
-       }},
-      {"user", [&](const JsonValue& v) { read_user(v, fields, raw, event); }},
-      {"ids", [&](const JsonValue& v) { read_ids(v, fields, event.ids); }},
-      {"value", [&](const JsonValue& v) { value = &v; }},
-      {"currency", [&](const JsonValue& v) { currency = &v; }},
-      {"order_id",
-       [&](const JsonValue& v) {
-         if (auto s = fields.text(v, "order_id", kMaxEventIdBytes)) event.order_id = *s;
-       }},
-      {"contents", [&](const JsonValue& v) { read_contents(v, fields, event.contents); }},
-      {"consent", [&](const JsonValue& v) { read_consent(v, fields, event); }},
-      {"properties", [&](const JsonValue& v) { read_properties(v, fields, event.properties_json); }},
-      {"destinations", [&](const JsonValue& v) { read_destinations(v, fields, event.destinations); }},
-  };
+  EventContext c{fields, event, raw, now_s};
 
   event.event_time = now_s;
   for (const auto& m : obj.GetObject()) {
-    auto it = readers.find(name_of(m.name));
-    if (it == readers.end())
-      fields.error(key_for_message(m.name), "unknown field");
+    const std::string_view key = name_of(m.name);
+    if (const MemberReader<EventContext>* reader = find_reader<EventContext>(kEventReaders, key))
+      reader->read(c, m.value, key);
     else
-      it->second(m.value);
+      fields.error(key_for_message(m.name), "unknown field");
   }
 
-  read_required_text(event_id, "event_id", kMaxEventIdBytes, fields, event.event_id);
-  read_required_text(event_name, "event_name", kMaxEventNameBytes, fields, event.event_name);
+  const JsonValue* value = c.value;
+  const JsonValue* currency = c.currency;
+  read_required_text(c.event_id, "event_id", kMaxEventIdBytes, fields, event.event_id);
+  read_required_text(c.event_name, "event_name", kMaxEventNameBytes, fields, event.event_name);
   if (value) event.value = fields.non_negative(*value, "value");
   if (currency) {
     if (auto s = fields.text(*currency, "currency", kMaxStringBytes)) {

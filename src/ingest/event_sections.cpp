@@ -3,9 +3,7 @@
 #include <rapidjson/writer.h>
 
 #include <charconv>
-#include <functional>
 #include <string_view>
-#include <unordered_map>
 
 #include "identity/identity.h"
 #include "ingest/event_reader.h"
@@ -18,27 +16,57 @@ std::string_view name_of(const JsonValue& name) {
   return {name.GetString(), name.GetStringLength()};
 }
 
-using Reader = std::function<void(const JsonValue&, const std::string& field)>;
-
 // Dispatches every member of the object `v` (section `section`) to its reader; unknown members are errors.
+template <typename Context>
 void read_members(const JsonValue& v, std::string_view section, FieldReader& fields,
-                  const std::unordered_map<std::string_view, Reader>& readers) {
+                  std::span<const MemberReader<Context>> readers, Context& context) {
   if (!fields.object(v, section)) return;
   fields.unique_members(v, section);
   for (const auto& m : v.GetObject()) {
-    auto it = readers.find(name_of(m.name));
-    if (it == readers.end())
+    const MemberReader<Context>* reader = find_reader(readers, name_of(m.name));
+    if (!reader)
       fields.error(join_field(section, key_for_message(m.name)), "unknown field");
     else
-      it->second(m.value, join_field(section, it->first));
+      reader->read(context, m.value, join_field(section, reader->key));
   }
 }
 
-// A reader storing an optional string of at most `max_bytes` into `out`.
-Reader into(FieldReader& fields, std::string& out, size_t max_bytes = kMaxStringBytes) {
-  return [&fields, &out, max_bytes](const JsonValue& v, const std::string& field) {
-    if (auto s = fields.text(v, field, max_bytes)) out = std::move(*s);
-  };
+// What the user section's readers fill: hashed later, so raw values stay inside parsing.
+struct UserContext {
+  FieldReader& fields;
+  RawUser& raw;
+  Event& event;
+};
+
+struct IdsContext {
+  FieldReader& fields;
+  Ids& ids;
+};
+
+struct ConsentContext {
+  FieldReader& fields;
+  Event& event;
+};
+
+// A reader storing an optional string of at most kMaxStringBytes into the member `out` of the context's target.
+template <typename Target, std::string Target::*out, typename Context>
+void read_text_into(Target& target, Context& c, const JsonValue& v, std::string_view field) {
+  if (auto s = c.fields.text(v, field, kMaxStringBytes)) target.*out = std::move(*s);
+}
+
+template <std::string RawUser::*out>
+void user_text(UserContext& c, const JsonValue& v, std::string_view field) {
+  read_text_into<RawUser, out>(c.raw, c, v, field);
+}
+
+template <std::vector<std::string> RawUser::*out>
+void user_list(UserContext& c, const JsonValue& v, std::string_view field) {
+  c.raw.*out = c.fields.text_list(v, field, kMaxIdentifiers, kMaxStringBytes);
+}
+
+template <std::string Ids::*out>
+void id_text(IdsContext& c, const JsonValue& v, std::string_view field) {
+  read_text_into<Ids, out>(c.ids, c, v, field);
 }
 
 size_t depth_of(const JsonValue& v, size_t limit) {
@@ -64,7 +92,7 @@ std::string number_text(const JsonValue& v) {
   return std::string(buf, res.ptr);
 }
 
-Consent consent_value(const JsonValue& v, const std::string& field, FieldReader& fields) {
+Consent consent_value(const JsonValue& v, std::string_view field, FieldReader& fields) {
   auto s = fields.text(v, field, kMaxStringBytes);
   if (!s) return Consent::unspecified;
   if (*s == "granted") return Consent::granted;
@@ -73,85 +101,89 @@ Consent consent_value(const JsonValue& v, const std::string& field, FieldReader&
   return Consent::unspecified;
 }
 
+template <Consent Event::*out>
+void consent_into(ConsentContext& c, const JsonValue& v, std::string_view field) {
+  c.event.*out = consent_value(v, field, c.fields);
+}
+
+constexpr MemberReader<UserContext> kUserReaders[] = {
+    {"email", user_list<&RawUser::email>},
+    {"phone", user_list<&RawUser::phone>},
+    {"first_name", user_text<&RawUser::first_name>},
+    {"last_name", user_text<&RawUser::last_name>},
+    {"city", user_text<&RawUser::city>},
+    {"state", user_text<&RawUser::state>},
+    {"zip", user_text<&RawUser::zip>},
+    {"country",
+     [](UserContext& c, const JsonValue& v, std::string_view field) {
+       auto s = c.fields.text(v, field, kMaxStringBytes);
+       if (!s) return;
+       std::string code = identity::country_code(*s);
+       if (code.empty())
+         c.fields.error(field, "must be an ISO 3166 alpha-2 code or a country name");
+       else
+         c.raw.country = code;
+     }},
+    {"gender", user_text<&RawUser::gender>},
+    {"date_of_birth", user_text<&RawUser::date_of_birth>},
+    {"external_id", user_text<&RawUser::external_id>},
+    {"ip",
+     [](UserContext& c, const JsonValue& v, std::string_view field) {
+       auto s = c.fields.text(v, field, kMaxStringBytes);
+       if (!s) return;
+       std::string ip(trim(*s));
+       if (is_ip_address(ip))
+         c.event.ip = ip;
+       else
+         c.fields.error(field, "must be an IPv4 or IPv6 address");
+     }},
+    {"user_agent", [](UserContext& c, const JsonValue& v,
+                      std::string_view field) { read_text_into<Event, &Event::user_agent>(c.event, c, v, field); }},
+};
+
+constexpr MemberReader<IdsContext> kIdsReaders[] = {
+    {"fbc", id_text<&Ids::fbc>},
+    {"fbp", id_text<&Ids::fbp>},
+    {"fbclid", id_text<&Ids::fbclid>},
+    {"gclid", id_text<&Ids::gclid>},
+    {"gbraid", id_text<&Ids::gbraid>},
+    {"wbraid", id_text<&Ids::wbraid>},
+    {"msclkid", id_text<&Ids::msclkid>},
+    {"ttclid", id_text<&Ids::ttclid>},
+    {"ttp", id_text<&Ids::ttp>},
+    {"ga_client_id",
+     [](IdsContext& c, const JsonValue& v, std::string_view field) {
+       if (auto s = c.fields.text(v, field, kMaxStringBytes))
+         c.ids.ga_client_id = normalize_ga_client_id(*s).value_or("");
+     }},
+    {"ga_session_id",
+     [](IdsContext& c, const JsonValue& v, std::string_view field) {
+       if (auto s = c.fields.text(v, field, kMaxStringBytes))
+         c.ids.ga_session_id = normalize_ga_session_id(*s).value_or("");
+     }},
+};
+
+constexpr MemberReader<ConsentContext> kConsentReaders[] = {
+    {"ad_user_data", consent_into<&Event::ad_user_data>},
+    {"ad_personalization", consent_into<&Event::ad_personalization>},
+    {"analytics_storage", consent_into<&Event::analytics_storage>},
+};
+
 }  // namespace
 
 void read_user(const JsonValue& v, FieldReader& fields, RawUser& raw, Event& event) {
-  auto list = [&fields](std::vector<std::string>& out) -> Reader {
-    return [&fields, &out](const JsonValue& v, const std::string& field) {
-      out = fields.text_list(v, field, kMaxIdentifiers, kMaxStringBytes);
-    };
-  };
-  const std::unordered_map<std::string_view, Reader> readers{
-      {"email", list(raw.email)},
-      {"phone", list(raw.phone)},
-      {"first_name", into(fields, raw.first_name)},
-      {"last_name", into(fields, raw.last_name)},
-      {"city", into(fields, raw.city)},
-      {"state", into(fields, raw.state)},
-      {"zip", into(fields, raw.zip)},
-      {"country",
-       [&](const JsonValue& v, const std::string& field) {
-         auto s = fields.text(v, field, kMaxStringBytes);
-         if (!s) return;
-         std::string code = identity::country_code(*s);
-         if (code.empty())
-           fields.error(field, "must be an ISO 3166 alpha-2 code or a country name");
-         else
-           raw.country = code;
-       }},
-      {"gender", into(fields, raw.gender)},
-      {"date_of_birth", into(fields, raw.date_of_birth)},
-      {"external_id", into(fields, raw.external_id)},
-      {"ip",
-       [&](const JsonValue& v, const std::string& field) {
-         auto s = fields.text(v, field, kMaxStringBytes);
-         if (!s) return;
-         std::string ip(trim(*s));
-         if (is_ip_address(ip))
-           event.ip = ip;
-         else
-           fields.error(field, "must be an IPv4 or IPv6 address");
-       }},
-      {"user_agent", into(fields, event.user_agent)},
-  };
-  read_members(v, "user", fields, readers);
+  UserContext context{fields, raw, event};
+  read_members<UserContext>(v, "user", fields, kUserReaders, context);
 }
 
 void read_ids(const JsonValue& v, FieldReader& fields, Ids& ids) {
-  const std::unordered_map<std::string_view, Reader> readers{
-      {"fbc", into(fields, ids.fbc)},
-      {"fbp", into(fields, ids.fbp)},
-      {"fbclid", into(fields, ids.fbclid)},
-      {"gclid", into(fields, ids.gclid)},
-      {"gbraid", into(fields, ids.gbraid)},
-      {"wbraid", into(fields, ids.wbraid)},
-      {"msclkid", into(fields, ids.msclkid)},
-      {"ttclid", into(fields, ids.ttclid)},
-      {"ttp", into(fields, ids.ttp)},
-      {"ga_client_id",
-       [&](const JsonValue& v, const std::string& field) {
-         if (auto s = fields.text(v, field, kMaxStringBytes))
-           ids.ga_client_id = normalize_ga_client_id(*s).value_or("");
-       }},
-      {"ga_session_id",
-       [&](const JsonValue& v, const std::string& field) {
-         if (auto s = fields.text(v, field, kMaxStringBytes))
-           ids.ga_session_id = normalize_ga_session_id(*s).value_or("");
-       }},
-  };
-  read_members(v, "ids", fields, readers);
+  IdsContext context{fields, ids};
+  read_members<IdsContext>(v, "ids", fields, kIdsReaders, context);
 }
 
 void read_consent(const JsonValue& v, FieldReader& fields, Event& event) {
-  auto consent = [&fields](Consent& out) -> Reader {
-    return [&fields, &out](const JsonValue& v, const std::string& field) { out = consent_value(v, field, fields); };
-  };
-  const std::unordered_map<std::string_view, Reader> readers{
-      {"ad_user_data", consent(event.ad_user_data)},
-      {"ad_personalization", consent(event.ad_personalization)},
-      {"analytics_storage", consent(event.analytics_storage)},
-  };
-  read_members(v, "consent", fields, readers);
+  ConsentContext context{fields, event};
+  read_members<ConsentContext>(v, "consent", fields, kConsentReaders, context);
 }
 
 void read_contents(const JsonValue& v, FieldReader& fields, std::vector<Content>& contents) {

@@ -109,15 +109,30 @@ bool FieldReader::object(const JsonValue& v, std::string_view field) {
 }
 
 bool FieldReader::unique_members(const JsonValue& v, std::string_view field) {
-  std::set<std::string_view> seen;
+  // Events have a dozen keys per object: comparing with the earlier keys costs less than building a set. Past
+  // kSmall keys (hostile input) the set keeps it O(n log n). Either way a key is reported at each repetition.
+  constexpr rapidjson::SizeType kSmall = 32;
+  const auto name_of = [](const JsonValue& name) { return std::string_view(name.GetString(), name.GetStringLength()); };
   bool unique = true;
-  for (const auto& m : v.GetObject()) {
-    std::string_view name(m.name.GetString(), m.name.GetStringLength());
-    if (!seen.insert(name).second) {
-      error(join_field(field, name), "duplicate field");
-      unique = false;
+  const auto report = [&](std::string_view name) {
+    error(join_field(field, name), "duplicate field");
+    unique = false;
+  };
+  if (v.MemberCount() <= kSmall) {
+    for (auto m = v.MemberBegin(); m != v.MemberEnd(); ++m) {
+      const std::string_view name = name_of(m->name);
+      for (auto earlier = v.MemberBegin(); earlier != m; ++earlier) {
+        if (name_of(earlier->name) == name) {
+          report(name);
+          break;
+        }
+      }
     }
+    return unique;
   }
+  std::set<std::string_view> seen;
+  for (const auto& m : v.GetObject())
+    if (!seen.insert(name_of(m.name)).second) report(name_of(m.name));
   return unique;
 }
 

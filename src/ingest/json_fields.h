@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -50,6 +51,22 @@ class FieldReader {
   std::vector<FieldError>& errors_;
   std::string prefix_;
 };
+
+// One known member of an object: its key and the function that reads its value (`field` names it in errors)
+// into a Context. Tables of these are static, so reading an event builds no dispatch structure.
+template <typename Context>
+struct MemberReader {
+  std::string_view key;
+  void (*read)(Context& context, const JsonValue& value, std::string_view field);
+};
+
+// The entry of `table` for `key`, or null. A linear scan: sections have at most ~16 keys.
+template <typename Context>
+const MemberReader<Context>* find_reader(std::span<const MemberReader<Context>> table, std::string_view key) {
+  for (const auto& entry : table)
+    if (entry.key == key) return &entry;
+  return nullptr;
+}
 
 // "<parent>.<name>" or "<name>" when parent is empty.
 std::string join_field(std::string_view parent, std::string_view name);

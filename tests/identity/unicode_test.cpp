@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "identity/unicode_data.h"
+
 namespace fanout::identity::unicode {
 namespace {
 
@@ -58,6 +60,22 @@ TEST(Unicode, CharacterClasses) {
 TEST(Unicode, TrimAndCollapse) {
   EXPECT_EQ(encode_utf8(trim(U"\u00A0 a b \t")), "a b");
   EXPECT_EQ(encode_utf8(collapse_spaces(U"  a \t\n b  ")), "a b");
+}
+
+// compose() skips the table for ASCII second code points; that is only right while no pair has one.
+TEST(Unicode, NoCanonicalPairEndsInAscii) {
+  for (const auto& c : unicode_data::kCompositions)
+    EXPECT_GE(static_cast<uint32_t>(c.mark), 0x80u) << std::hex << static_cast<uint32_t>(c.base);
+}
+
+// fold() takes a one-pass path for pure ASCII: it must agree with decode + compose + lowercase.
+TEST(Unicode, AsciiFoldMatchesGeneralPath) {
+  std::string all;
+  for (int c = 0; c < 0x80; ++c) all.push_back(static_cast<char>(c));
+  for (std::string_view s : {std::string_view(all), std::string_view("Jane.Doe+X@Example.COM"),
+                             std::string_view("  SW1A 1AA "), std::string_view("")}) {
+    EXPECT_TRUE(fold(s) == to_lower(compose(decode_utf8(s)))) << s;
+  }
 }
 
 }  // namespace

@@ -26,6 +26,17 @@ TEST(Signature, MatchesAKnownHmacVector) {
   EXPECT_TRUE(verify_signature(expected, "what do ya want for nothing?", {"Jefe"}));
 }
 
+// The HMAC context is reused per thread: each call must use its own key, an empty one included, and the
+// digest must not depend on what was hashed before (values from `openssl dgst -sha256 -hmac`).
+TEST(Signature, ReusedContextTakesEachCallsKey) {
+  EXPECT_EQ(sign_body("hello", "k"), "406e4b43f87095aa86ca6299d25e875921fefa180f02043bb29bec5681c0c2d0");
+  EXPECT_EQ(sign_body("hello", ""), "4352b26e33fe0d769a8922a6ba29004109f01688e26acc9e6cb347e5a5afc4da");
+  EXPECT_EQ(sign_body("", "k"), "8bb990c40a7d61cb97597a942125025be50ac8beb74436e3735b98893a7f6620");
+  EXPECT_EQ(sign_body("hello", std::string_view()), "4352b26e33fe0d769a8922a6ba29004109f01688e26acc9e6cb347e5a5afc4da");
+  EXPECT_EQ(sign_body("what do ya want for nothing?", "Jefe"),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+
 TEST(Signature, AcceptsTheSha256PrefixAndUppercaseHex) {
   std::string sig = hmac_sha256_hex("secret", kBody);
   EXPECT_TRUE(verify_signature("sha256=" + sig, kBody, {"secret"}));
