@@ -83,9 +83,21 @@ CurlClient::~CurlClient() {
 }
 
 CURL* CurlClient::acquire() {
-  if (pool_.empty()) return curl_easy_init();
-  CURL* e = pool_.back();
-  pool_.pop_back();
+  if (!pool_.empty()) {
+    CURL* e = pool_.back();
+    pool_.pop_back();
+    return e;
+  }
+  CURL* e = curl_easy_init();
+  if (!e) return nullptr;
+  // The options every transfer shares, set once per handle: a pooled handle keeps them (start() sets
+  // every per-request option again), which saves a curl_easy_reset() and these calls per request.
+  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);  // curl runs on our thread: no SIGALRM for DNS timeouts
+  curl_easy_setopt(e, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
+  curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+  curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");  // whatever this libcurl can decode
+  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &Transfer::on_body);
+  curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &Transfer::on_header);
   return e;
 }
 
@@ -94,8 +106,7 @@ void CurlClient::release(CURL* easy) {
     curl_easy_cleanup(easy);
     return;
   }
-  curl_easy_reset(easy);  // options only: connections live in the multi handle's cache
-  pool_.push_back(easy);
+  pool_.push_back(easy);  // connections live in the multi handle's cache, not in the easy handle
 }
 
 void CurlClient::start(dest::HttpRequest request, int64_t timeout_ms, Completion done) {
@@ -112,21 +123,17 @@ void CurlClient::start(dest::HttpRequest request, int64_t timeout_ms, Completion
   }
   t->easy = e;
   const dest::HttpRequest& r = t->request;
+  // Every option a previous transfer on this pooled handle may have set is set again here.
   curl_easy_setopt(e, CURLOPT_URL, r.url.c_str());
-  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);  // curl runs on our thread: no SIGALRM for DNS timeouts
-  curl_easy_setopt(e, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
   curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(std::max<int64_t>(timeout_ms, 1)));
-  curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
-  curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");  // whatever this libcurl can decode
-  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &Transfer::on_body);
   curl_easy_setopt(e, CURLOPT_WRITEDATA, t.get());
-  curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &Transfer::on_header);
   curl_easy_setopt(e, CURLOPT_HEADERDATA, t.get());
   curl_easy_setopt(e, CURLOPT_PRIVATE, t.get());
-  if (r.method == "GET") {
+  const bool get = r.method == "GET";
+  curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, get || r.method == "POST" ? nullptr : r.method.c_str());
+  if (get) {
     curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
   } else {
-    if (r.method != "POST") curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, r.method.c_str());
     curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(r.body.size()));
     curl_easy_setopt(e, CURLOPT_POSTFIELDS, r.body.data());
   }

@@ -62,7 +62,8 @@ class Dispatcher {
   void rescan();
 
   // Does whatever is due at `now_ms` (Unix ms): reads a backlog page, promotes due retries, fetches the
-  // token, forms batches and starts requests up to max_in_flight.
+  // token, forms batches and starts requests up to max_in_flight. Also hands the spool every state change
+  // decided since the last tick (completions included), even once stopped: call it after every client run().
   void tick(int64_t now_ms);
 
   // The earliest Unix ms at which tick() has something to do; INT64_MAX when only a completion can change that.
@@ -111,7 +112,7 @@ class Dispatcher {
   void send(std::shared_ptr<Flight> flight);
   void on_response(const std::shared_ptr<Flight>& flight, dest::HttpResponse&& response, double latency_s);
   void on_token(dest::HttpResponse&& response);
-  void delivered(Item& item, Updates& updates);
+  void delivered(Item& item, Updates& updates);  // the caller counts the metric, once per response
   void dead_letter(Item& item, std::string reason, Updates& updates);
   // Schedules a retry at now + delay; false when that is past the window (then it is dead-lettered).
   bool retry(Item&& item, const std::string& reason, int64_t delay_ms, int64_t now_ms, Updates& updates);
@@ -136,6 +137,7 @@ class Dispatcher {
   std::deque<std::shared_ptr<Flight>> built_;  // built, waiting for an in-flight slot
   std::unordered_set<int64_t> held_;           // seq of every event in memory: no duplicates from the spool
   size_t in_flight_ = 0;
+  Updates updates_;  // spool state changes decided since the last tick(), which hands them over
 
   bool backlog_ = true;
   int64_t cursor_ = 0;           // every seq <= cursor_ has been taken into memory or is final

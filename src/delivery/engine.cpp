@@ -176,9 +176,13 @@ void Engine::start() {
 }
 
 void Engine::submit(std::vector<Accepted> events) {
+  bool wake;
   {
     std::lock_guard lock(impl_->mu);
     if (!impl_->accepting) return;  // stopping: the events stay pending in the spool for the next start
+    // Whoever finds the inbox empty wakes the delivery thread; later submits before it drains need not
+    // (each wakeup is a syscall here and a loop turn there).
+    wake = impl_->inbox.empty() && impl_->first_dropped.empty();
     for (Accepted& a : events) {
       if (impl_->inbox_events + a.destinations.size() > impl_->options.max_queued_per_destination) {
         // The delivery thread is not keeping up: leave the event in the spool, the lanes will read it back.
@@ -192,7 +196,7 @@ void Engine::submit(std::vector<Accepted> events) {
       impl_->inbox.push_back(std::move(a));
     }
   }
-  impl_->client.wakeup();
+  if (wake) impl_->client.wakeup();
 }
 
 void Engine::stop(std::chrono::milliseconds deadline) {

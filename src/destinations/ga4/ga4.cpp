@@ -30,7 +30,8 @@ class Ga4 final : public Destination {
       : options_(std::move(options)),
         measurement_id_(std::move(measurement_id)),
         api_secret_(std::move(api_secret)),
-        configured_(std::move(configured)) {}
+        configured_(std::move(configured)),
+        default_url_(collect_url(measurement_id_)) {}
 
   std::string_view name() const override { return "ga4"; }
 
@@ -46,32 +47,36 @@ class Ga4 final : public Destination {
     // One request per (measurement id, client_id, user_id, consent, user_data): those are request-level
     // in MP. Groups keep the order in which they first appear.
     std::vector<Request> out;
-    std::map<std::string, size_t> open;  // group key -> index in `out` of its newest request
+    std::vector<ga4::RequestLevel> levels;  // levels[k]: the request-level fields of out[k]
+    std::map<std::string, size_t> open;     // group key -> index in `out` of its newest request
     for (size_t i = 0; i < events.size(); ++i) {
       const Event& e = *events[i];
-      const std::string mid = measurement_id_for(e);
-      std::string group = mid + '\n' + e.ids.ga_client_id + '\n' + ga4::user_id_for(e) + '\n' + ga4::consent_json(e) +
-                          '\n' + ga4::user_data_json(e);
+      const std::string& mid = measurement_id_for(e);
+      ga4::RequestLevel level = ga4::request_level(e);
+      std::string group =
+          mid + '\n' + e.ids.ga_client_id + '\n' + level.user_id + '\n' + level.consent + '\n' + level.user_data;
       auto it = open.find(group);
       if (it == open.end() || out[it->second].indices.size() >= batch_limit()) {
         Request r;
-        r.http.url = join_url(options_.base_url, "/mp/collect") + "?measurement_id=" + percent_encode(mid) +
-                     "&api_secret=" + percent_encode(api_secret_);
+        r.http.url = mid == measurement_id_ ? default_url_ : collect_url(mid);
         r.http.headers = {{"content-type", "application/json"}};
         out.push_back(std::move(r));
-        open[group] = out.size() - 1;
-        it = open.find(group);
+        levels.push_back(std::move(level));
+        it = open.insert_or_assign(std::move(group), out.size() - 1).first;
       }
       out[it->second].indices.push_back(i);
     }
-    for (Request& r : out) {
-      std::vector<const Event*> group;
-      std::vector<std::string> names;
+    std::vector<const Event*> group;
+    std::vector<std::string> names;
+    for (size_t k = 0; k < out.size(); ++k) {
+      Request& r = out[k];
+      group.clear();
+      names.clear();
       for (size_t i : r.indices) {
         group.push_back(events[i]);
         names.push_back(event_name(*events[i]));
       }
-      r.http.body = ga4::body(group, names);
+      r.http.body = ga4::body(group, names, levels[k]);
     }
     return out;
   }
@@ -113,10 +118,16 @@ class Ga4 final : public Destination {
 
   size_t batch_limit() const { return std::min(options_.max_batch, kMaxEventsPerRequest); }
 
+  std::string collect_url(const std::string& mid) const {
+    return join_url(options_.base_url, "/mp/collect") + "?measurement_id=" + percent_encode(mid) +
+           "&api_secret=" + percent_encode(api_secret_);
+  }
+
   DeliveryOptions options_;
   std::string measurement_id_;
   std::string api_secret_;
   EventNameMap configured_;
+  std::string default_url_;  // collect_url(measurement_id_), the URL of nearly every request
 };
 
 }  // namespace

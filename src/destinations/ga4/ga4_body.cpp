@@ -71,11 +71,15 @@ bool reserved_prefix(std::string_view name) {
   return false;
 }
 
+// Parameter names written so far: at most kMaxParams, so a linear search beats a set's allocations.
+using TakenNames = std::vector<std::string_view>;
+
 // Custom parameters from `properties` may not shadow the ones fanout sets nor use GA4's reserved names.
-bool forwardable_param(std::string_view name, const std::set<std::string, std::less<>>& taken) {
+bool forwardable_param(std::string_view name, const TakenNames& taken) {
   static const std::set<std::string, std::less<>> kReserved{"gclid", "session_number", "session_id",
                                                             "engagement_time_msec", "items"};
-  return is_name(name, 40) && !reserved_prefix(name) && !kReserved.count(name) && !taken.count(name);
+  return is_name(name, 40) && !reserved_prefix(name) && !kReserved.count(name) &&
+         std::find(taken.begin(), taken.end(), name) == taken.end();
 }
 
 void write_items(Writer& w, const std::vector<Content>& contents) {
@@ -120,9 +124,10 @@ bool write_property(Writer& w, std::string_view name, const rapidjson::Value& v)
 }
 
 void write_params(Writer& w, const Event& e) {
-  std::set<std::string, std::less<>> taken;
+  TakenNames taken;  // views of literals and of `props` below, which outlives every use
+  taken.reserve(kMaxParams);
   auto take = [&](std::string_view k) {
-    taken.emplace(k);
+    taken.push_back(k);
     key(w, k);
   };
   w.StartObject();
@@ -162,7 +167,7 @@ void write_params(Writer& w, const Event& e) {
       for (const auto& m : props.GetObject()) {
         if (taken.size() >= kMaxParams) break;
         std::string_view name(m.name.GetString(), m.name.GetStringLength());
-        if (forwardable_param(name, taken) && write_property(w, name, m.value)) taken.emplace(name);
+        if (forwardable_param(name, taken) && write_property(w, name, m.value)) taken.push_back(name);
       }
     }
   }
@@ -258,7 +263,11 @@ std::string user_data_json(const Event& e) {
   return buf.GetString();
 }
 
-std::string body(std::span<const Event* const> events, std::span<const std::string> names) {
+RequestLevel request_level(const Event& e) {
+  return RequestLevel{user_id_for(e), consent_json(e), user_data_json(e)};
+}
+
+std::string body(std::span<const Event* const> events, std::span<const std::string> names, const RequestLevel& level) {
   rapidjson::StringBuffer buf;
   if (events.empty()) return {};
   const Event& first = *events[0];
@@ -266,16 +275,16 @@ std::string body(std::span<const Event* const> events, std::span<const std::stri
   Writer w(buf);
   w.StartObject();
   str_field(w, "client_id", first.ids.ga_client_id);
-  if (std::string uid = user_id_for(first); !uid.empty()) str_field(w, "user_id", uid);
+  if (!level.user_id.empty()) str_field(w, "user_id", level.user_id);
   key(w, "timestamp_micros");
   w.Int64(first_micros);
-  if (std::string c = consent_json(first); !c.empty()) {
+  if (!level.consent.empty()) {
     key(w, "consent");
-    w.RawValue(c.data(), c.size(), rapidjson::kObjectType);
+    w.RawValue(level.consent.data(), level.consent.size(), rapidjson::kObjectType);
   }
-  if (std::string ud = user_data_json(first); !ud.empty()) {
+  if (!level.user_data.empty()) {
     key(w, "user_data");
-    w.RawValue(ud.data(), ud.size(), rapidjson::kObjectType);
+    w.RawValue(level.user_data.data(), level.user_data.size(), rapidjson::kObjectType);
   }
   key(w, "events");
   w.StartArray();

@@ -26,8 +26,16 @@ std::string consent_json(const Event& event);
 // parts), "" when the event carries no user-provided data.
 std::string user_data_json(const Event& event);
 
-// The whole body for `events`, which share client_id, user_id, consent and user_data (the caller groups
-// them); `names[i]` is the GA4 event name of `events[i]`. At most 25 events.
-std::string body(std::span<const Event* const> events, std::span<const std::string> names);
+// The request-level fields of one event: events sharing them (and client_id) may share a request.
+struct RequestLevel {
+  std::string user_id;    // user_id_for()
+  std::string consent;    // consent_json()
+  std::string user_data;  // user_data_json()
+};
+RequestLevel request_level(const Event& event);
+
+// The whole body for `events`, which share client_id and `level` (the caller groups them); `names[i]` is
+// the GA4 event name of `events[i]`. At most 25 events.
+std::string body(std::span<const Event* const> events, std::span<const std::string> names, const RequestLevel& level);
 
 }  // namespace fanout::dest::ga4
