@@ -199,6 +199,7 @@ Outcome data_manager(const Call& call) {
     out.response = json_response(400, bad_request(v));
     return out;
   }
+  out.event_ids.reserve(events->Size());
   for (const auto& e : events->GetArray()) out.event_ids.emplace_back(string_member(e, "transactionId").value_or(""));
   out.response = json_response(200, R"({"requestId":")" + next_trace_id() + "\"}");
   return out;

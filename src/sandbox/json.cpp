@@ -1,8 +1,17 @@
 #include "sandbox/json.h"
 
+#include <array>
 #include <cstdio>
 
 namespace fanout::sandbox {
+
+ParsedJson::ParsedJson(std::string_view body) : text_(body), pool_(inline_, sizeof inline_), doc_(&pool_) {
+  // In place needs the terminating NUL std::string guarantees; like the length-bounded parse, a NUL byte
+  // ends the text.
+  doc_.ParseInsitu(text_.data());
+  is_json_ = !doc_.HasParseError();
+  if (!is_json_) doc_.SetNull();
+}
 
 const Json* member(const Json& object, const char* name) {
   if (!object.IsObject()) return nullptr;
@@ -27,12 +36,22 @@ bool has_text(const Json& object, const char* name) {
   return s && !s->empty();
 }
 
+namespace {
+
+// Lowercase hex digits, as a table: every hashed identifier of every event goes through here.
+constexpr std::array<bool, 256> kLowerHex = [] {
+  std::array<bool, 256> table{};
+  for (char c : std::string_view("0123456789abcdef")) table[static_cast<unsigned char>(c)] = true;
+  return table;
+}();
+
+}  // namespace
+
 bool is_sha256_hex(std::string_view text) {
   if (text.size() != 64) return false;
-  for (char c : text) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  }
-  return true;
+  bool ok = true;
+  for (char c : text) ok &= kLowerHex[static_cast<unsigned char>(c)];  // no early exit: valid input is the norm
+  return ok;
 }
 
 bool is_hashed_value(const Json& value) {

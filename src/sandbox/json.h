@@ -12,6 +12,29 @@ namespace fanout::sandbox {
 
 using Json = rapidjson::Value;
 
+// A request body parsed as JSON (a kNullType document when it is not JSON). Parses a private copy of the
+// bytes in place, so strings are not copied one by one and the caller keeps the original body (for the
+// request log); the first kInlineBytes of the DOM live inside this object, so small bodies (GA4's, one per
+// event) cost no allocation for it. Views of its strings are valid while it lives.
+class ParsedJson {
+ public:
+  explicit ParsedJson(std::string_view body);
+  ParsedJson(const ParsedJson&) = delete;
+  ParsedJson& operator=(const ParsedJson&) = delete;
+
+  const rapidjson::Document& doc() const { return doc_; }
+  bool is_json() const { return is_json_; }
+
+ private:
+  static constexpr size_t kInlineBytes = 8192;
+
+  alignas(8) char inline_[kInlineBytes];
+  std::string text_;  // the copy the DOM's strings point into
+  rapidjson::MemoryPoolAllocator<> pool_;
+  rapidjson::Document doc_;
+  bool is_json_ = false;
+};
+
 // The member `name` of `object`, or nullptr when `object` is not an object or lacks it.
 const Json* member(const Json& object, const char* name);
 

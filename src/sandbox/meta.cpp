@@ -118,6 +118,7 @@ class Meta final : public Platform {
           400, graph_error(100, 2804050, "(#100) Invalid parameter", false, "Invalid parameter", p.message + where));
       return out;
     }
+    out.event_ids.reserve(data->Size());
     for (const auto& e : data->GetArray()) out.event_ids.emplace_back(string_member(e, "event_id").value_or(""));
     out.response = json_response(200, R"({"events_received":)" + std::to_string(out.event_ids.size()) +
                                           R"(,"messages":[],"fbtrace_id":")" + next_trace_id() + "\"}");

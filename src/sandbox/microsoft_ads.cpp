@@ -118,6 +118,7 @@ Outcome capi(const Call& call) {
     out.response = json_response(400, capi_error("ValidationError", "One or more events failed validation", problems));
     return out;
   }
+  out.event_ids.reserve(data->Size());
   for (rapidjson::SizeType i = 0; i < data->Size(); ++i) {
     if (!bad[i]) out.event_ids.emplace_back(string_member((*data)[i], "eventId").value_or(""));
   }
@@ -219,7 +220,9 @@ Outcome offline(const Call& call) {
   std::vector<bool> bad(rows->Size(), false);
   for (const auto& e : errors) bad[e.index] = true;
   for (rapidjson::SizeType i = 0; i < rows->Size(); ++i) {
-    if (!bad[i]) out.event_ids.push_back(offline_row_id((*rows)[i]));
+    if (bad[i]) continue;
+    out.composed_ids.push_back(offline_row_id((*rows)[i]));
+    out.event_ids.push_back(out.composed_ids.back());
   }
   std::string body = R"({"PartialErrors":[)";
   for (size_t i = 0; i < errors.size(); ++i) {

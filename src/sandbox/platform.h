@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <string>
@@ -41,10 +42,15 @@ struct Call {
 
 struct Outcome {
   net::Response response;
-  std::vector<std::string> event_ids;  // one per accepted event, "" when the event carries no id
-  bool rejected = false;               // the platform refused the whole request
-  bool used_reject = false;            // reject_event_ids decided the answer (the fault is used up once)
-  bool used_partial = false;           // partial_failure failed some rows (the fault is used up once)
+  // One per accepted event, "" when the event carries no id. Views into the request's parsed body (which
+  // outlives the Outcome) or into `composed_ids`.
+  std::vector<std::string_view> event_ids;
+  // Ids that are not a string of the body (Microsoft offline "click|time"). A deque: its elements keep
+  // their addresses when it grows or is moved, so views of them stay valid.
+  std::deque<std::string> composed_ids;
+  bool rejected = false;      // the platform refused the whole request
+  bool used_reject = false;   // reject_event_ids decided the answer (the fault is used up once)
+  bool used_partial = false;  // partial_failure failed some rows (the fault is used up once)
 };
 
 // One validation failure, for the platform's error body.

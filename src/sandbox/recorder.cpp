@@ -3,24 +3,62 @@
 #include "sandbox/json.h"
 
 namespace fanout::sandbox {
+namespace {
 
-void Recorder::request(RecordedRequest recorded, const std::vector<std::string>& accepted_ids, bool rejected,
+bool sensitive_header(const std::string& name) {
+  return name == "authorization" || name == "access-token" || name == "developer-token" || name == "developertoken" ||
+         name == "cookie";
+}
+
+// Sandbox-issued tokens are not secrets and tests want to see which one was used; anything else is.
+std::string_view redact_header(const std::string& name, const std::string& value) {
+  if (!sensitive_header(name)) return value;
+  return value.rfind("Bearer sandbox-token-", 0) == 0 ? std::string_view(value) : "REDACTED";
+}
+
+std::string redact_target(std::string_view target) {
+  const size_t q = target.find('?');
+  if (q == std::string_view::npos) return std::string(target);
+  std::string out(target.substr(0, q + 1));
+  std::string_view rest = target.substr(q + 1);
+  bool first = true;
+  while (!rest.empty()) {
+    const size_t amp = rest.find('&');
+    std::string_view pair = rest.substr(0, amp);
+    const std::string_view key = pair.substr(0, pair.find('='));
+    if (!first) out += '&';
+    first = false;
+    if (key == "access_token" || key == "api_secret") {
+      out.append(key).append("=REDACTED");
+    } else {
+      out.append(pair);
+    }
+    if (amp == std::string_view::npos) break;
+    rest.remove_prefix(amp + 1);
+  }
+  return out;
+}
+
+}  // namespace
+
+void Recorder::request(RecordedRequest recorded, const std::vector<std::string_view>& accepted_ids, bool rejected,
                        bool faulted) {
   std::lock_guard lock(mutex_);
   ++stats_.requests;
   stats_.events += accepted_ids.size();
   if (rejected) ++stats_.rejected_requests;
   if (faulted) ++stats_.faulted_requests;
-  for (const std::string& id : accepted_ids) {
+  for (const std::string_view id : accepted_ids) {
     if (id.empty()) continue;
-    auto it = ids_.find(id);
-    if (it != ids_.end()) {
-      ++it->second;
-      ++stats_.duplicate_events;
-    } else if (ids_.size() < kMaxEventIds) {
-      ids_.emplace(id, 1);
-    } else {
-      ++dropped_ids_;
+    switch (ids_.add(id, kMaxEventIds)) {
+      case IdCounts::Added::first:
+        break;
+      case IdCounts::Added::again:
+        ++stats_.duplicate_events;
+        break;
+      case IdCounts::Added::dropped:
+        ++dropped_ids_;
+        break;
     }
   }
   ring_bytes_ += recorded.body.size();
@@ -41,10 +79,9 @@ PlatformStats Recorder::stats() const {
   return stats_;
 }
 
-uint64_t Recorder::event_id_count(const std::string& event_id) const {
+uint64_t Recorder::event_id_count(std::string_view event_id) const {
   std::lock_guard lock(mutex_);
-  auto it = ids_.find(event_id);
-  return it == ids_.end() ? 0 : it->second;
+  return ids_.count(event_id);
 }
 
 std::vector<std::string> Recorder::last_bodies(size_t n) const {
@@ -58,13 +95,13 @@ std::vector<std::string> Recorder::last_bodies(size_t n) const {
 void Recorder::append_ids(std::string& out) const {
   out += '{';
   bool first = true;
-  for (const auto& [id, count] : ids_) {
+  ids_.for_each([&](std::string_view id, uint64_t count) {
     if (!first) out += ',';
     first = false;
     append_quoted(out, id);
     out += ':';
     out += std::to_string(count);
-  }
+  });
   out += '}';
 }
 
@@ -99,13 +136,15 @@ std::string Recorder::requests_json(size_t n) const {
   for (size_t i = start; i < ring_.size(); ++i) {
     const RecordedRequest& r = ring_[i];
     if (i > start) b += ',';
-    b += R"({"method":)" + quoted(r.method) + R"(,"target":)" + quoted(r.target) + R"(,"status":)" +
+    b += R"({"method":)" + quoted(r.method) + R"(,"target":)" + quoted(redact_target(r.target)) + R"(,"status":)" +
          std::to_string(r.status) + R"(,"headers":{)";
-    for (size_t h = 0; h < r.headers.size(); ++h) {
-      if (h) b += ',';
-      append_quoted(b, r.headers[h].first);
+    bool first = true;
+    for (const auto& [name, value] : r.headers) {
+      if (!first) b += ',';
+      first = false;
+      append_quoted(b, name);
       b += ':';
-      append_quoted(b, r.headers[h].second);
+      append_quoted(b, redact_header(name, value));
     }
     b += R"(},"body":)";
     if (r.body_is_json) {

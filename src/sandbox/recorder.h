@@ -3,11 +3,13 @@
 // of the last requests (for debugging and for tests that check what was sent). Thread-safe.
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <string>
-#include <unordered_map>
-#include <utility>
+#include <string_view>
 #include <vector>
+
+#include "sandbox/id_counts.h"
 
 namespace fanout::sandbox {
 
@@ -20,11 +22,12 @@ struct PlatformStats {
   uint64_t token_requests = 0;     // calls to the OAuth token endpoint
 };
 
-// One received request as kept in the ring. Credentials are redacted before it gets here.
+// One received request as kept in the ring, as it arrived (moved in, not copied: most requests are never
+// looked at). Credentials are redacted when the ring is shown (requests_json).
 struct RecordedRequest {
   std::string method;
-  std::string target;                                        // path and query, secrets redacted
-  std::vector<std::pair<std::string, std::string>> headers;  // lowercase names, secrets redacted
+  std::string target;                          // path and query
+  std::map<std::string, std::string> headers;  // lowercase names
   std::string body;
   bool body_is_json = false;  // embed the body as JSON rather than as a string
   int status = 0;             // the status the sandbox answered
@@ -36,13 +39,14 @@ class Recorder {
   static constexpr size_t kMaxRing = 200;            // requests kept
   static constexpr size_t kMaxRingBytes = 32 << 20;  // body bytes kept in the ring
 
-  // Records one event-endpoint request and its accepted events.
-  void request(RecordedRequest recorded, const std::vector<std::string>& accepted_ids, bool rejected, bool faulted);
+  // Records one event-endpoint request and its accepted events ("" for an event without an id).
+  void request(RecordedRequest recorded, const std::vector<std::string_view>& accepted_ids, bool rejected,
+               bool faulted);
   void token_request();
 
   PlatformStats stats() const;
   // How many times `event_id` was accepted (0 = never).
-  uint64_t event_id_count(const std::string& event_id) const;
+  uint64_t event_id_count(std::string_view event_id) const;
   // The last `n` requests' bodies, oldest first.
   std::vector<std::string> last_bodies(size_t n) const;
 
@@ -50,7 +54,8 @@ class Recorder {
   std::string stats_json(bool with_ids) const;
   // {"event_ids":{"id":count,...},"dropped_ids":N}
   std::string event_ids_json() const;
-  // {"requests":[{"method","target","headers","body","status"},...]} for the last `n`, oldest first.
+  // {"requests":[{"method","target","headers","body","status"},...]} for the last `n`, oldest first, with
+  // credentials (access_token, api_secret, authorization, access-token, developer tokens, cookies) redacted.
   std::string requests_json(size_t n) const;
 
   void reset();
@@ -60,7 +65,7 @@ class Recorder {
 
   mutable std::mutex mutex_;
   PlatformStats stats_;
-  std::unordered_map<std::string, uint64_t> ids_;
+  IdCounts ids_;
   uint64_t dropped_ids_ = 0;  // accepted events whose id was not remembered (cap reached)
   std::deque<RecordedRequest> ring_;
   size_t ring_bytes_ = 0;

@@ -32,40 +32,6 @@ net::Response ok(std::string body = R"({"ok":true})") {
   return json_response(200, std::move(body));
 }
 
-bool sensitive_header(const std::string& name) {
-  return name == "authorization" || name == "access-token" || name == "developer-token" || name == "developertoken" ||
-         name == "cookie";
-}
-
-// Sandbox-issued tokens are not secrets and tests want to see which one was used; anything else is.
-std::string redact_header(const std::string& name, const std::string& value) {
-  if (!sensitive_header(name)) return value;
-  return value.rfind("Bearer sandbox-token-", 0) == 0 ? value : "REDACTED";
-}
-
-std::string redact_target(std::string_view target) {
-  const size_t q = target.find('?');
-  if (q == std::string_view::npos) return std::string(target);
-  std::string out(target.substr(0, q + 1));
-  std::string_view rest = target.substr(q + 1);
-  bool first = true;
-  while (!rest.empty()) {
-    const size_t amp = rest.find('&');
-    std::string_view pair = rest.substr(0, amp);
-    const std::string_view key = pair.substr(0, pair.find('='));
-    if (!first) out += '&';
-    first = false;
-    if (key == "access_token" || key == "api_secret") {
-      out.append(key).append("=REDACTED");
-    } else {
-      out.append(pair);
-    }
-    if (amp == std::string_view::npos) break;
-    rest.remove_prefix(amp + 1);
-  }
-  return out;
-}
-
 bool truthy(const std::map<std::string, std::string>& query, const char* key) {
   auto it = query.find(key);
   return it != query.end() && (it->second == "1" || it->second == "true" || it->second.empty());
@@ -147,10 +113,7 @@ void Sandbox::Impl::platform_request(const std::string& name, std::string_view r
                                      std::map<std::string, std::string> query, net::Request&& request,
                                      net::Respond respond) {
   const Platform& platform = *platforms.find(name)->second;
-  rapidjson::Document json;
-  json.Parse(request.body.data(), request.body.size());
-  const bool is_json = !json.HasParseError();
-  if (!is_json) json.SetNull();
+  const ParsedJson body(request.body);  // the accepted ids are views into it: it outlives the recording
 
   // Faults in the order they were set: delays add up, the first status-like fault answers, the
   // event-dependent ones go to the platform as an Injection.
@@ -197,19 +160,20 @@ void Sandbox::Impl::platform_request(const std::string& name, std::string_view r
     out.response = std::move(*forced);
   } else {
     const Call call{
-        rest,   query,    request.headers, json, request.body.size(), now_ms() / 1000, options.check_event_time,
+        rest,   query,    request.headers, body.doc(), request.body.size(), now_ms() / 1000, options.check_event_time,
         tokens, injection};
     out = platform.handle(call);
     if (out.used_reject) faults.consume(name, FaultMode::reject_event_ids);
     if (out.used_partial) faults.consume(name, FaultMode::partial_failure);
   }
 
+  // The request is consumed here (moved into the log): nothing below may use it or views of it (`rest`).
   RecordedRequest recorded;
-  recorded.method = request.method;
-  recorded.target = redact_target(request.target);
-  for (const auto& [key, value] : request.headers) recorded.headers.emplace_back(key, redact_header(key, value));
+  recorded.method = std::move(request.method);
+  recorded.target = std::move(request.target);
+  recorded.headers = std::move(request.headers);
   recorded.body = std::move(request.body);
-  recorded.body_is_json = is_json;
+  recorded.body_is_json = body.is_json();
   recorded.status = out.response.status;
   recorder(name)->request(std::move(recorded), out.event_ids, out.rejected, faulted);
 

@@ -66,6 +66,7 @@ class TikTok final : public Platform {
         return reject(40002, "Invalid event (sandbox reject_event_ids)" + at);
       }
     }
+    out.event_ids.reserve(data->Size());
     for (const auto& e : data->GetArray()) out.event_ids.emplace_back(string_member(e, "event_id").value_or(""));
     out.response = json_response(200, tiktok_body(0, "OK"));
     return out;
