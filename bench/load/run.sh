@@ -3,12 +3,17 @@
 # sandbox platforms on loopback, driven by bench_loadgen; then the same load against a trivial HTTP
 # server (the machine's ceiling). Bounded in time (well under 2 minutes after the build); 127.0.0.1 only.
 #   bench/load/run.sh            # prints a Markdown table, writes bench/results/load-<date>.json
-# Env: BUILD_DIR (build-release), FIXED_RATE (5000), FIXED_SECONDS (10), SAT_SECONDS (15), CONNECTIONS (32), BATCH (1)
+# Phases: a fixed offered load (ack latency), an end-to-end run at E2E_RATE (delivered events/s per
+# platform, measured until every platform has every event), saturation (accepted events/s).
+# Env: BUILD_DIR (build-release), FIXED_RATE (5000 events/s), FIXED_SECONDS (10), E2E_RATE (20000 events/s),
+#      E2E_SECONDS (10), SAT_SECONDS (10), CONNECTIONS (32), BATCH (1 event per request)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-FIXED_RATE=${FIXED_RATE:-5000}
+FIXED_RATE=${FIXED_RATE:-5000}     # events/s (requests/s = FIXED_RATE / BATCH)
+E2E_RATE=${E2E_RATE:-20000}        # events/s
+E2E_SECONDS=${E2E_SECONDS:-10}
 FIXED_SECONDS=${FIXED_SECONDS:-10}
-SAT_SECONDS=${SAT_SECONDS:-15}
+SAT_SECONDS=${SAT_SECONDS:-10}
 CONNECTIONS=${CONNECTIONS:-32}
 BATCH=${BATCH:-1}
 B=${BUILD_DIR:-build-release}
@@ -75,20 +80,35 @@ $B/fanout serve --config "$WORK/fanout.toml" > "$WORK/fanout.log" 2>&1 & FANOUT_
 FANOUT_PORT=$(port_of "$WORK/fanout.log")
 
 LG="$B/bench_loadgen --port $FANOUT_PORT --secret bench-secret --connections $CONNECTIONS --batch $BATCH"
-echo "fixed load: $FIXED_RATE events/s for ${FIXED_SECONDS}s" >&2
+rps() { python3 -c "print($1 / $BATCH)"; }  # events/s -> requests/s
+accepted() { python3 -c "import json,sys; print(json.loads(sys.argv[1])['accepted_events'])" "$1"; }
+# Waits (at most 60 s) until every platform has received $1 events in all; prints the time it happened.
+wait_delivered() {
+  for _ in $(seq 1 600); do
+    [ "$(total_events)" -ge "$1" ] && break
+    sleep 0.1
+  done
+  date +%s.%N
+}
 CPU0_F=$(cpu_ticks $FANOUT_PID); CPU0_S=$(cpu_ticks $SANDBOX_PID)
-FIXED=$($LG --rate "$FIXED_RATE" --seconds "$FIXED_SECONDS" --prefix fixed)
+echo "fixed load: $FIXED_RATE events/s for ${FIXED_SECONDS}s" >&2
+FIXED=$($LG --rate "$(rps "$FIXED_RATE")" --seconds "$FIXED_SECONDS" --prefix fixed)
+total=$(accepted "$FIXED")
+wait_delivered "$total" >/dev/null
+echo "end-to-end: $E2E_RATE events/s offered for ${E2E_SECONDS}s, then until every platform has every event" >&2
+before_e2e=$(stats)
+E0=$(date +%s.%N)
+E2E=$($LG --rate "$(rps "$E2E_RATE")" --seconds "$E2E_SECONDS" --prefix e2e)
+total=$((total + $(accepted "$E2E")))
+E1=$(wait_delivered "$total")
+after_e2e=$(stats)
 echo "saturation: ${SAT_SECONDS}s" >&2
 before_req=$(stats)
 T0=$(date +%s.%N)
 SAT=$($LG --rate 0 --seconds "$SAT_SECONDS" --prefix sat)
-accepted_total=$(python3 -c "import json; print(json.loads('''$FIXED''')['accepted_events'] + json.loads('''$SAT''')['accepted_events'])")
+accepted_total=$((total + $(accepted "$SAT")))
 echo "waiting for delivery of $accepted_total events to all five platforms (at most 60 s)" >&2
-for _ in $(seq 1 600); do
-  [ "$(total_events)" -ge "$accepted_total" ] && break
-  sleep 0.1
-done
-T1=$(date +%s.%N)
+T1=$(wait_delivered "$accepted_total")
 after=$(stats)
 CPU_F=$(( $(cpu_ticks $FANOUT_PID) - CPU0_F )); CPU_S=$(( $(cpu_ticks $SANDBOX_PID) - CPU0_S ))
 RSS_KB=$(grep VmHWM /proc/$FANOUT_PID/status | awk '{print $2}')
@@ -98,11 +118,12 @@ $B/bench_echo_server 127.0.0.1:0 > "$WORK/echo.log" 2>&1 & ECHO_PID=$!; PIDS+=($
 ECHO_PORT=$(port_of "$WORK/echo.log")
 CE="$B/bench_loadgen --port $ECHO_PORT --secret x --connections $CONNECTIONS --batch $BATCH"
 echo "ceiling (trivial HTTP server): fixed + saturation" >&2
-CFIXED=$($CE --rate "$FIXED_RATE" --seconds "$FIXED_SECONDS" --prefix c)
+CFIXED=$($CE --rate "$(rps "$FIXED_RATE")" --seconds "$FIXED_SECONDS" --prefix c)
 CSAT=$($CE --rate 0 --seconds "$SAT_SECONDS" --prefix c2)
 
 mkdir -p bench/results
-python3 - "$FIXED" "$SAT" "$before_req" "$after" "$T0" "$T1" "$RSS_KB" "$CFIXED" "$CSAT" "$accepted_total" "$CPU_F" "$CPU_S" "$(getconf CLK_TCK)" <<'PY'
+python3 - "$FIXED" "$SAT" "$before_req" "$after" "$T0" "$T1" "$RSS_KB" "$CFIXED" "$CSAT" "$accepted_total" "$CPU_F" "$CPU_S" "$(getconf CLK_TCK)" \
+  "$E2E" "$before_e2e" "$after_e2e" "$E0" "$E1" "$BATCH" <<'PY'
 import json, sys, datetime
 fixed, sat, before, after = (json.loads(x) for x in sys.argv[1:5])
 t0, t1, rss_kb = float(sys.argv[5]), float(sys.argv[6]), int(sys.argv[7])
@@ -110,11 +131,13 @@ cfixed, csat = json.loads(sys.argv[8]), json.loads(sys.argv[9])
 accepted_total = int(sys.argv[10])
 tck = int(sys.argv[13])
 cpu_us = {"fanout": int(sys.argv[11]) * 1e6 / tck / accepted_total, "sandbox": int(sys.argv[12]) * 1e6 / tck / accepted_total}
+e2e, before_e2e, after_e2e = (json.loads(x) for x in sys.argv[14:17])
+e0, e1, batch = float(sys.argv[17]), float(sys.argv[18]), int(sys.argv[19])
 plats = ["meta", "ga4", "google_ads", "microsoft_ads", "tiktok"]
 elapsed = t1 - t0
 res = {"fixed": fixed, "saturation": sat, "ceiling_fixed": cfixed, "ceiling_saturation": csat,
        "peak_rss_mb": rss_kb / 1024, "delivery_window_s": elapsed, "platforms": {},
-       "cpu_us_per_event": cpu_us}
+       "cpu_us_per_event": cpu_us, "e2e": {"load": e2e, "window_s": e1 - e0, "platforms": {}}}
 sat_events = sat["accepted_events"]
 for p in plats:
     ev = after[p]["events"] - before[p]["events"]
@@ -122,6 +145,9 @@ for p in plats:
     res["platforms"][p] = {"events": ev, "requests": rq, "delivered_per_s": ev / elapsed if elapsed else 0,
                            "requests_per_event": rq / ev if ev else None,
                            "all_received": after[p]["events"] >= accepted_total}
+for p in plats:
+    ev = after_e2e[p]["events"] - before_e2e[p]["events"]
+    res["e2e"]["platforms"][p] = {"events": ev, "delivered_per_s": ev / (e1 - e0)}
 stamp = datetime.datetime.utcnow().strftime("%Y%m%dT%H%M%SZ")
 open(f"bench/results/load-{stamp}.json", "w").write(json.dumps(res, indent=2))
 def r(a, b): return f"{a / b:.2f}" if b else "n/a"
@@ -129,11 +155,20 @@ print("| measure | fanout | trivial server (ceiling) | ratio |")
 print("|---|---|---|---|")
 print(f"| accepted events/s at saturation | {sat['accepted_per_s']:.0f} | {csat['accepted_per_s']:.0f} | {r(sat['accepted_per_s'], csat['accepted_per_s'])} |")
 for k in ["p50_ms", "p99_ms", "p999_ms"]:
-    print(f"| ack latency {k[:-3]} at {fixed['offered_rate']:.0f}/s offered (ms) | {fixed[k]:.2f} | {cfixed[k]:.2f} | {r(fixed[k], cfixed[k])} |")
+    print(f"| ack latency {k[:-3]} at {fixed['offered_rate'] * batch:.0f} events/s offered (ms) | {fixed[k]:.2f} | {cfixed[k]:.2f} | {r(fixed[k], cfixed[k])} |")
 for k in ["p50_ms", "p99_ms", "p999_ms"]:
     print(f"| ack latency {k[:-3]} at saturation (ms) | {sat[k]:.2f} | {csat[k]:.2f} | {r(sat[k], csat[k])} |")
 print(f"| peak RSS of fanout (MB) | {rss_kb/1024:.1f} | | |")
 print(f"| CPU per accepted event, intake to delivery to all five (µs): fanout / sandbox | {cpu_us['fanout']:.1f} / {cpu_us['sandbox']:.1f} | | |")
+print()
+print(f"End to end: {e2e['offered_rate'] * batch:.0f} events/s offered for {e2e['seconds']:.0f} s, {e2e['accepted_events']} accepted "
+      f"(ack p50/p99 {e2e['p50_ms']:.2f}/{e2e['p99_ms']:.2f} ms); window {e1 - e0:.1f} s from its start until every platform had every event:")
+print()
+print("| platform | events received | delivered events/s |")
+print("|---|---|---|")
+for p in plats:
+    x = res["e2e"]["platforms"][p]
+    print(f"| {p} | {x['events']} | {x['delivered_per_s']:.0f} |")
 print()
 print(f"Delivery after the saturation run ({sat_events} events accepted; window {elapsed:.1f} s from its start until every platform had every event):")
 print()
