@@ -102,6 +102,7 @@ E2E=$($LG --rate "$(rps "$E2E_RATE")" --seconds "$E2E_SECONDS" --prefix e2e)
 total=$((total + $(accepted "$E2E")))
 E1=$(wait_delivered "$total")
 after_e2e=$(stats)
+RSS_E2E_KB=$(grep VmHWM /proc/$FANOUT_PID/status | awk '{print $2}')  # peak so far: fixed + end-to-end phases
 echo "saturation: ${SAT_SECONDS}s" >&2
 before_req=$(stats)
 T0=$(date +%s.%N)
@@ -123,7 +124,7 @@ CSAT=$($CE --rate 0 --seconds "$SAT_SECONDS" --prefix c2)
 
 mkdir -p bench/results
 python3 - "$FIXED" "$SAT" "$before_req" "$after" "$T0" "$T1" "$RSS_KB" "$CFIXED" "$CSAT" "$accepted_total" "$CPU_F" "$CPU_S" "$(getconf CLK_TCK)" \
-  "$E2E" "$before_e2e" "$after_e2e" "$E0" "$E1" "$BATCH" <<'PY'
+  "$E2E" "$before_e2e" "$after_e2e" "$E0" "$E1" "$BATCH" "$RSS_E2E_KB" <<'PY'
 import json, sys, datetime
 fixed, sat, before, after = (json.loads(x) for x in sys.argv[1:5])
 t0, t1, rss_kb = float(sys.argv[5]), float(sys.argv[6]), int(sys.argv[7])
@@ -133,10 +134,11 @@ tck = int(sys.argv[13])
 cpu_us = {"fanout": int(sys.argv[11]) * 1e6 / tck / accepted_total, "sandbox": int(sys.argv[12]) * 1e6 / tck / accepted_total}
 e2e, before_e2e, after_e2e = (json.loads(x) for x in sys.argv[14:17])
 e0, e1, batch = float(sys.argv[17]), float(sys.argv[18]), int(sys.argv[19])
+rss_e2e_kb = int(sys.argv[20])
 plats = ["meta", "ga4", "google_ads", "microsoft_ads", "tiktok"]
 elapsed = t1 - t0
 res = {"fixed": fixed, "saturation": sat, "ceiling_fixed": cfixed, "ceiling_saturation": csat,
-       "peak_rss_mb": rss_kb / 1024, "delivery_window_s": elapsed, "platforms": {},
+       "peak_rss_mb": rss_kb / 1024, "peak_rss_mb_before_saturation": rss_e2e_kb / 1024, "delivery_window_s": elapsed, "platforms": {},
        "cpu_us_per_event": cpu_us, "e2e": {"load": e2e, "window_s": e1 - e0, "platforms": {}}}
 sat_events = sat["accepted_events"]
 for p in plats:
@@ -158,7 +160,7 @@ for k in ["p50_ms", "p99_ms", "p999_ms"]:
     print(f"| ack latency {k[:-3]} at {fixed['offered_rate'] * batch:.0f} events/s offered (ms) | {fixed[k]:.2f} | {cfixed[k]:.2f} | {r(fixed[k], cfixed[k])} |")
 for k in ["p50_ms", "p99_ms", "p999_ms"]:
     print(f"| ack latency {k[:-3]} at saturation (ms) | {sat[k]:.2f} | {csat[k]:.2f} | {r(sat[k], csat[k])} |")
-print(f"| peak RSS of fanout (MB) | {rss_kb/1024:.1f} | | |")
+print(f"| peak RSS of fanout (MB): through the fixed and end-to-end phases / including saturation | {rss_e2e_kb/1024:.1f} / {rss_kb/1024:.1f} | | |")
 print(f"| CPU per accepted event, intake to delivery to all five (µs): fanout / sandbox | {cpu_us['fanout']:.1f} / {cpu_us['sandbox']:.1f} | | |")
 print()
 print(f"End to end: {e2e['offered_rate'] * batch:.0f} events/s offered for {e2e['seconds']:.0f} s, {e2e['accepted_events']} accepted "

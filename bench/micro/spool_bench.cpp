@@ -35,20 +35,46 @@ std::string sample_payload(const std::string& id) {
   return p;
 }
 
+const std::vector<std::string> kDestinations{"meta", "ga4", "google_ads", "microsoft_ads", "tiktok"};
+
+// A new event with a pending delivery to each of kDestinations.
+NewEvent sample_event(const std::string& id) {
+  NewEvent e;
+  e.event_id = id;
+  e.received_at_ms = 1700000000000;
+  e.payload = sample_payload(id);
+  for (const auto& d : kDestinations) e.deliveries.push_back(Delivery{d, State::pending, "", 0, 0, 0, ""});
+  return e;
+}
+
+// A spool in a fresh temporary directory, closed and removed at the end.
+struct TempSpool {
+  TempSpool() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "fanout-bench-XXXXXX").string();
+    dir = ::mkdtemp(tmpl.data());
+    SqliteOptions options;
+    options.path = dir + "/spool.db";
+    spool = open_sqlite(options);
+  }
+  ~TempSpool() {
+    if (spool) (*spool)->close();
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
+  std::string dir;
+  fanout::Result<std::unique_ptr<Spool>> spool;
+};
+
 void BM_SpoolEnqueue(benchmark::State& state) {
   const int per_call = static_cast<int>(state.range(0));
   // Events accepted but not yet committed: like that many HTTP requests waiting for their 202.
   constexpr int kMaxInFlight = 4096;
-  std::string tmpl = (std::filesystem::temp_directory_path() / "fanout-bench-XXXXXX").string();
-  const std::string dir = ::mkdtemp(tmpl.data());
-  SqliteOptions options;
-  options.path = dir + "/spool.db";
-  auto spool = open_sqlite(options);
-  if (!spool) {
-    state.SkipWithError(spool.error().message.c_str());
+  TempSpool temp;
+  if (!temp.spool) {
+    state.SkipWithError(temp.spool.error().message.c_str());
     return;
   }
-  const std::vector<std::string> destinations{"meta", "ga4", "google_ads", "microsoft_ads", "tiktok"};
+  auto& spool = temp.spool;
   std::mutex mu;
   std::condition_variable cv;
   int in_flight = 0;
@@ -60,12 +86,7 @@ void BM_SpoolEnqueue(benchmark::State& state) {
     std::vector<NewEvent> events;
     events.reserve(per_call);
     for (int j = 0; j < per_call; ++j) {
-      NewEvent e;
-      e.event_id = "bench-" + std::to_string(next_id++);
-      e.received_at_ms = 1700000000000 + next_id;
-      e.payload = sample_payload(e.event_id);
-      for (const auto& d : destinations) e.deliveries.push_back(Delivery{d, State::pending, "", 0, 0, 0, ""});
-      events.push_back(std::move(e));
+      events.push_back(sample_event("bench-" + std::to_string(next_id++)));
     }
     {
       std::unique_lock lock(mu);
@@ -92,9 +113,6 @@ void BM_SpoolEnqueue(benchmark::State& state) {
   state.counters["acked_per_second"] = events / elapsed.count();
   // On a shared machine wall time depends on the neighbours; CPU per event says what one free core would do.
   state.counters["cpu_us_per_event"] = (process_cpu_seconds() - cpu_start) * 1e6 / events;
-  (*spool)->close();
-  std::error_code ec;
-  std::filesystem::remove_all(dir, ec);
 }
 BENCHMARK(BM_SpoolEnqueue)->Arg(1)->Arg(50)->UseRealTime()->MinTime(3);
 
@@ -102,27 +120,18 @@ BENCHMARK(BM_SpoolEnqueue)->Arg(1)->Arg(50)->UseRealTime()->MinTime(3);
 // reports it delivered (as delivery does after a batch, in updates of 1000). Items are events.
 void BM_SpoolLifecycle(benchmark::State& state) {
   constexpr int kBatch = 1000;
-  std::string tmpl = (std::filesystem::temp_directory_path() / "fanout-bench-XXXXXX").string();
-  const std::string dir = ::mkdtemp(tmpl.data());
-  SqliteOptions options;
-  options.path = dir + "/spool.db";
-  auto spool = open_sqlite(options);
-  if (!spool) {
-    state.SkipWithError(spool.error().message.c_str());
+  TempSpool temp;
+  if (!temp.spool) {
+    state.SkipWithError(temp.spool.error().message.c_str());
     return;
   }
-  const std::vector<std::string> destinations{"meta", "ga4", "google_ads", "microsoft_ads", "tiktok"};
+  auto& spool = temp.spool;
   int64_t next_id = 0;
   const double cpu_start = process_cpu_seconds();
   for (auto _ : state) {
     std::vector<NewEvent> events;
     for (int j = 0; j < kBatch; ++j) {
-      NewEvent e;
-      e.event_id = "life-" + std::to_string(next_id++);
-      e.received_at_ms = 1700000000000 + next_id;
-      e.payload = sample_payload(e.event_id);
-      for (const auto& d : destinations) e.deliveries.push_back(Delivery{d, State::pending, "", 0, 0, 0, ""});
-      events.push_back(std::move(e));
+      events.push_back(sample_event("life-" + std::to_string(next_id++)));
     }
     std::promise<fanout::Result<EnqueueResult>> done;
     auto result = done.get_future();
@@ -132,7 +141,7 @@ void BM_SpoolLifecycle(benchmark::State& state) {
       state.SkipWithError("enqueue failed");
       break;
     }
-    for (const auto& d : destinations) {
+    for (const auto& d : kDestinations) {
       std::vector<DeliveryUpdate> updates;
       for (int64_t seq : committed->seq) updates.push_back(DeliveryUpdate{seq, d, State::delivered, "", 1, 0, ""});
       (*spool)->update(std::move(updates));
@@ -145,9 +154,6 @@ void BM_SpoolLifecycle(benchmark::State& state) {
   const double events = static_cast<double>(state.iterations() * kBatch);
   state.SetItemsProcessed(state.iterations() * kBatch);
   state.counters["cpu_us_per_event"] = (process_cpu_seconds() - cpu_start) * 1e6 / events;
-  (*spool)->close();
-  std::error_code ec;
-  std::filesystem::remove_all(dir, ec);
 }
 BENCHMARK(BM_SpoolLifecycle)->UseRealTime()->MinTime(3);
 

@@ -35,6 +35,17 @@ Status run(sqlite3* db, Stmt& stmt, const char* what) {
   return {};
 }
 
+// Parameters ?2..?8 of the statements that write a delivery row: destination id, then the outcome.
+void bind_outcome(Stmt& stmt, int64_t id, const DeliveryUpdate& u, int64_t updated_at_ms) {
+  stmt.bind(2, id);
+  stmt.bind(3, int64_t{state_code(u.state)});
+  stmt.bind(4, u.reason);
+  stmt.bind(5, int64_t{u.attempts});
+  stmt.bind(6, updated_at_ms);
+  stmt.bind(7, u.next_attempt_at_ms);
+  stmt.bind(8, u.last_error);
+}
+
 }  // namespace
 
 Status Writer::open(const std::string& path, int64_t idempotency_ms) {
@@ -280,13 +291,7 @@ Status Writer::load_destination_ids() {
 
 Status Writer::insert_delivery(const DeliveryUpdate& u, int64_t id, int64_t updated_at_ms) {
   insert_delivery_.bind(1, u.seq);
-  insert_delivery_.bind(2, id);
-  insert_delivery_.bind(3, int64_t{state_code(u.state)});
-  insert_delivery_.bind(4, u.reason);
-  insert_delivery_.bind(5, int64_t{u.attempts});
-  insert_delivery_.bind(6, updated_at_ms);
-  insert_delivery_.bind(7, u.next_attempt_at_ms);
-  insert_delivery_.bind(8, u.last_error);
+  bind_outcome(insert_delivery_, id, u, updated_at_ms);
   return run(db_.get(), insert_delivery_, "inserting delivery");
 }
 
@@ -306,13 +311,7 @@ Status Writer::apply_run(const DeliveryUpdate* run_begin, const DeliveryUpdate* 
   seqs_ += ']';
   const DeliveryUpdate& u = *run_begin;
   write_run_.bind(1, seqs_);
-  write_run_.bind(2, it->second);
-  write_run_.bind(3, int64_t{state_code(u.state)});
-  write_run_.bind(4, u.reason);
-  write_run_.bind(5, int64_t{u.attempts});
-  write_run_.bind(6, now_ms);
-  write_run_.bind(7, u.next_attempt_at_ms);
-  write_run_.bind(8, u.last_error);
+  bind_outcome(write_run_, it->second, u, now_ms);
   if (auto s = run(db_.get(), write_run_, "writing deliveries"); !s) return s;
   if (u.state == State::pending) return {};  // a retry: still pending
   clear_run_.bind(1, seqs_);
