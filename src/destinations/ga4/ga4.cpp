@@ -1,7 +1,6 @@
 #include "destinations/ga4/ga4.h"
 
 #include <algorithm>
-#include <cctype>
 #include <map>
 #include <string>
 #include <utility>
@@ -14,15 +13,6 @@ namespace {
 
 constexpr int64_t kWindowSeconds = 72LL * 3600;  // MP accepts events backdated by at most 72 hours
 constexpr size_t kMaxEventsPerRequest = 25;      // MP limit
-
-// Retry-After in delta-seconds; HTTP-date forms are left to the engine's own backoff.
-std::optional<std::chrono::milliseconds> retry_after(const HttpResponse& r) {
-  auto it = r.headers.find("retry-after");
-  if (it == r.headers.end() || it->second.empty() || it->second.size() > 9) return std::nullopt;
-  for (char c : it->second)
-    if (!std::isdigit(static_cast<unsigned char>(c))) return std::nullopt;
-  return std::chrono::seconds(std::stoll(it->second));
-}
 
 class Ga4 final : public Destination {
  public:
@@ -93,7 +83,7 @@ class Ga4 final : public Destination {
       result = {Outcome::retry, "transport: " + response.transport_error.substr(0, 120)};
     } else if (s == 408 || s == 429 || s >= 500) {
       result = {Outcome::retry, "http_" + std::to_string(s)};
-      c.retry_after = retry_after(response);
+      c.retry_after = parse_retry_after(response);
     } else {
       result = {Outcome::reject, "ga4: http_" + std::to_string(s)};
     }

@@ -3,12 +3,12 @@
 #include <rapidjson/document.h>
 
 #include <algorithm>
-#include <cctype>
 #include <chrono>
 #include <set>
 #include <string>
 
 #include "destinations/google_ads/google_error.h"
+#include "destinations/options.h"
 
 namespace fanout::dest::google_ads {
 namespace {
@@ -54,15 +54,6 @@ std::string http_reason(int status, const GoogleError& e) {
   if (!e.status.empty()) r += " " + e.status;
   if (!e.reasons.empty() && e.reasons.front() != e.status) r += " " + e.reasons.front();
   return r;
-}
-
-std::optional<std::chrono::milliseconds> retry_after_header(const HttpResponse& r) {
-  auto it = r.headers.find("retry-after");
-  if (it == r.headers.end() || it->second.empty() || it->second.size() > 9) return std::nullopt;
-  if (!std::all_of(it->second.begin(), it->second.end(),
-                   [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
-    return std::nullopt;
-  return std::chrono::seconds(std::stoll(it->second));
 }
 
 Classification all(size_t n, Outcome outcome, const std::string& reason) {
@@ -133,7 +124,7 @@ Classification classify_response(Mode mode, size_t n, const HttpResponse& r) {
   if (s == 403) return all(n, Outcome::retry, http_reason(s, e) + " (check account access and credentials)");
   if (s == 408 || s == 409 || s == 429 || s >= 500) {
     Classification c = all(n, Outcome::retry, http_reason(s, e));
-    c.retry_after = e.retry_delay ? e.retry_delay : retry_after_header(r);
+    c.retry_after = e.retry_delay ? e.retry_delay : parse_retry_after(r);
     return c;
   }
   if (s == 400) return bad_request(mode, n, r, e);
