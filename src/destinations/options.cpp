@@ -1,11 +1,11 @@
 #include "destinations/options.h"
 
-#include <algorithm>
-#include <charconv>
-
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+
+#include <algorithm>
+#include <charconv>
 
 namespace fanout::dest {
 
@@ -25,7 +25,8 @@ DeliveryOptions read_delivery_options(ConfigTable& t, const DeliveryOptions& def
   if (o.max_batch < 1 || o.max_batch > defaults.max_batch)
     t.errors().add(t.full_key("max_batch"), "must be between 1 and " + std::to_string(defaults.max_batch));
   if (o.linger_ms < 0) t.errors().add(t.full_key("linger_ms"), "must not be negative");
-  if (o.max_in_flight < 1 || o.max_in_flight > 256) t.errors().add(t.full_key("max_in_flight"), "must be between 1 and 256");
+  if (o.max_in_flight < 1 || o.max_in_flight > 256)
+    t.errors().add(t.full_key("max_in_flight"), "must be between 1 and 256");
   if (o.retry_base_ms <= 0) t.errors().add(t.full_key("retry_base_ms"), "must be positive");
   if (o.retry_max_ms < o.retry_base_ms) t.errors().add(t.full_key("retry_max_ms"), "must be at least retry_base_ms");
   return o;
@@ -58,6 +59,20 @@ std::string join_url(const std::string& base_url, const std::string& path) {
   std::string out = base_url;
   while (!out.empty() && out.back() == '/') out.pop_back();
   return out + path;
+}
+
+std::vector<std::vector<size_t>> batches(std::span<const size_t> indices, size_t max_batch) {
+  max_batch = std::max<size_t>(1, max_batch);
+  std::vector<std::vector<size_t>> out;
+  for (size_t begin = 0; begin < indices.size(); begin += max_batch)
+    out.emplace_back(indices.begin() + begin, indices.begin() + std::min(begin + max_batch, indices.size()));
+  return out;
+}
+
+std::vector<std::vector<size_t>> batches(size_t n, size_t max_batch) {
+  std::vector<size_t> all(n);
+  for (size_t i = 0; i < n; ++i) all[i] = i;
+  return batches(all, max_batch);
 }
 
 std::optional<std::chrono::milliseconds> parse_retry_after(const HttpResponse& response) {

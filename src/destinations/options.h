@@ -3,6 +3,7 @@
 #include <chrono>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -36,6 +37,11 @@ std::string common_skip_reason(const Event& event, const std::string& destinatio
 // Joins base_url (which may carry a path prefix, with or without a trailing '/') and a platform path
 // starting with '/'.
 std::string join_url(const std::string& base_url, const std::string& path);
+
+// `indices` cut, in order, into runs of at most `max_batch` (taken as at least 1): one request's events each.
+std::vector<std::vector<size_t>> batches(std::span<const size_t> indices, size_t max_batch);
+// The same for the indices 0..n-1.
+std::vector<std::vector<size_t>> batches(size_t n, size_t max_batch);
 
 // --- Response helpers shared by the destinations' classify() ---
 

@@ -160,12 +160,11 @@ std::vector<Request> MetaDestination::build(std::span<const Event* const> events
     it->indices.push_back(i);
   }
 
-  const size_t max_batch = std::max<size_t>(1, s_.options.max_batch);
   std::vector<Request> out;
   for (const Group& g : groups) {
-    for (size_t begin = 0; begin < g.indices.size(); begin += max_batch) {
+    for (auto& batch : batches(g.indices, s_.options.max_batch)) {
       Request r;
-      r.indices.assign(g.indices.begin() + begin, g.indices.begin() + std::min(begin + max_batch, g.indices.size()));
+      r.indices = std::move(batch);
       rapidjson::StringBuffer buf;
       JsonWriter w(buf);
       w.StartObject();

@@ -38,11 +38,10 @@ std::string OfflineDestination::skip_reason(const Event& event, int64_t now_s) c
 }
 
 std::vector<Request> OfflineDestination::build(std::span<const Event* const> events, const Auth& auth) const {
-  const size_t max_batch = std::max<size_t>(1, s_.options.max_batch);
   std::vector<Request> out;
-  for (size_t begin = 0; begin < events.size(); begin += max_batch) {
+  for (auto& batch : batches(events.size(), s_.options.max_batch)) {
     Request r;
-    for (size_t i = begin; i < std::min(begin + max_batch, events.size()); ++i) r.indices.push_back(i);
+    r.indices = std::move(batch);
     rapidjson::StringBuffer buf;
     JsonWriter w(buf);
     w.StartObject();

@@ -109,12 +109,11 @@ std::vector<Request> TiktokDestination::build(std::span<const Event* const> even
     it->second.push_back(i);
   }
 
-  const size_t max_batch = std::max<size_t>(1, s_.options.max_batch);
   std::vector<Request> out;
   for (const auto& [code, indices] : groups) {
-    for (size_t begin = 0; begin < indices.size(); begin += max_batch) {
+    for (auto& batch : batches(indices, s_.options.max_batch)) {
       Request r;
-      r.indices.assign(indices.begin() + begin, indices.begin() + std::min(begin + max_batch, indices.size()));
+      r.indices = std::move(batch);
       rapidjson::StringBuffer buf;
       JsonWriter w(buf);
       w.StartObject();
