@@ -14,23 +14,11 @@
 #include "app/preview.h"
 #include "core/clock.h"
 #include "core/sha256.h"
+#include "core/stop_signals.h"
 #include "sandbox/sandbox.h"
 #include "telemetry/log.h"
 
 namespace fanout::app {
-namespace {
-
-// Blocks SIGTERM/SIGINT in every thread started after this call; the caller waits with sigwait.
-sigset_t block_stop_signals() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  return set;
-}
-
-}  // namespace
 
 int failure(const std::string& reason) {
   std::fprintf(stderr, "fanout: %s\n", reason.c_str());
@@ -103,14 +91,16 @@ int cmd_send(const std::string& url, const std::string& secret_env, const std::s
   std::string target = url;
   if (target.find("://") == std::string::npos) target = "http://" + target;
   if (target.find('/', target.find("://") + 3) == std::string::npos) target += "/v1/events";
-  auto response = http_call("POST", target,
-                            {{"Content-Type", "application/json"}, {signature_header, "sha256=" + hmac_sha256_hex(key, body)}},
-                            body);
+  auto response = http_call(
+      "POST", target,
+      {{"Content-Type", "application/json"}, {signature_header, "sha256=" + hmac_sha256_hex(key, body)}}, body);
   if (!response) return failure(response.error().message);
   std::printf("%ld\n%s\n", response->status, response->body.c_str());
   return response->status >= 200 && response->status < 300 ? 0 : 1;
 }
 
-int cmd_sandbox(const std::string& listen) { return sandbox::run_sandbox_cli(listen); }
+int cmd_sandbox(const std::string& listen) {
+  return sandbox::run_sandbox_cli(listen);
+}
 
 }  // namespace fanout::app

@@ -1,21 +1,14 @@
 // `fanout sandbox`: the platform sandbox as a process, for integration tests and manual runs.
-#include <pthread.h>
-#include <signal.h>
-
 #include <cstdio>
 
+#include "core/stop_signals.h"
 #include "sandbox/json.h"
 #include "sandbox/sandbox.h"
 
 namespace fanout::sandbox {
 
 int run_sandbox_cli(const std::string& listen) {
-  // Block the signals before any thread starts so every thread inherits the mask and sigwait gets them.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  sigset_t signals = block_stop_signals();  // before any thread starts
 
   SandboxOptions options;
   if (!listen.empty()) options.listen = listen;
