@@ -1,25 +1,14 @@
 #include <gtest/gtest.h>
 
 #include "ingest/event_parser.h"
+#include "parse_support.h"
 
 namespace fanout::ingest {
 namespace {
 
-constexpr int64_t kNow = 1767225600;
-
-struct Parsed {
-  Result<ParsedBody> result;
-  std::vector<FieldError> errors;
-};
-
-Parsed parse(const std::string& body, size_t max_events = 500) {
-  ParseOptions options;
-  options.now_s = kNow;
-  options.max_events = max_events;
-  Parsed p{ParsedBody{}, {}};
-  p.result = parse_body(body, options, p.errors);
-  return p;
-}
+using testing::kNow;
+using testing::parse;
+using testing::Parsed;
 
 std::string ev(const std::string& id) {
   return R"({"event_id":")" + id + R"(","event_name":"lead"})";

@@ -4,25 +4,14 @@
 
 #include "core/event_codec.h"
 #include "core/sha256.h"
+#include "parse_support.h"
 
 namespace fanout::ingest {
 namespace {
 
-constexpr int64_t kNow = 1767225600;  // 2026-01-01T00:00:00Z
-
-struct Parsed {
-  Result<ParsedBody> result;
-  std::vector<FieldError> errors;
-};
-
-Parsed parse(const std::string& body, size_t max_events = 500) {
-  ParseOptions options;
-  options.now_s = kNow;
-  options.max_events = max_events;
-  Parsed p{ParsedBody{}, {}};
-  p.result = parse_body(body, options, p.errors);
-  return p;
-}
+using testing::kNow;
+using testing::parse;
+using testing::Parsed;
 
 Event parse_one(const std::string& body) {
   Parsed p = parse(body);
