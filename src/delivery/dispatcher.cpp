@@ -31,13 +31,14 @@ std::string clip(std::string s) {
 }  // namespace
 
 Dispatcher::Dispatcher(const dest::Destination& destination, CurlClient& client, spool::Spool& spool,
-                       telemetry::Metrics& metrics, DispatcherLimits limits)
+                       telemetry::Metrics& metrics, DispatcherLimits limits, MemoryBudget& budget)
     : dest_(destination),
       opt_(destination.options()),
       client_(client),
       spool_(spool),
       metrics_(metrics),
       limits_(limits),
+      budget_(budget),
       name_(destination.name()),
       window_ms_(std::chrono::duration_cast<std::chrono::milliseconds>(destination.window()).count()),
       token_(destination.oauth()),
@@ -69,11 +70,11 @@ void Dispatcher::submit(int64_t seq, std::shared_ptr<const Event> event, int64_t
     return;
   }
   if (held_.count(seq)) return;
-  if (held_.size() >= limits_.max_queued) {
+  if (room() == 0) {
     enter_backlog(seq);
     return;
   }
-  held_.insert(seq);
+  hold(seq);
   cursor_ = std::max(cursor_, seq);
   Item item = make_item(seq, std::move(event), 0, now_ms);
   item.failures = 0;
@@ -90,6 +91,19 @@ void Dispatcher::rescan() {
   backlog_retry_at_ = 0;
 }
 
+size_t Dispatcher::room() const {
+  if (held_.size() >= limits_.max_queued) return 0;
+  return std::min(limits_.max_queued - held_.size(), budget_.room(held_.size()));
+}
+
+void Dispatcher::hold(int64_t seq) {
+  if (held_.insert(seq).second) budget_.moved(held_.size() - 1, held_.size());
+}
+
+void Dispatcher::release(int64_t seq) {
+  if (held_.erase(seq) > 0) budget_.moved(held_.size() + 1, held_.size());
+}
+
 void Dispatcher::enter_backlog(int64_t first_dropped_seq) {
   if (!backlog_) {
     log::Line("delivery_backlog", log::Level::warn)
@@ -104,8 +118,9 @@ void Dispatcher::enter_backlog(int64_t first_dropped_seq) {
 }
 
 void Dispatcher::load_backlog(int64_t now_ms, Updates& updates) {
-  if (!backlog_ || now_ms < backlog_retry_at_ || held_.size() >= limits_.max_queued) return;
-  size_t limit = std::min(limits_.spool_page, limits_.max_queued - held_.size());
+  if (!backlog_ || now_ms < backlog_retry_at_) return;
+  const size_t limit = std::min(limits_.spool_page, room());
+  if (limit == 0) return;
   auto rows = spool_.load_pending(name_, cursor_, limit);
   if (!rows) {
     log::Line("spool_read_failed", log::Level::error)
@@ -127,7 +142,7 @@ void Dispatcher::load_backlog(int64_t now_ms, Updates& updates) {
       metrics_.dead_letters(name_);
       continue;
     }
-    held_.insert(row.seq);
+    hold(row.seq);
     Item item = make_item(row.seq, std::make_shared<const Event>(std::move(*event)), row.attempts, now_ms);
     if (row.next_attempt_at_ms > now_ms) {
       delayed_.emplace(row.next_attempt_at_ms, std::move(item));
@@ -312,7 +327,9 @@ void Dispatcher::tick(int64_t now_ms) {
 int64_t Dispatcher::next_wakeup_ms(int64_t now_ms) const {
   if (stopped_) return kNever;
   int64_t at = kNever;
-  if (backlog_ && held_.size() < limits_.max_queued) at = std::max(now_ms, backlog_retry_at_);
+  // Without room, the lane waits for its own completions or for another lane to give back to the pool
+  // (both run a loop turn).
+  if (backlog_ && room() > 0) at = std::max(now_ms, backlog_retry_at_);
   if (!delayed_.empty()) at = std::min(at, delayed_.begin()->first);
   if (!held_.empty()) at = std::min(at, sweep_at_);
   if (in_flight_ >= opt_.max_in_flight || !has_sendable()) return at;
@@ -350,7 +367,7 @@ void Dispatcher::on_response(const std::shared_ptr<Flight>& flight, dest::HttpRe
 
   // Requests whose events stay pending in the spool as they are (stopping, or resent below).
   auto release_all = [&] {
-    for (Item& item : items) held_.erase(item.seq);
+    for (Item& item : items) release(item.seq);
   };
   if (c.refresh_auth && token_.refreshable() && !flight->after_refresh) {
     record.outcome = "refresh_auth";
@@ -434,12 +451,12 @@ void Dispatcher::on_response(const std::shared_ptr<Flight>& flight, dest::HttpRe
 }
 
 void Dispatcher::delivered(Item& item, Updates& updates) {
-  held_.erase(item.seq);
+  release(item.seq);
   updates.push_back({item.seq, name_, spool::State::delivered, {}, item.attempts, 0, {}});
 }
 
 void Dispatcher::dead_letter(Item& item, std::string reason, Updates& updates) {
-  held_.erase(item.seq);
+  release(item.seq);
   updates.push_back({item.seq, name_, spool::State::failed, clip(std::move(reason)), item.attempts, 0, {}});
   metrics_.delivery(name_, "failed");
   metrics_.dead_letters(name_);

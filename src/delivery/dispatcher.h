@@ -4,7 +4,8 @@
 // It runs entirely on the delivery thread and shares no state with another destination's lane, so a
 // slow or failing platform only ever stalls itself.
 //
-// Backlog mode: the queue is bounded (max_queued). A lane starts in backlog mode with cursor 0 and pages
+// Backlog mode: the queue is bounded: at most max_queued events, and only what the engine's MemoryBudget
+// (shared by all lanes) leaves room for. A lane starts in backlog mode with cursor 0 and pages
 // pending rows from the spool (load_pending, seq > cursor) while ignoring submitted events; it takes
 // submitted events directly once a page comes back short and no ignored event lies past the cursor. When
 // the queue overflows it drops the newcomers and re-enters backlog mode from the last seq it holds. Pages
@@ -30,6 +31,7 @@
 
 #include "core/event.h"
 #include "delivery/curl_client.h"
+#include "delivery/memory_budget.h"
 #include "delivery/token_cache.h"
 #include "destinations/destination.h"
 #include "spool/spool.h"
@@ -44,9 +46,9 @@ struct DispatcherLimits {
 
 class Dispatcher {
  public:
-  // `destination`, `client`, `spool` and `metrics` outlive the dispatcher.
+  // `destination`, `client`, `spool`, `metrics` and `budget` outlive the dispatcher.
   Dispatcher(const dest::Destination& destination, CurlClient& client, spool::Spool& spool, telemetry::Metrics& metrics,
-             DispatcherLimits limits);
+             DispatcherLimits limits, MemoryBudget& budget);
 
   // The destination's name ("meta", ...).
   const std::string& name() const { return name_; }
@@ -103,6 +105,10 @@ class Dispatcher {
 
   Item make_item(int64_t seq, std::shared_ptr<const Event> event, int attempts, int64_t now_ms) const;
   void enter_backlog(int64_t first_dropped_seq);
+  // How many more events this lane may take into memory now (its own bound and the shared budget).
+  size_t room() const;
+  void hold(int64_t seq);     // an event enters memory
+  void release(int64_t seq);  // an event leaves memory (delivered, dead-lettered, or left to the spool)
   void load_backlog(int64_t now_ms, Updates& updates);
   void promote_due(int64_t now_ms);
   void sweep_windows(int64_t now_ms, Updates& updates);
@@ -126,6 +132,7 @@ class Dispatcher {
   spool::Spool& spool_;
   telemetry::Metrics& metrics_;
   DispatcherLimits limits_;
+  MemoryBudget& budget_;
   std::string name_;
   int64_t window_ms_;
   TokenCache token_;

@@ -14,29 +14,30 @@
 #include "core/clock.h"
 #include "delivery/curl_client.h"
 #include "delivery/dispatcher.h"
+#include "delivery/memory_budget.h"
 #include "telemetry/log.h"
 
 namespace fanout::delivery {
 namespace {
 constexpr int64_t kMaxSleepMs = 1000;         // the loop wakes at least this often (metrics, stop checks)
 constexpr int64_t kMetricsIntervalMs = 1000;  // how often fanout_queue_depth is refreshed
-constexpr int kDeliveryNice = 5;             // the delivery thread yields to intake and the spool writer
+constexpr int kDeliveryNice = 5;              // the delivery thread yields to intake and the spool writer
 }  // namespace
 
 struct Engine::Impl {
   Impl(std::vector<const dest::Destination*> destinations, spool::Spool& spool_ref, telemetry::Metrics& metrics_ref,
        EngineOptions opts)
-      : spool(spool_ref), metrics(metrics_ref), options(opts) {
-    DispatcherLimits limits{options.max_queued_per_destination, options.spool_page};
+      : spool(spool_ref), metrics(metrics_ref), options(opts), budget(opts.lane_share, opts.shared_pool) {
     for (const dest::Destination* d : destinations) {
       if (!d) continue;
-      lanes.push_back(std::make_unique<Dispatcher>(*d, client, spool, metrics, limits));
+      lanes.push_back(std::make_unique<Dispatcher>(*d, client, spool, metrics, lane_limits(*d), budget));
       by_name.emplace(lanes.back()->name(), lanes.back().get());
     }
     depths = std::make_unique<std::atomic<size_t>[]>(lanes.size());
     for (size_t i = 0; i < lanes.size(); ++i) depths[i] = 0;
   }
 
+  DispatcherLimits lane_limits(const dest::Destination& d) const;
   void run();
   void drain_inbox();
   void publish_depths(int64_t now, bool force);
@@ -46,7 +47,8 @@ struct Engine::Impl {
   spool::Spool& spool;
   telemetry::Metrics& metrics;
   EngineOptions options;
-  CurlClient client;  // declared before the lanes: they hold references to it
+  CurlClient client;    // declared before the lanes: they hold references to it and to the budget
+  MemoryBudget budget;  // events held in memory, all lanes together
   std::vector<std::unique_ptr<Dispatcher>> lanes;
   std::unordered_map<std::string, Dispatcher*> by_name;
   std::unique_ptr<std::atomic<size_t>[]> depths;  // lanes[i].depth(), readable from any thread
@@ -70,6 +72,12 @@ struct Engine::Impl {
   bool purge_stop = false;
   std::thread purge_thread;
 };
+
+DispatcherLimits Engine::Impl::lane_limits(const dest::Destination& d) const {
+  const dest::DeliveryOptions& o = d.options();
+  const size_t useful = std::max(options.spool_page, 2 * o.max_in_flight * o.max_batch);
+  return DispatcherLimits{std::min(options.max_queued_per_destination, useful), options.spool_page};
+}
 
 void Engine::Impl::drain_inbox() {
   std::vector<Accepted> batch;

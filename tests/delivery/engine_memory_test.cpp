@@ -1,0 +1,90 @@
+// The in-memory bound shared by all lanes (MemoryBudget): a lane past its share is refused first, so a
+// stalled platform holds at most its share plus the pool and never starves a healthy lane.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <set>
+#include <thread>
+
+#include "delivery/engine.h"
+#include "delivery/memory_budget.h"
+#include "delivery_test_util.h"
+
+namespace fanout::delivery {
+namespace {
+using namespace std::chrono_literals;
+using namespace testing;
+
+TEST(MemoryBudget, ALanePastItsShareIsRefusedFirstWhenThePoolRunsDry) {
+  MemoryBudget budget(10, 20);
+  EXPECT_EQ(budget.room(0), 30u);
+  budget.moved(0, 25);  // lane A: its 10 and 15 from the pool
+  EXPECT_EQ(budget.borrowed(), 15u);
+  EXPECT_EQ(budget.room(25), 5u);
+  EXPECT_EQ(budget.room(0), 15u);  // lane B: its own share and what is left of the pool
+  budget.moved(0, 15);             // lane B borrows the last 5
+  EXPECT_EQ(budget.borrowed(), 20u);
+  EXPECT_EQ(budget.room(25), 0u);
+  EXPECT_EQ(budget.room(15), 0u);
+  EXPECT_EQ(budget.room(3), 7u);  // lane C, under its share, still gets it
+  budget.moved(25, 5);            // lane A gives back
+  EXPECT_EQ(budget.borrowed(), 5u);
+  EXPECT_EQ(budget.room(15), 15u);
+}
+
+TEST(EngineMemory, AStalledLaneHoldsAtMostItsShareAndThePoolWhileAHealthyOneDeliversEverything) {
+  Harness h;
+  FakePlatform platform;
+  std::atomic<bool> meta_down{true};
+  platform.script("/meta", [&](const Seen&) { return meta_down ? hang() : answer(200); });
+  auto meta_opt = test_options(platform.url("/meta"));
+  meta_opt.max_batch = 5;
+  meta_opt.max_in_flight = 100;  // its own ceiling (2 * 100 * 5) is far above the budget
+  meta_opt.linger_ms = 5;
+  TestDestination meta("meta", meta_opt);
+  auto tiktok_opt = test_options(platform.url("/tiktok"));
+  tiktok_opt.max_batch = 10;
+  tiktok_opt.linger_ms = 5;
+  TestDestination tiktok("tiktok", tiktok_opt);
+  EngineOptions eo;
+  eo.lane_share = 10;
+  eo.shared_pool = 20;
+  eo.spool_page = 4;
+  Engine engine({&meta, &tiktok}, *h.spool, h.metrics, eo);
+  engine.start();
+
+  std::atomic<size_t> deepest_meta{0}, deepest_total{0};
+  std::atomic<bool> watching{true};
+  std::thread watcher([&] {
+    while (watching) {
+      auto d = engine.queue_depths();
+      deepest_meta = std::max(deepest_meta.load(), d["meta"]);
+      deepest_total = std::max(deepest_total.load(), d["meta"] + d["tiktok"]);
+      std::this_thread::sleep_for(1ms);
+    }
+  });
+  std::vector<std::string> all;
+  for (int wave = 0; wave < 10; ++wave) {
+    auto event_ids = ids("m" + std::to_string(wave) + "-", 20);
+    all.insert(all.end(), event_ids.begin(), event_ids.end());
+    engine.submit(h.commit(make_events(event_ids), {"meta", "tiktok"}));
+  }
+  ASSERT_TRUE(eventually([&] { return h.all_in(all, "tiktok", spool::State::delivered); }));
+  EXPECT_TRUE(h.all_in(all, "meta", spool::State::pending));
+  EXPECT_GE(deepest_meta.load(), 10u);  // the stalled lane took its share ...
+  EXPECT_LE(deepest_meta.load(), 30u);  // ... and at most the whole pool besides
+
+  meta_down = false;
+  platform.release_hung(net::Response{503, "text/plain", "recovered", {}});
+  ASSERT_TRUE(eventually([&] { return h.all_in(all, "meta", spool::State::delivered); }));
+  watching = false;
+  watcher.join();
+  engine.stop(5s);
+  EXPECT_LE(deepest_total.load(), 40u);  // 2 lanes * 10 + 20
+  std::set<std::string> seen;
+  for (const auto& [id, n] : id_counts(platform, "/meta")) seen.insert(id);
+  EXPECT_EQ(seen.size(), all.size());
+}
+
+}  // namespace
+}  // namespace fanout::delivery
