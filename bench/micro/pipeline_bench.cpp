@@ -72,6 +72,16 @@ void BM_EncodeEvent(benchmark::State& state) {
 }
 BENCHMARK(BM_EncodeEvent);
 
+// Decoding a spool payload back into an Event (a destination reading its backlog from the spool).
+void BM_DecodeEvent(benchmark::State& state) {
+  std::vector<fanout::ingest::FieldError> errors;
+  auto parsed = fanout::ingest::parse_body(sample_event(1), {}, errors);
+  const std::string payload = fanout::encode_event(parsed->events.front());
+  for (auto _ : state) benchmark::DoNotOptimize(fanout::decode_event(payload));
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_DecodeEvent);
+
 // One destination's build() over a batch of state.range(0) events.
 void BM_Build(benchmark::State& state, const char* destination) {
   setenv("BENCH_TOKEN", "token", 1);

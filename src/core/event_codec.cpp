@@ -201,138 +201,151 @@ void put_destinations(Writer& w, const std::map<std::string, DestinationOverride
 }
 
 // ---------- decoding ----------
+// A field's name ("user.email_sha256", "contents[2].price") is only spelled out when it is reported in
+// an error: decoding is on the delivery path (every event read back from the spool).
 
-Status bad(const std::string& field, const std::string& why) {
+using Key = std::string_view;
+
+// "user." + "email_sha256"; an object itself is reported as its prefix without the final dot.
+std::string join(std::string_view prefix, Key key) {
+  std::string out(prefix);
+  if (key.empty() && !out.empty() && out.back() == '.') out.pop_back();
+  out += key;
+  return out;
+}
+
+Status bad(std::string_view prefix, Key key, const char* why) {
+  std::string field = join(prefix, key);
   return fail("invalid_payload", "encoded event: " + field + " " + why, field);
 }
 
-Status get_string(const Value& v, const std::string& field, std::string& out) {
-  if (!v.IsString()) return bad(field, "must be a string");
+Status get_string(const Value& v, std::string_view prefix, Key key, std::string& out) {
+  if (!v.IsString()) return bad(prefix, key, "must be a string");
   out.assign(v.GetString(), v.GetStringLength());
   return {};
 }
 
-Status get_number(const Value& v, const std::string& field, std::optional<double>& out) {
-  if (!v.IsNumber()) return bad(field, "must be a number");
+Status get_number(const Value& v, std::string_view prefix, Key key, std::optional<double>& out) {
+  if (!v.IsNumber()) return bad(prefix, key, "must be a number");
   out = v.GetDouble();
   return {};
 }
 
-Status get_int64(const Value& v, const std::string& field, int64_t& out) {
-  if (!v.IsInt64()) return bad(field, "must be an integer");
+Status get_int64(const Value& v, Key key, int64_t& out) {
+  if (!v.IsInt64()) return bad("", key, "must be an integer");
   out = v.GetInt64();
   return {};
 }
 
-Status get_string_array(const Value& v, const std::string& field, std::vector<std::string>& out) {
-  if (!v.IsArray()) return bad(field, "must be an array of strings");
+Status get_string_array(const Value& v, std::string_view prefix, Key key, std::vector<std::string>& out) {
+  if (!v.IsArray()) return bad(prefix, key, "must be an array of strings");
   out.clear();
   out.reserve(v.Size());
   for (const auto& item : v.GetArray()) {
-    if (!item.IsString()) return bad(field, "must be an array of strings");
+    if (!item.IsString()) return bad(prefix, key, "must be an array of strings");
     out.emplace_back(item.GetString(), item.GetStringLength());
   }
   return {};
 }
 
-std::string key_of(const Value::ConstMemberIterator& m) {
-  return std::string(m->name.GetString(), m->name.GetStringLength());
+Key key_of(const Value::ConstMemberIterator& m) {
+  return Key(m->name.GetString(), m->name.GetStringLength());
 }
 
 Status get_user(const Value& v, HashedUser& u) {
-  if (!v.IsObject()) return bad("user", "must be an object");
+  if (!v.IsObject()) return bad("", "user", "must be an object");
   for (auto m = v.MemberBegin(); m != v.MemberEnd(); ++m) {
-    const std::string key = key_of(m);
+    const Key key = key_of(m);
     bool known = false;
     for (const auto& f : kUserVectors) {
       if (key != f.key) continue;
-      if (auto s = get_string_array(m->value, "user." + key, u.*f.member); !s) return s;
+      if (auto s = get_string_array(m->value, "user.", key, u.*f.member); !s) return s;
       known = true;
     }
     for (const auto& f : kUserStrings) {
       if (key != f.key) continue;
-      if (auto s = get_string(m->value, "user." + key, u.*f.member); !s) return s;
+      if (auto s = get_string(m->value, "user.", key, u.*f.member); !s) return s;
       known = true;
     }
-    if (!known) return bad("user." + key, "is not a known field");
+    if (!known) return bad("user.", key, "is not a known field");
   }
   return {};
 }
 
 Status get_ids(const Value& v, Ids& ids) {
-  if (!v.IsObject()) return bad("ids", "must be an object");
+  if (!v.IsObject()) return bad("", "ids", "must be an object");
   for (auto m = v.MemberBegin(); m != v.MemberEnd(); ++m) {
-    const std::string key = key_of(m);
+    const Key key = key_of(m);
     bool known = false;
     for (const auto& f : kIds) {
       if (key != f.key) continue;
-      if (auto s = get_string(m->value, "ids." + key, ids.*f.member); !s) return s;
+      if (auto s = get_string(m->value, "ids.", key, ids.*f.member); !s) return s;
       known = true;
     }
-    if (!known) return bad("ids." + key, "is not a known field");
+    if (!known) return bad("ids.", key, "is not a known field");
   }
   return {};
 }
 
-Status get_content(const Value& v, const std::string& field, Content& c) {
-  if (!v.IsObject()) return bad(field, "must be an object");
+// `prefix` is "contents[i]." (one short string per content item, not per field).
+Status get_content(const Value& v, const std::string& prefix, Content& c) {
+  if (!v.IsObject()) return bad(prefix, "", "must be an object");
   for (auto m = v.MemberBegin(); m != v.MemberEnd(); ++m) {
-    const std::string key = key_of(m);
-    const std::string name = field + "." + key;
+    const Key key = key_of(m);
     Status s;
     if (key == "id")
-      s = get_string(m->value, name, c.id);
+      s = get_string(m->value, prefix, key, c.id);
     else if (key == "quantity")
-      s = get_number(m->value, name, c.quantity);
+      s = get_number(m->value, prefix, key, c.quantity);
     else if (key == "price")
-      s = get_number(m->value, name, c.price);
+      s = get_number(m->value, prefix, key, c.price);
     else if (key == "name")
-      s = get_string(m->value, name, c.name);
+      s = get_string(m->value, prefix, key, c.name);
     else if (key == "category")
-      s = get_string(m->value, name, c.category);
+      s = get_string(m->value, prefix, key, c.category);
     else
-      s = bad(name, "is not a known field");
+      s = bad(prefix, key, "is not a known field");
     if (!s) return s;
   }
   return {};
 }
 
 Status get_contents(const Value& v, std::vector<Content>& out) {
-  if (!v.IsArray()) return bad("contents", "must be an array");
+  if (!v.IsArray()) return bad("", "contents", "must be an array");
   out.clear();
   out.reserve(v.Size());
   for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
     Content c;
-    if (auto s = get_content(v[i], "contents[" + std::to_string(i) + "]", c); !s) return s;
+    if (auto s = get_content(v[i], "contents[" + std::to_string(i) + "].", c); !s) return s;
     out.push_back(std::move(c));
   }
   return {};
 }
 
 Status get_consent(const Value& v, Event& e) {
-  if (!v.IsObject()) return bad("consent", "must be an object");
+  if (!v.IsObject()) return bad("", "consent", "must be an object");
   for (auto m = v.MemberBegin(); m != v.MemberEnd(); ++m) {
-    const std::string key = key_of(m);
+    const Key key = key_of(m);
     bool known = false;
     for (const auto& f : kConsents) {
       if (key != f.key) continue;
       known = true;
-      std::string text;
-      if (auto s = get_string(m->value, "consent." + key, text); !s) return s;
+      if (!m->value.IsString()) return bad("consent.", key, "must be a string");
+      const Key text(m->value.GetString(), m->value.GetStringLength());
       if (text == "granted")
         e.*f.member = Consent::granted;
       else if (text == "denied")
         e.*f.member = Consent::denied;
       else
-        return bad("consent." + key, "must be \"granted\" or \"denied\"");
+        return bad("consent.", key, "must be \"granted\" or \"denied\"");
     }
-    if (!known) return bad("consent." + key, "is not a known field");
+    if (!known) return bad("consent.", key, "is not a known field");
   }
   return {};
 }
 
 Status get_properties(const Value& v, std::string& out) {
-  if (!v.IsObject()) return bad("properties", "must be an object");
+  if (!v.IsObject()) return bad("", "properties", "must be an object");
   rapidjson::StringBuffer buffer;
   Writer w(buffer);
   v.Accept(w);
@@ -340,25 +353,24 @@ Status get_properties(const Value& v, std::string& out) {
   return {};
 }
 
-Status get_override(const Value& v, const std::string& field, DestinationOverride& o) {
-  if (!v.IsObject()) return bad(field, "must be an object");
+Status get_override(const Value& v, const std::string& prefix, DestinationOverride& o) {
+  if (!v.IsObject()) return bad(prefix, "", "must be an object");
   for (auto m = v.MemberBegin(); m != v.MemberEnd(); ++m) {
-    const std::string key = key_of(m);
-    const std::string name = field + "." + key;
+    const Key key = key_of(m);
     Status s;
     if (key == "enabled") {
-      if (!m->value.IsBool()) return bad(name, "must be a boolean");
+      if (!m->value.IsBool()) return bad(prefix, key, "must be a boolean");
       o.enabled = m->value.GetBool();
     } else if (key == "event_name") {
-      s = get_string(m->value, name, o.event_name);
+      s = get_string(m->value, prefix, key, o.event_name);
     } else if (key == "test_event_code") {
-      s = get_string(m->value, name, o.test_event_code);
+      s = get_string(m->value, prefix, key, o.test_event_code);
     } else if (key == "target_id") {
-      s = get_string(m->value, name, o.target_id);
+      s = get_string(m->value, prefix, key, o.target_id);
     } else if (key == "skip_reason") {
-      s = get_string(m->value, name, o.skip_reason);
+      s = get_string(m->value, prefix, key, o.skip_reason);
     } else {
-      s = bad(name, "is not a known field");
+      s = bad(prefix, key, "is not a known field");
     }
     if (!s) return s;
   }
@@ -367,37 +379,37 @@ Status get_override(const Value& v, const std::string& field, DestinationOverrid
 
 // Destination names are map keys (data, not schema), so any name round-trips.
 Status get_destinations(const Value& v, std::map<std::string, DestinationOverride>& out) {
-  if (!v.IsObject()) return bad("destinations", "must be an object");
+  if (!v.IsObject()) return bad("", "destinations", "must be an object");
   for (auto m = v.MemberBegin(); m != v.MemberEnd(); ++m) {
-    const std::string key = key_of(m);
+    const std::string name(key_of(m));
     DestinationOverride o;
-    if (auto s = get_override(m->value, "destinations." + key, o); !s) return s;
-    out[key] = std::move(o);
+    if (auto s = get_override(m->value, "destinations." + name + ".", o); !s) return s;
+    out[name] = std::move(o);
   }
   return {};
 }
 
-Status get_field(const std::string& key, const Value& v, Event& e) {
-  if (key == "event_id") return get_string(v, key, e.event_id);
-  if (key == "event_name") return get_string(v, key, e.event_name);
+Status get_field(Key key, const Value& v, Event& e) {
+  if (key == "event_id") return get_string(v, "", key, e.event_id);
+  if (key == "event_name") return get_string(v, "", key, e.event_name);
   if (key == "event_time") return get_int64(v, key, e.event_time);
   if (key == "received_at_ms") return get_int64(v, key, e.received_at_ms);
-  if (key == "action_source") return get_string(v, key, e.action_source);
-  if (key == "event_source_url") return get_string(v, key, e.event_source_url);
-  if (key == "referrer_url") return get_string(v, key, e.referrer_url);
+  if (key == "action_source") return get_string(v, "", key, e.action_source);
+  if (key == "event_source_url") return get_string(v, "", key, e.event_source_url);
+  if (key == "referrer_url") return get_string(v, "", key, e.referrer_url);
   if (key == "user") return get_user(v, e.user);
-  if (key == "ip") return get_string(v, key, e.ip);
-  if (key == "user_agent") return get_string(v, key, e.user_agent);
+  if (key == "ip") return get_string(v, "", key, e.ip);
+  if (key == "user_agent") return get_string(v, "", key, e.user_agent);
   if (key == "ids") return get_ids(v, e.ids);
-  if (key == "value") return get_number(v, key, e.value);
-  if (key == "currency") return get_string(v, key, e.currency);
-  if (key == "order_id") return get_string(v, key, e.order_id);
+  if (key == "value") return get_number(v, "", key, e.value);
+  if (key == "currency") return get_string(v, "", key, e.currency);
+  if (key == "order_id") return get_string(v, "", key, e.order_id);
   if (key == "contents") return get_contents(v, e.contents);
   if (key == "consent") return get_consent(v, e);
   if (key == "properties") return get_properties(v, e.properties_json);
-  if (key == "ga4_user_id") return get_string(v, key, e.ga4_user_id);
+  if (key == "ga4_user_id") return get_string(v, "", key, e.ga4_user_id);
   if (key == "destinations") return get_destinations(v, e.destinations);
-  return bad(key, "is not a known field");
+  return bad("", key, "is not a known field");
 }
 
 }  // namespace
@@ -437,8 +449,12 @@ std::string encode_event(const Event& e) {
 }
 
 Result<Event> decode_event(std::string_view payload) {
+  // Parsed in place from a copy: the DOM's strings point into it instead of being copied one by one.
+  // In-place parsing stops at a NUL, which JSON text never holds: refuse one rather than read a prefix.
+  if (payload.find('\0') != std::string_view::npos) return fail("invalid_payload", "encoded event holds a NUL byte");
+  std::string text(payload);
   rapidjson::Document doc;
-  doc.Parse<rapidjson::kParseFullPrecisionFlag>(payload.data(), payload.size());
+  doc.ParseInsitu<rapidjson::kParseFullPrecisionFlag>(text.data());
   if (doc.HasParseError()) {
     return fail("invalid_payload", std::string("encoded event is not JSON: ") +
                                        rapidjson::GetParseError_En(doc.GetParseError()) + " at offset " +

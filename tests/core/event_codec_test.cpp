@@ -204,6 +204,32 @@ TEST(EventCodec, RejectsUnknownKeysAtEveryLevel) {
   }
 }
 
+TEST(EventCodec, ErrorsNameTheFieldByItsFullPath) {
+  const std::pair<const char*, const char*> cases[] = {
+      {R"({"event_time":"x"})", "event_time"},
+      {R"({"user":{"email_sha256":"abc"}})", "user.email_sha256"},
+      {R"({"user":{"email":["raw"]}})", "user.email"},
+      {R"({"ids":{"gclid":1}})", "ids.gclid"},
+      {R"({"contents":[{"id":"a"},{"price":"1"}]})", "contents[1].price"},
+      {R"({"contents":[{"id":"a"},7]})", "contents[1]"},
+      {R"({"consent":{"ad_user_data":"yes"}})", "consent.ad_user_data"},
+      {R"({"destinations":{"meta":{"enabled":1}}})", "destinations.meta.enabled"},
+      {R"({"destinations":{"meta":3}})", "destinations.meta"},
+  };
+  for (const auto& [payload, field] : cases) {
+    auto decoded = decode_event(payload);
+    ASSERT_FALSE(decoded) << payload;
+    EXPECT_EQ(decoded.error().field, field) << payload;
+    EXPECT_NE(decoded.error().message.find(field), std::string::npos) << decoded.error().message;
+  }
+}
+
+TEST(EventCodec, RejectsANulByteEvenAfterACompleteObject) {
+  using namespace std::string_literals;
+  EXPECT_FALSE(decode_event("{\"event_id\":\"a\"}\0{}"s));
+  EXPECT_FALSE(decode_event("{\"event_id\":\"a\0b\"}"s));
+}
+
 TEST(EventCodec, RejectsWrongTypes) {
   for (const char* bad :
        {R"({"event_id":1})", R"({"event_time":"1700000000"})", R"({"event_time":1.5})", R"({"value":"12"})",
