@@ -295,7 +295,7 @@ TEST_F(Ga4Test, ClassifiesEveryAnswer) {
     for (const auto& e : c.events) EXPECT_EQ(e.outcome, Outcome::reject) << s;
     EXPECT_FALSE(c.split) << "GA4 errors are never about one event";
   }
-  EXPECT_EQ(classify(d, 0).events[0].reason, "transport: Connection refused");
+  EXPECT_EQ(classify(d, 0).events[0].reason, "transport_error: Connection refused");
 }
 
 TEST_F(Ga4Test, RateLimitHonoursRetryAfter) {

@@ -88,6 +88,9 @@ TEST(GoogleAdsClassify, TransientFailuresRetry) {
     auto c = classify_response(Mode::data_manager, 2, r);
     EXPECT_EQ(outcomes(c), (std::vector<Outcome>{R, R})) << s;
     EXPECT_FALSE(c.split) << s;
+    if (s == 0) {
+      EXPECT_EQ(c.events[0].reason, "transport_error: Operation timed out");
+    }
   }
 }
 
