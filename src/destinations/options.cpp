@@ -100,6 +100,10 @@ std::string clip_message(std::string_view message, size_t max_bytes) {
   return out;
 }
 
+std::string transport_reason(const HttpResponse& response) {
+  return "transport_error: " + clip_message(response.transport_error);
+}
+
 std::vector<std::pair<std::string, std::string>> json_object_members(const std::string& json) {
   std::vector<std::pair<std::string, std::string>> out;
   if (json.empty()) return out;

@@ -53,6 +53,9 @@ std::optional<std::chrono::milliseconds> parse_retry_after(const HttpResponse& r
 // to at most `max_bytes` bytes on a UTF-8 character boundary.
 std::string clip_message(std::string_view message, size_t max_bytes = 200);
 
+// The reason of a request that got no answer (refused, reset, timed out): the same words for every platform.
+std::string transport_reason(const HttpResponse& response);
+
 // The members of a JSON object text as (key, compact JSON value), in order; empty when `json` is empty or
 // not an object. Lets a platform's Writer merge `properties` (Key + RawValue) without a second DOM.
 std::vector<std::pair<std::string, std::string>> json_object_members(const std::string& json);

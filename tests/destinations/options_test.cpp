@@ -23,5 +23,13 @@ TEST(Batches, AZeroMaxBatchMeansOneEventPerRequest) {
   EXPECT_EQ(batches(2, 0), (Batches{{0}, {1}}));
 }
 
+TEST(Options, TransportReasonIsTheSameWordsForEveryPlatformAndClipped) {
+  HttpResponse r;
+  r.transport_error = "Connection refused";
+  EXPECT_EQ(transport_reason(r), "transport_error: Connection refused");
+  r.transport_error = std::string(500, 'x') + "\n";
+  EXPECT_EQ(transport_reason(r), "transport_error: " + std::string(200, 'x'));
+}
+
 }  // namespace
 }  // namespace fanout::dest

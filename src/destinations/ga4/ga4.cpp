@@ -80,7 +80,7 @@ class Ga4 final : public Destination {
     if (s >= 200 && s < 300) {
       result = {Outcome::delivered, ""};
     } else if (s == 0) {
-      result = {Outcome::retry, "transport_error: " + clip_message(response.transport_error)};
+      result = {Outcome::retry, transport_reason(response)};
     } else if (s == 408 || s == 429 || s >= 500) {
       result = {Outcome::retry, "http_" + std::to_string(s)};
       c.retry_after = parse_retry_after(response);

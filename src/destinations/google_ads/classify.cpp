@@ -114,7 +114,7 @@ Classification classify_response(Mode mode, size_t n, const HttpResponse& r) {
   const int s = r.status;
   if (s >= 200 && s < 300)
     return mode == Mode::click_conversions ? click_success(n, r.body) : all(n, Outcome::delivered, "");
-  if (s == 0) return all(n, Outcome::retry, "transport_error: " + clip_message(r.transport_error));
+  if (s == 0) return all(n, Outcome::retry, transport_reason(r));
   GoogleError e = parse_error_body(r.body);
   if (s == 401) {
     Classification c = all(n, Outcome::retry, http_reason(s, e));

@@ -48,7 +48,7 @@ Classification CapiDestination::classify(const Request& request, const HttpRespo
     c.events.assign(request.indices.size(), EventResult{outcome, reason});
     return c;
   };
-  if (response.status == 0) return all(Outcome::retry, "transport_error: " + clip_message(response.transport_error));
+  if (response.status == 0) return all(Outcome::retry, transport_reason(response));
   if (response.status >= 200 && response.status < 300) return all(Outcome::delivered, "");
 
   std::string text = error_text(response.body);

@@ -79,7 +79,7 @@ Classification OfflineDestination::classify(const Request& request, const HttpRe
     c.events.assign(n, EventResult{outcome, reason});
     return c;
   };
-  if (response.status == 0) return all(Outcome::retry, "transport_error: " + clip_message(response.transport_error));
+  if (response.status == 0) return all(Outcome::retry, transport_reason(response));
 
   const Answer a = parse_answer(response.body);
   const std::string http = "microsoft_ads: http_" + std::to_string(response.status);

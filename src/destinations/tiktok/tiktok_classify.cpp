@@ -50,7 +50,7 @@ Classification TiktokDestination::classify(const Request& request, const HttpRes
     c.split = true;
     return all(Outcome::retry, "batch rejected, splitting: " + reason);
   };
-  if (response.status == 0) return all(Outcome::retry, "transport_error: " + clip_message(response.transport_error));
+  if (response.status == 0) return all(Outcome::retry, transport_reason(response));
 
   const Answer a = parse_answer(response.body);
   const std::string http = "http_" + std::to_string(response.status);
