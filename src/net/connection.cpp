@@ -1,8 +1,10 @@
 #include "net/connection.h"
 
+#include <array>
 #include <atomic>
-#include <cctype>
 #include <chrono>
+
+#include "net/response_head.h"
 
 namespace fanout::net {
 namespace {
@@ -13,7 +15,6 @@ constexpr std::chrono::milliseconds kLingerLimit{1000};        // draining a cli
 constexpr char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";  // answer to Expect: 100-continue
 
 using asio::redirect_error;
-using asio::use_awaitable;
 
 Response error_response(int status, const char* code, const std::string& message) {
   Response r;
@@ -53,6 +54,13 @@ class Responder {
   std::atomic<bool> done_{false};
 };
 
+// ASCII lower case: header names are tokens, and std::tolower pays a locale lookup per character.
+constexpr std::array<char, 256> kLower = [] {
+  std::array<char, 256> table{};
+  for (int c = 0; c < 256; ++c) table[c] = static_cast<char>(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+  return table;
+}();
+
 bool is_parse_error(const beast::error_code& ec) {
   static const auto& category = http::make_error_code(http::error::bad_method).category();
   return ec.category() == category && ec != http::error::end_of_stream && ec != http::error::partial_message;
@@ -60,14 +68,14 @@ bool is_parse_error(const beast::error_code& ec) {
 
 }  // namespace
 
-Connection::Connection(std::shared_ptr<ServerCore> core, tcp::socket socket)
+Connection::Connection(std::shared_ptr<ServerCore> core, Socket socket)
     : core_(std::move(core)),
       stream_(std::move(socket)),
       reader_wake_(stream_.get_executor()),
       writer_wake_(stream_.get_executor()),
       running_(2) {
-  reader_wake_.expires_at(asio::steady_timer::time_point::max());
-  writer_wake_.expires_at(asio::steady_timer::time_point::max());
+  reader_wake_.expires_at(Timer::time_point::max());
+  writer_wake_.expires_at(Timer::time_point::max());
   beast::error_code ec;
   const auto peer = stream_.socket().remote_endpoint(ec);
   if (!ec) peer_ip_ = peer.address().to_string();
@@ -109,7 +117,7 @@ void Connection::complete(uint64_t seq, Response response) {
   if (seq == front) writer_wake_.cancel();
 }
 
-asio::awaitable<void> Connection::read_loop() {
+Awaitable<> Connection::read_loop() {
   const ServerOptions& options = core_->options;
   const size_t max_pipelined = options.max_pipelined == 0 ? 1 : options.max_pipelined;
   beast::error_code ec;
@@ -175,6 +183,12 @@ asio::awaitable<void> Connection::read_loop() {
       break;
     }
     dispatch_request();
+    if (buffer_.size() == 0 && slots_.size() == 1 && slots_.front().ready) {
+      // The handler answered at once. Let the writer send it before the next read is started: a read started
+      // with a response pending runs without a timeout and has to be cancelled and restarted under
+      // idle_timeout once the writer is done, which costs a failed recvmsg and a timer per request.
+      co_await asio::post(stream_.get_executor(), use_awaitable);
+    }
   }
   read_state_ = ReadState::done;
   parser_.reset();
@@ -212,7 +226,7 @@ void Connection::dispatch_request() {
     const auto raw_name = field.name_string();
     const auto raw_value = field.value();
     std::string name(raw_name.data(), raw_name.size());
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (char& c : name) c = kLower[static_cast<unsigned char>(c)];
     auto [it, inserted] = request.headers.try_emplace(std::move(name), raw_value.data(), raw_value.size());
     if (!inserted) it->second.append(", ").append(raw_value.data(), raw_value.size());
   }
@@ -227,7 +241,7 @@ void Connection::dispatch_request() {
   }
 }
 
-asio::awaitable<void> Connection::write_loop() {
+Awaitable<> Connection::write_loop() {
   const ServerOptions& options = core_->options;
   const size_t max_pipelined = options.max_pipelined == 0 ? 1 : options.max_pipelined;
   beast::error_code ec;
@@ -244,24 +258,16 @@ asio::awaitable<void> Connection::write_loop() {
     const bool last = read_state_ == ReadState::done && slots_.empty();
     const bool keep_alive = slot.keep_alive && !last && !core_->stopping.load(std::memory_order_relaxed);
 
-    Response& r = slot.response;
+    const Response& r = slot.response;
     const int status = (r.status >= 100 && r.status <= 999) ? r.status : 500;
-    http::response<http::string_body> response{static_cast<http::status>(status), slot.version};
-    if (!r.content_type.empty()) response.set(http::field::content_type, r.content_type);
-    for (const auto& [name, value] : r.headers) response.insert(name, value);
-    response.keep_alive(keep_alive);
-    if (status / 100 == 1 || status == 204 || status == 304) {
-      response.prepare_payload();  // no body allowed
-    } else if (slot.head) {
-      response.content_length(r.body.size());
-    } else {
-      response.body() = std::move(r.body);
-      response.prepare_payload();
-    }
+    format_response_head(head_, r, status, slot.version, keep_alive);
+    const bool send_body = !slot.head && !status_has_no_body(status);
+    const std::array<asio::const_buffer, 2> buffers{asio::buffer(head_),
+                                                    send_body ? asio::buffer(r.body) : asio::const_buffer()};
 
     writing_ = true;
     stream_.expires_after(options.write_timeout);
-    co_await http::async_write(stream_, response, redirect_error(use_awaitable, ec));
+    co_await asio::async_write(stream_, buffers, redirect_error(use_awaitable, ec));
     writing_ = false;
     if (ec) {
       graceful = false;

@@ -1,7 +1,8 @@
 #pragma once
 // One HTTP/1.1 connection (internal to net/): a reader coroutine parses requests and hands them to the
 // handler, a writer coroutine writes their responses strictly in request order. Both run on the
-// connection's strand; Respond callbacks hop back onto it, so no state here needs a lock.
+// connection's io_context, which one thread runs; Respond callbacks hop back onto it, so no state here needs
+// a lock.
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -16,20 +17,20 @@ namespace fanout::net {
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  // `socket` must be bound to a strand of core->io.
-  Connection(std::shared_ptr<ServerCore> core, tcp::socket socket);
+  // `socket` must be bound to one of core->ios.
+  Connection(std::shared_ptr<ServerCore> core, Socket socket);
 
   // Spawns the reader and writer coroutines. Call once, after ServerCore::add.
   void start();
-  // Graceful stop (post to the strand): read no further requests, write the pending responses, then close.
+  // Graceful stop (posted to the connection's io_context): read no further requests, answer the pending ones, close.
   void shutdown();
-  // Immediate stop (post to the strand): close the socket and drop pending responses.
+  // Immediate stop (posted to the connection's io_context): close the socket and drop pending responses.
   void abort();
-  // Completes request `seq` (on the strand). Late or duplicate completions are dropped.
+  // Completes request `seq` (on the connection's io_context). Late or duplicate completions are dropped.
   void complete(uint64_t seq, Response response);
 
-  // The connection's strand; Respond callbacks post here.
-  tcp::socket::executor_type executor() { return stream_.get_executor(); }
+  // The connection's executor; Respond callbacks post here.
+  Executor executor() { return stream_.get_executor(); }
   // The server state; outlives this connection.
   ServerCore& core() { return *core_; }
 
@@ -45,8 +46,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   };
   enum class ReadState { waiting, reading, full, done };
 
-  asio::awaitable<void> read_loop();
-  asio::awaitable<void> write_loop();
+  Awaitable<> read_loop();
+  Awaitable<> write_loop();
   // Queues an error response that ends the connection (400/413/431), then stops reading.
   void push_final_error(int status, const char* code, const std::string& message);
   void dispatch_request();
@@ -55,15 +56,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void coroutine_done();
 
   std::shared_ptr<ServerCore> core_;  // first member: destroyed last, after the socket that needs its io_context
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::string peer_ip_;
 
   std::deque<Slot> slots_;  // at most options.max_pipelined (+1 final error)
   uint64_t next_seq_ = 0;
-  asio::steady_timer reader_wake_;  // never expires; cancel() wakes the reader
-  asio::steady_timer writer_wake_;  // never expires; cancel() wakes the writer
+  Timer reader_wake_;  // never expires; cancel() wakes the reader
+  Timer writer_wake_;  // never expires; cancel() wakes the writer
+  std::string head_;   // the response head being written; reused, so its capacity is kept
 
   ReadState read_state_ = ReadState::waiting;
   bool read_ahead_ = false;          // the reader waits for a pipelined request with no timeout

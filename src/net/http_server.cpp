@@ -12,7 +12,6 @@ namespace fanout::net {
 namespace {
 
 using asio::redirect_error;
-using asio::use_awaitable;
 
 // After `grace`, connections are aborted; this bounds how long their coroutines get to unwind.
 constexpr std::chrono::milliseconds kAbortWait{2000};
@@ -20,7 +19,9 @@ constexpr std::chrono::milliseconds kAbortWait{2000};
 class ServerImpl final : public HttpServer {
  public:
   explicit ServerImpl(std::shared_ptr<ServerCore> core)
-      : core_(std::move(core)), acceptor_(asio::make_strand(core_->io)), work_(asio::make_work_guard(core_->io)) {}
+      : core_(std::move(core)), acceptor_(core_->ios.front()->get_executor()) {
+    for (auto& io : core_->ios) work_.push_back(asio::make_work_guard(*io));
+  }
   ~ServerImpl() override { stop(std::chrono::milliseconds(0)); }
 
   Status listen(const std::string& text, const tcp::endpoint& endpoint) {
@@ -38,11 +39,11 @@ class ServerImpl final : public HttpServer {
 
   void run() {
     asio::co_spawn(acceptor_.get_executor(), accept_loop(), asio::detached);
-    for (size_t i = 0; i < core_->options.threads; ++i) {
-      threads_.emplace_back([core = core_] {
+    for (auto& io : core_->ios) {
+      threads_.emplace_back([core = core_, io = io.get()] {
         for (;;) {
           try {
-            core->io.run();
+            io->run();
             return;
           } catch (...) {
             // A throwing completion handler is a bug elsewhere; keep serving the other connections.
@@ -78,22 +79,26 @@ class ServerImpl final : public HttpServer {
       std::unique_lock lock(core_->gate_mutex);
       core_->gate_open = false;
     }
-    work_.reset();
-    if (!drained) core_->io.stop();
+    work_.clear();
+    if (!drained) {
+      for (auto& io : core_->ios) io->stop();
+    }
     for (auto& thread : threads_) thread.join();
     threads_.clear();
     // Runs what was queued while the threads wound down (cancelled operations, late completions), so no
     // handler keeps a connection alive in a queue nobody runs.
-    core_->io.restart();
-    core_->io.poll();
+    for (auto& io : core_->ios) {
+      io->restart();
+      io->poll();
+    }
   }
 
  private:
-  asio::awaitable<void> accept_loop() {
+  Awaitable<> accept_loop() {
     beast::error_code ec;
-    asio::steady_timer backoff(acceptor_.get_executor());
-    for (;;) {
-      tcp::socket socket(asio::make_strand(core_->io));
+    Timer backoff(acceptor_.get_executor());
+    for (size_t next = 0;; ++next) {
+      Socket socket(core_->ios[next % core_->ios.size()]->get_executor());
       co_await acceptor_.async_accept(socket, redirect_error(use_awaitable, ec));
       if (!acceptor_.is_open() || core_->stopping.load()) break;
       if (ec) {
@@ -124,8 +129,8 @@ class ServerImpl final : public HttpServer {
   }
 
   std::shared_ptr<ServerCore> core_;  // first member: the io_context outlives the acceptor
-  tcp::acceptor acceptor_;
-  asio::executor_work_guard<asio::io_context::executor_type> work_;
+  Acceptor acceptor_;
+  std::vector<asio::executor_work_guard<Executor>> work_;  // one per io_context, until stop()
   std::vector<std::thread> threads_;
   std::mutex stop_mutex_;
   bool stopped_ = false;
@@ -153,7 +158,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(const ServerOptions& optio
   if (normalized.threads == 0) normalized.threads = 1;
   if (normalized.max_pipelined == 0) normalized.max_pipelined = 1;
   auto core = std::make_shared<ServerCore>(std::move(normalized), std::move(handler));
-  auto ip = resolve_host(address->host, core->io);
+  auto ip = resolve_host(address->host, *core->ios.front());
   if (!ip) return tl::unexpected(ip.error());
 
   auto server = std::make_unique<ServerImpl>(core);

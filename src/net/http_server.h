@@ -20,7 +20,7 @@ struct Request {
   std::string target;                          // path with query, as sent ("/v1/events?x=1")
   std::map<std::string, std::string> headers;  // lowercase names; repeated headers joined with ", "
   std::string body;
-  std::string peer_ip;                         // remote address of the connection
+  std::string peer_ip;  // remote address of the connection
 };
 
 struct Response {
@@ -35,14 +35,14 @@ using Respond = std::function<void(Response)>;
 using Handler = std::function<void(Request&& request, Respond respond)>;
 
 struct ServerOptions {
-  std::string listen = "127.0.0.1:0";          // host:port; port 0 picks a free port
-  size_t max_body_bytes = 1048576;             // larger bodies get 413 payload_too_large (JSON, SPEC §3)
-  size_t threads = 1;                          // io_context threads
-  std::chrono::milliseconds read_timeout{30000};   // whole request (headers + body) must arrive within this
-  std::chrono::milliseconds idle_timeout{60000};   // keep-alive connection idle limit
+  std::string listen = "127.0.0.1:0";             // host:port; port 0 picks a free port
+  size_t max_body_bytes = 1048576;                // larger bodies get 413 payload_too_large (JSON, SPEC §3)
+  size_t threads = 1;                             // io_context threads
+  std::chrono::milliseconds read_timeout{30000};  // whole request (headers + body) must arrive within this
+  std::chrono::milliseconds idle_timeout{60000};  // keep-alive connection idle limit
   std::chrono::milliseconds write_timeout{30000};
-  size_t max_pipelined = 16;                   // requests read ahead of their responses, per connection
-  size_t max_connections = 10000;              // beyond this, new connections are closed at once
+  size_t max_pipelined = 16;       // requests read ahead of their responses, per connection
+  size_t max_connections = 10000;  // beyond this, new connections are closed at once
 };
 
 class HttpServer {
@@ -51,8 +51,8 @@ class HttpServer {
   static Result<std::unique_ptr<HttpServer>> start(const ServerOptions& options, Handler handler);
   virtual ~HttpServer() = default;
 
-  virtual uint16_t port() const = 0;          // the bound port (useful with port 0)
-  virtual std::string host() const = 0;       // the bound host
+  virtual uint16_t port() const = 0;     // the bound port (useful with port 0)
+  virtual std::string host() const = 0;  // the bound host
   // Stops accepting, lets requests in progress finish (their responses are written) for at most
   // `grace`, closes every connection and joins the threads. Idempotent.
   virtual void stop(std::chrono::milliseconds grace) = 0;

@@ -1,12 +1,13 @@
 #pragma once
 // State shared by the server and its connections (internal to net/). Connections keep the core alive with a
-// shared_ptr so the io_context always outlives every socket, even when a Respond callback outlives the server.
+// shared_ptr so the io_contexts always outlive every socket, even when a Respond callback outlives the server.
 #include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
 #include <unordered_map>
+#include <vector>
 
 #include "net/asio.h"
 #include "net/http_server.h"
@@ -16,16 +17,21 @@ namespace fanout::net {
 class Connection;
 
 struct ServerCore {
-  explicit ServerCore(ServerOptions opts, Handler h) : options(std::move(opts)), handler(std::move(h)) {}
+  // `opts.threads` must be at least 1.
+  explicit ServerCore(ServerOptions opts, Handler h) : options(std::move(opts)), handler(std::move(h)) {
+    for (size_t i = 0; i < options.threads; ++i) ios.push_back(std::make_unique<asio::io_context>(1));
+  }
 
   const ServerOptions options;
   const Handler handler;
-  asio::io_context io;  // declared before everything that holds handlers or sockets bound to it
+  // One per thread (concurrency hint 1: run by that thread only). The acceptor lives on the first; connections
+  // are dealt out in turn. Declared before everything that holds handlers or sockets bound to them.
+  std::vector<std::unique_ptr<asio::io_context>> ios;
 
   std::atomic<bool> stopping{false};  // set once by stop(): new responses say Connection: close
 
-  // Respond callbacks post to `io` only while this is open (shared lock); stop() closes it (unique lock)
-  // before draining the io_context, so nothing lands in a queue nobody runs.
+  // Respond callbacks post to an io_context only while this is open (shared lock); stop() closes it (unique lock)
+  // before draining the io_contexts, so nothing lands in a queue nobody runs.
   std::shared_mutex gate_mutex;
   bool gate_open = true;
 

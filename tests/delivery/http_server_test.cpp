@@ -7,9 +7,12 @@
 #include <condition_variable>
 #include <future>
 #include <mutex>
+#include <sstream>
 #include <thread>
 
+#include "net/asio.h"
 #include "net/listen_address.h"
+#include "net/response_head.h"
 #include "sandbox_http_client.h"
 
 namespace fanout::net {
@@ -99,6 +102,63 @@ TEST(ListenAddress, ParsesIpv4Ipv6AndHostnames) {
   EXPECT_FALSE(parse_listen_address("::1:80"));
   EXPECT_FALSE(parse_listen_address("[::1]80"));
   EXPECT_FALSE(parse_listen_address(":80"));
+}
+
+// The head Beast's serializer wrote for the same answer (how the server built responses before it wrote
+// heads itself): the fast path must send the same bytes.
+std::string beast_head(const Response& r, int status, unsigned version, bool keep_alive, bool head_request) {
+  http::response<http::string_body> response{static_cast<http::status>(status), version};
+  if (!r.content_type.empty()) response.set(http::field::content_type, r.content_type);
+  for (const auto& [name, value] : r.headers) response.insert(name, value);
+  response.keep_alive(keep_alive);
+  if (status_has_no_body(status)) {
+    response.prepare_payload();
+  } else if (head_request) {
+    response.content_length(r.body.size());
+  } else {
+    response.body() = r.body;
+    response.prepare_payload();
+  }
+  std::ostringstream out;
+  out << response.base();
+  return out.str();
+}
+
+TEST(ResponseHead, MatchesWhatBeastWrote) {
+  Response plain;
+  plain.body = R"({"ok":true})";
+  Response extra;
+  extra.status = 429;
+  extra.body = "slow down";
+  extra.content_type = "text/plain";
+  extra.headers = {{"Retry-After", "7"}, {"X-Two", "a"}, {"X-Two", "b"}};
+  Response bare;
+  bare.content_type = "";
+  std::string head;
+  for (const Response* r : {&plain, &extra, &bare}) {
+    for (int status : {200, 202, 204, 304, 100, 400, 404, 429, 500, 299, 999}) {
+      for (unsigned version : {10u, 11u}) {
+        for (bool keep_alive : {true, false}) {
+          for (bool head_request : {false, true}) {
+            format_response_head(head, *r, status, version, keep_alive);
+            EXPECT_EQ(head, beast_head(*r, status, version, keep_alive, head_request))
+                << status << " HTTP/" << version << " keep_alive=" << keep_alive;
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST(ResponseHead, FramingHeadersAreTheServers) {
+  Response r;
+  r.body = "abc";
+  r.headers = {{"Content-Length", "99"}, {"transfer-encoding", "chunked"}, {"Connection", "upgrade"}, {"X-A", "1"}};
+  std::string head;
+  format_response_head(head, r, 200, 11, false);
+  EXPECT_EQ(head,
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-A: 1\r\nConnection: close\r\n"
+            "Content-Length: 3\r\n\r\n");
 }
 
 TEST(HttpServer, PortZeroPicksAFreePortAndReportsIt) {
