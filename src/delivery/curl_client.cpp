@@ -163,6 +163,9 @@ void CurlClient::collect_finished() {
     }
     std::unique_ptr<Transfer> t = std::move(it->second);
     active_.erase(it);
+    long connects = 0;
+    curl_easy_getinfo(e, CURLINFO_NUM_CONNECTS, &connects);
+    connections_opened_ += static_cast<uint64_t>(connects);
     if (rc == CURLE_OK) {
       long code = 0;
       curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);

@@ -41,6 +41,10 @@ class CurlClient {
   // Transfers started and not yet completed.
   size_t in_flight() const { return active_.size() + finished_.size(); }
 
+  // New connections curl opened for the transfers completed so far (CURLINFO_NUM_CONNECTS summed). Far
+  // below the number of completed requests when keep-alive works.
+  uint64_t connections_opened() const { return connections_opened_; }
+
   // Drops every transfer without running its completion (shutdown past its deadline).
   void abort_all();
 
@@ -56,6 +60,7 @@ class CurlClient {
   std::vector<CURL*> pool_;  // idle easy handles, reused (bounded by kMaxPooled)
   std::unordered_map<CURL*, std::unique_ptr<Transfer>> active_;
   std::vector<std::unique_ptr<Transfer>> finished_;  // done, completion not yet run
+  uint64_t connections_opened_ = 0;
 };
 
 }  // namespace fanout::delivery

@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
+#include <vector>
 
 #include "delivery_test_util.h"
 
@@ -102,6 +104,27 @@ TEST(CurlClient, OneClientServesSequentialRequests) {
     EXPECT_EQ(d.response.status, 200);
   }
   EXPECT_EQ(platform.requests("/k").size(), 5u);
+  EXPECT_EQ(client.connections_opened(), 1u);  // keep-alive: one connection for all five
+}
+
+TEST(CurlClient, ConcurrentBurstsReuseTheirConnections) {
+  FakePlatform platform;
+  CurlClient client;
+  for (int burst = 0; burst < 3; ++burst) {
+    std::vector<Done> done(4);
+    for (Done& d : done) {
+      dest::HttpRequest req;
+      req.url = platform.url("/burst");
+      req.body = "x";
+      client.start(req, 5000, into(d));
+    }
+    run_until(client, [&] { return std::all_of(done.begin(), done.end(), [](const Done& d) { return d.done; }); });
+    for (const Done& d : done) EXPECT_EQ(d.response.status, 200);
+  }
+  EXPECT_EQ(platform.requests("/burst").size(), 12u);
+  // At most one connection per concurrent transfer, opened by the first burst and kept for the others.
+  EXPECT_GE(client.connections_opened(), 1u);
+  EXPECT_LE(client.connections_opened(), 4u);
 }
 
 TEST(CurlClient, WakeupFromAnotherThreadEndsAWait) {
