@@ -124,7 +124,11 @@ struct SqliteOptions {
   int64_t max_bytes = 1073741824;                   // above this live size, enqueue fails with "unavailable"
   int64_t idempotency_ms = 7LL * 24 * 3600 * 1000;  // duplicate window for event_id
   size_t max_group = 4096;                          // most events committed in one transaction
-  size_t max_queue_bytes = 64 << 20;  // writes waiting for the writer; beyond it enqueue fails "unavailable"
+  size_t max_queue_bytes = 64 << 20;  // enqueues waiting for the writer; beyond it enqueue fails "unavailable"
+  // Delivery-state updates waiting for the writer (~110 bytes each); beyond it update() waits. The writer
+  // serves enqueues first, so under an intake burst updates pile up: this bounds their memory (~10 MB)
+  // and slows delivery instead, and never makes an enqueue fail.
+  size_t max_update_bytes = 8 << 20;
 };
 
 // Opens (creating if needed) the SQLite spool: WAL, synchronous=FULL, one writer thread.

@@ -1,5 +1,7 @@
 #include "spool/sqlite_spool.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <type_traits>
 #include <utility>
@@ -84,16 +86,15 @@ void SqliteSpool::update(std::vector<DeliveryUpdate> updates) {
   // Updates are never dropped while open, so the sender waits for space instead (backpressure on
   // delivery). The writer thread itself must not wait for its own queue to drain.
   if (!on_writer_thread()) {
-    space_cv_.wait(lock, [&] {
-      return stopping_ || (queue_.empty() && updates_.empty()) || queued_bytes_ + bytes <= options_.max_queue_bytes;
-    });
+    space_cv_.wait(lock,
+                   [&] { return stopping_ || updates_.empty() || update_bytes_ + bytes <= options_.max_update_bytes; });
   }
   // After close() starts, state changes are dropped: those deliveries stay pending and resume after
   // restart (at-least-once), which is what a crash at this point would do too.
   if (stopping_) return;
   for (auto& u : updates) updates_.push_back(std::move(u));
   updates_pushed_ += updates.size();
-  queued_bytes_ += bytes;
+  update_bytes_ += bytes;
   work_cv_.notify_one();
 }
 
@@ -191,7 +192,7 @@ void SqliteSpool::take_group(std::vector<Queued>& group, std::vector<DeliveryUpd
     return;
   }
   while (!updates_.empty() && updates.size() < kUpdatesPerGroup) {
-    queued_bytes_ -= update_bytes(updates_.front());
+    update_bytes_ -= update_bytes(updates_.front());
     updates.push_back(std::move(updates_.front()));
     updates_.pop_front();
     ++updates_taken_;
@@ -211,6 +212,8 @@ void SqliteSpool::take_group(std::vector<Queued>& group, std::vector<DeliveryUpd
 }
 
 void SqliteSpool::run_writer() {
+  // Named so `top -H` / perf tell it apart from the intake and delivery threads.
+  pthread_setname_np(pthread_self(), "spool-writer");
   for (;;) {
     std::vector<Queued> group;
     std::vector<DeliveryUpdate> updates;
@@ -247,12 +250,19 @@ void SqliteSpool::run_group(std::vector<Queued>& group, std::vector<DeliveryUpda
   }
   over_size_ = over;
 
-  bool writes = !updates.empty();
-  for (const auto& q : group) writes = writes || !std::holds_alternative<RejectOp>(q.op);
+  // Every op left in a group is an enqueue (a barrier is an empty one) or a reject.
+  bool acks = false;
+  for (const auto& q : group) acks = acks || std::holds_alternative<EnqueueOp>(q.op);
+  const bool writes = acks || !updates.empty();
 
   std::vector<Result<EnqueueResult>> results(group.size());
   Status txn;
-  if (writes) txn = writer_.begin();
+  // A group that acknowledges something (an enqueue or a barrier) is fsynced before its callbacks run.
+  // Delivery-state updates alone commit without an fsync: a process crash loses none of them (the WAL
+  // is in the OS), a power loss may lose the last few, which re-delivers those events (at-least-once;
+  // platforms dedupe by event id), and the next full commit's fsync of the same WAL makes them durable.
+  // Updates outnumber enqueues five to one (BM_SpoolLifecycle: 13 fsyncs per 1000 events before, 3.5 after).
+  if (writes) txn = writer_.begin(acks ? Writer::Sync::full : Writer::Sync::normal);
   const int64_t now = now_ms();
   for (size_t i = 0; i < group.size() && txn; ++i) {
     auto* e = std::get_if<EnqueueOp>(&group[i].op);

@@ -97,7 +97,8 @@ class SqliteSpool final : public Spool {
   std::deque<Queued> queue_;                         // enqueues, rejects and admin ops, in arrival order
   std::deque<DeliveryUpdate> updates_;               // delivery-state changes, in arrival order
   uint64_t updates_pushed_ = 0, updates_taken_ = 0;  // counts over the spool's life, for barriers
-  size_t queued_bytes_ = 0;
+  size_t queued_bytes_ = 0;                          // of queue_'s enqueues, against max_queue_bytes
+  size_t update_bytes_ = 0;                          // of updates_, against max_update_bytes
   bool stopping_ = false;
 
   std::mutex close_mu_;  // serializes close()

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "core/result.h"
@@ -22,8 +23,18 @@ class Writer {
   // Live size in bytes: pages in use (page_count - freelist_count) times page_size.
   Result<int64_t> live_bytes();
 
+  // How durable a group's commit must be. Only acknowledged events (enqueues) are promised to survive a
+  // power loss; a group of delivery-state updates alone may lose its last commits on power loss (never on
+  // a process crash), which means a re-delivery (at-least-once, platforms dedupe by event id).
+  enum class Sync { full, normal };
+
+  // The connection's PRAGMA synchronous as SQLite reports it (2 = FULL, 1 = NORMAL).
+  Result<int64_t> synchronous();
+
   // One group transaction: begin(), any number of enqueue()/update(), then commit() or rollback().
-  Status begin();
+  // `sync` decides whether commit() fsyncs the WAL (full) or leaves that to the next full commit or
+  // checkpoint (normal: same WAL file, so that fsync covers these frames too). Enqueues need full.
+  Status begin(Sync sync = Sync::full);
   // Writes all of `events`, or nothing with an error: an invalid batch is refused before any write,
   // and a SQLite failure during the write aborts the whole group (see aborted()). Duplicates write
   // nothing and get seq 0.
@@ -61,13 +72,25 @@ class Writer {
   Status load_destination_ids();
   // Inserts the row of (u.seq, destination `id`).
   Status insert_delivery(const DeliveryUpdate& u, int64_t id, int64_t updated_at_ms);
-  // Consecutive updates that differ only in seq are applied together (see write_run_).
+  // Updates that differ only in seq (one destination, one outcome) are applied together as a run
+  // (see write_run_): its outcome, the destination's id and the seqs as a JSON array.
+  struct Run {
+    const DeliveryUpdate* outcome = nullptr;
+    int64_t id = 0;
+    std::string seqs;
+  };
   static bool same_run(const DeliveryUpdate& a, const DeliveryUpdate& b);
-  Status apply_run(const DeliveryUpdate* run_begin, const DeliveryUpdate* run_end, int64_t now_ms);
+  // Adds `u` to an open run with its outcome, or opens one.
+  void add_to_run(const DeliveryUpdate& u, int64_t id);
+  // Applies the open runs in the order they were opened and closes them.
+  Status apply_runs(int64_t now_ms);
+  Status apply_run(const Run& run, int64_t now_ms);
   Status delete_event(int64_t seq);
   static Status validate(const std::vector<NewEvent>& events);
   // False when SQLite itself rolled the transaction back after an error.
   bool in_transaction() const;
+  // Sets PRAGMA synchronous for the next transaction (between transactions only).
+  Status set_sync(Sync sync);
 
   Db db_;
   int64_t idempotency_ms_ = 0;
@@ -75,10 +98,13 @@ class Writer {
   int64_t next_seq_ = 1;         // next sequence number to assign in the open transaction
   int64_t stored_next_seq_ = 1;  // value of meta.next_seq at begin()
   bool aborted_ = false;         // a write in the open transaction failed
+  Sync sync_ = Sync::full;       // the connection's current PRAGMA synchronous (FULL after open)
   std::atomic<int> failing_commits_{0};
   std::map<std::string, int64_t> ids_;  // destination name -> id, as committed (plus new_ids_)
   std::vector<std::string> new_ids_;    // names added in the open transaction
-  std::string seqs_;                    // JSON array of a run's seqs (reused buffer)
+  std::vector<Run> runs_;               // open runs of update(); runs_[0..open_runs_) in use, the rest reused
+  size_t open_runs_ = 0;
+  std::unordered_set<int64_t> in_runs_;  // (seq << 6 | destination id) of the updates in open runs
 
   Stmt begin_, commit_, rollback_;
   Stmt read_next_seq_, write_next_seq_, page_count_, freelist_count_;

@@ -353,6 +353,59 @@ TEST_F(SqliteSpoolTest, FinalStateIsNotOverwritten) {
   EXPECT_EQ(spool->load_pending("ga4", 0, 10)->size(), 1u);
 }
 
+// The destinations' results arrive interleaved in small pieces: each still lands on its own delivery.
+TEST_F(SqliteSpoolTest, InterleavedResultsOfSeveralDestinationsAllLand) {
+  auto spool = open();
+  std::vector<NewEvent> events;
+  for (int i = 0; i < 6; ++i) events.push_back(make_event("mix" + std::to_string(i), kT0, {"meta", "ga4"}));
+  auto r = enqueue_sync(*spool, events);
+  ASSERT_TRUE(r);
+  std::vector<DeliveryUpdate> updates;
+  for (size_t i = 0; i < r->seq.size(); i += 2) {
+    for (const char* d : {"meta", "ga4"}) {
+      for (size_t j = i; j < i + 2; ++j) {
+        if (j == 5 && std::string(d) == "ga4") {
+          updates.push_back(DeliveryUpdate{r->seq[j], d, State::failed, "invalid_parameter", 1, 0, ""});
+        } else {
+          updates.push_back(DeliveryUpdate{r->seq[j], d, State::delivered, "", 1, 0, ""});
+        }
+      }
+    }
+  }
+  spool->update(std::move(updates));
+  flush(*spool);
+  EXPECT_EQ(count("SELECT count(*) FROM outbox"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM deliveries WHERE state = 1"), 11);
+  auto dead = spool->dead_letters("", "", 10);
+  ASSERT_TRUE(dead);
+  ASSERT_EQ(dead->size(), 1u);
+  EXPECT_EQ(dead->at(0).event_id, "mix5");
+  EXPECT_EQ(dead->at(0).destination, "ga4");
+}
+
+// Two reports for the same delivery in one batch apply in the order they were made, even when the
+// later one has the same outcome as a report for another delivery made before both.
+TEST_F(SqliteSpoolTest, ReportsForOneDeliveryKeepTheirOrder) {
+  auto spool = open();
+  auto r = enqueue_sync(*spool, {make_event("a", kT0, {"meta"}), make_event("b", kT0, {"meta"})});
+  ASSERT_TRUE(r);
+  const int64_t a = r->seq[0], b = r->seq[1];
+  spool->update({DeliveryUpdate{b, "meta", State::pending, "", 2, kT0 + 2000, "http_503"},
+                 DeliveryUpdate{a, "meta", State::pending, "", 1, kT0 + 1000, "http_500"},
+                 DeliveryUpdate{a, "meta", State::pending, "", 2, kT0 + 2000, "http_503"}});
+  flush(*spool);
+  auto pending = spool->load_pending("meta", 0, 10);
+  ASSERT_TRUE(pending);
+  ASSERT_EQ(pending->size(), 2u);
+  for (const auto& p : *pending) {
+    EXPECT_EQ(p.attempts, 2) << p.seq;
+    EXPECT_EQ(p.next_attempt_at_ms, kT0 + 2000) << p.seq;
+  }
+  auto status = spool->lookup("a");
+  ASSERT_TRUE(status && status->has_value());
+  EXPECT_EQ((*status)->deliveries.at(0).last_error, "http_503");
+}
+
 // A replay asked for right after a failure was reported sees that failure.
 TEST_F(SqliteSpoolTest, ReplayRunsAfterUpdatesQueuedBeforeIt) {
   auto spool = open();
@@ -449,6 +502,27 @@ TEST_F(SqliteSpoolTest, FullWriteQueueIsUnavailable) {
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, "unavailable");
   EXPECT_TRUE(enqueue_sync(*spool, {make_event("small", kT0)}));
+}
+
+// Delivery updates have their own bound: a pile of them (the writer serves enqueues first) never makes an
+// acknowledgement fail, and a sender past the bound waits rather than drops.
+TEST_F(SqliteSpoolTest, QueuedUpdatesNeverFillTheEnqueueQueue) {
+  SqliteOptions options;
+  options.max_queue_bytes = 8192;       // room for a few events
+  options.max_update_bytes = 64 << 10;  // far less than the updates below: the second call waits its turn
+  auto spool = open(options);
+  auto first = enqueue_sync(*spool, {make_event("u0", kT0, {"meta"})});
+  ASSERT_TRUE(first);
+  const int64_t seq = first->seq[0];
+  std::vector<DeliveryUpdate> updates;
+  for (int i = 0; i < 10000; ++i) updates.push_back({seq, "meta", State::pending, "", i, kT0 + i, "http_503"});
+  auto more = updates;
+  spool->update(std::move(updates));  // ~1 MB queued in one call: admitted, the update queue was empty
+  spool->update(std::move(more));     // waits until the writer has made room
+  auto r = enqueue_sync(*spool, {make_event("u1", kT0, {"meta"})});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_TRUE(enqueue_sync(*spool, {}));  // barrier: every update above is applied
+  EXPECT_EQ(count("SELECT attempts FROM deliveries WHERE seq = " + std::to_string(seq)), 9999);
 }
 
 TEST_F(SqliteSpoolTest, FailedCommitWritesNothing) {
