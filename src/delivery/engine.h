@@ -28,11 +28,11 @@ struct Accepted {
 //   min(max_queued_per_destination, max(spool_page, 2 * max_in_flight * max_batch))
 // events: twice what it can have in flight (more would not make it faster, only bigger). All lanes
 // together hold at most lanes * lane_share + shared_pool (MemoryBudget): ~2.3 KB per decoded event, so
-// the defaults bound the five lanes to ~46 MB even when every platform is down.
+// the defaults bound the five lanes to 11,000 events (~25 MB) even when every platform is down.
 struct EngineOptions {
   size_t max_queued_per_destination = 10000;  // one lane's ceiling (events); also bounds the hand-over inbox
-  size_t lane_share = 2000;                   // events each lane may always hold
-  size_t shared_pool = 10000;                 // events lanes may hold beyond their share, all lanes together
+  size_t lane_share = 1000;                   // events each lane may always hold
+  size_t shared_pool = 6000;                  // events lanes may hold beyond their share, all lanes together
   size_t spool_page = 2000;                   // rows read per load_pending() page
   int64_t purge_interval_ms = 3600000;        // how often delivered/failed records past the window are purged
   int64_t retention_ms = 7LL * 24 * 3600 * 1000;
