@@ -86,5 +86,30 @@ TEST(EngineMemory, AStalledLaneHoldsAtMostItsShareAndThePoolWhileAHealthyOneDeli
   EXPECT_EQ(seen.size(), all.size());
 }
 
+TEST(EngineMemory, ALaneHoldsAtMostTwiceWhatItCanHaveInFlight) {
+  Harness h;
+  FakePlatform platform;
+  std::atomic<bool> down{true};
+  platform.script("/meta", [&](const Seen&) { return down ? hang() : answer(200); });
+  auto opt = test_options(platform.url("/meta"));
+  opt.max_batch = 5;
+  opt.max_in_flight = 1;  // 2 * 1 * 5 = 10 events: below the spool page, so the page (8) is not the bound
+  opt.linger_ms = 5;
+  TestDestination meta("meta", opt);
+  EngineOptions eo;
+  eo.spool_page = 8;
+  Engine engine({&meta}, *h.spool, h.metrics, eo);
+  engine.start();
+  auto event_ids = ids("c", 60);
+  engine.submit(h.commit(make_events(event_ids), {"meta"}));
+  ASSERT_TRUE(eventually([&] { return engine.queue_depths()["meta"] == 10u; }));
+  std::this_thread::sleep_for(50ms);  // a lane past its ceiling would keep taking events meanwhile
+  EXPECT_EQ(engine.queue_depths()["meta"], 10u);
+  down = false;
+  platform.release_hung(net::Response{503, "text/plain", "recovered", {}});
+  ASSERT_TRUE(eventually([&] { return h.all_in(event_ids, "meta", spool::State::delivered); }));
+  engine.stop(5s);
+}
+
 }  // namespace
 }  // namespace fanout::delivery
