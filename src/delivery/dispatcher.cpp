@@ -9,6 +9,7 @@
 #include "core/event_codec.h"
 #include "delivery/attempt_log.h"
 #include "delivery/backoff.h"
+#include "destinations/options.h"
 #include "telemetry/log.h"
 
 namespace fanout::delivery {
@@ -19,8 +20,9 @@ constexpr int64_t kBacklogRetryMs = 1000;   // wait after a failed spool read
 constexpr int64_t kBacklogRecheckMs = 20;   // wait before re-reading a short page that missed an ignored event
 constexpr size_t kMaxReasonBytes = 300;     // reasons go to the spool and logs: keep them short
 
+// The reason given when a destination's classify() gave none: the destinations' own wording.
 std::string describe(const dest::HttpResponse& r) {
-  if (r.status == 0) return "transport: " + (r.transport_error.empty() ? std::string("no answer") : r.transport_error);
+  if (r.status == 0) return dest::transport_reason(r);
   return "http_" + std::to_string(r.status);
 }
 

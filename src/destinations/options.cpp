@@ -101,6 +101,7 @@ std::string clip_message(std::string_view message, size_t max_bytes) {
 }
 
 std::string transport_reason(const HttpResponse& response) {
+  if (response.transport_error.empty()) return "transport_error: no answer";
   return "transport_error: " + clip_message(response.transport_error);
 }
 

@@ -53,7 +53,8 @@ std::optional<std::chrono::milliseconds> parse_retry_after(const HttpResponse& r
 // to at most `max_bytes` bytes on a UTF-8 character boundary.
 std::string clip_message(std::string_view message, size_t max_bytes = 200);
 
-// The reason of a request that got no answer (refused, reset, timed out): the same words for every platform.
+// The reason of a request that got no answer (refused, reset, timed out): the same words for every platform
+// and for the delivery engine ("transport_error: no answer" when curl gave no message).
 std::string transport_reason(const HttpResponse& response);
 
 // The members of a JSON object text as (key, compact JSON value), in order; empty when `json` is empty or

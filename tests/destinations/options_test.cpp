@@ -29,6 +29,8 @@ TEST(Options, TransportReasonIsTheSameWordsForEveryPlatformAndClipped) {
   EXPECT_EQ(transport_reason(r), "transport_error: Connection refused");
   r.transport_error = std::string(500, 'x') + "\n";
   EXPECT_EQ(transport_reason(r), "transport_error: " + std::string(200, 'x'));
+  r.transport_error.clear();
+  EXPECT_EQ(transport_reason(r), "transport_error: no answer");
 }
 
 }  // namespace
