@@ -93,7 +93,7 @@ TEST(EngineMemory, ALaneHoldsAtMostTwiceWhatItCanHaveInFlight) {
   platform.script("/meta", [&](const Seen&) { return down ? hang() : answer(200); });
   auto opt = test_options(platform.url("/meta"));
   opt.max_batch = 5;
-  opt.max_in_flight = 1;  // 2 * 1 * 5 = 10 events: below the spool page, so the page (8) is not the bound
+  opt.max_in_flight = 1;  // 2 * 1 * 5 = 10 events: above the spool page (8), so 10 is the bound
   opt.linger_ms = 5;
   TestDestination meta("meta", opt);
   EngineOptions eo;
