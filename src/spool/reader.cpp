@@ -149,9 +149,11 @@ Result<std::vector<DeadLetter>> Reader::dead_letters(const std::string& destinat
 }
 
 Result<int64_t> Reader::replay_generation() {
-  int64_t generation = 0;
-  if (replays_.step() == SQLITE_ROW) generation = replays_.int64(0);
+  // A failed read is an error, not generation 0: the engine would take the change for a replay.
+  const int rc = replays_.step();
+  const int64_t generation = rc == SQLITE_ROW ? replays_.int64(0) : 0;
   replays_.reset();
+  if (rc != SQLITE_ROW) return db_error(db_.get(), "reading the replay count");
   return generation;
 }
 
