@@ -60,14 +60,29 @@ int connect_loopback(int port) {
   return fd;
 }
 
+// Phone numbers as shops and CRMs send them: most already in E.164 (Shopify, Stripe), one in ten in
+// US national form and one in ten international with spaces; those two go through libphonenumber.
+std::string phone_for(long n) {
+  char buf[32];
+  if (n % 10 == 3)
+    std::snprintf(buf, sizeof buf, "(650) 555-%04ld", n % 10000);
+  else if (n % 10 == 7)
+    std::snprintf(buf, sizeof buf, "+44 7911 %06ld", n % 1000000);
+  else
+    std::snprintf(buf, sizeof buf, "+1650555%04ld", n % 10000);
+  return buf;
+}
+
 std::string event_json(const Options& o, const std::string& id, long n, long now_s) {
   char buf[1024];
-  std::snprintf(buf, sizeof buf,
-                R"({"event_id":"%s","event_name":"purchase","event_time":%ld,"event_source_url":"https://shop.example.com/done",)"
-                R"("user":{"email":"user%ld@example.com","phone":"+1650555%04ld","ip":"203.0.113.7","user_agent":"Mozilla/5.0 load"},)"
-                R"("ids":{"fbclid":"IwAR%ld","gclid":"Cj0K%ld","msclkid":"4a5b6c7d-1234-4abc-9def-%012ld","ttclid":"E.C.P.%ld",)"
-                R"("ga_client_id":"%d.1700000000"},"value":%ld.5,"currency":"USD","order_id":"o-%s"})",
-                id.c_str(), now_s, n, n % 10000, n, n, n, n, static_cast<int>(1000000 + n % o.clients), n % 500, id.c_str());
+  std::snprintf(
+      buf, sizeof buf,
+      R"({"event_id":"%s","event_name":"purchase","event_time":%ld,"event_source_url":"https://shop.example.com/done",)"
+      R"("user":{"email":"user%ld@example.com","phone":"%s","ip":"203.0.113.7","user_agent":"Mozilla/5.0 load"},)"
+      R"("ids":{"fbclid":"IwAR%ld","gclid":"Cj0K%ld","msclkid":"4a5b6c7d-1234-4abc-9def-%012ld","ttclid":"E.C.P.%ld",)"
+      R"("ga_client_id":"%d.1700000000"},"value":%ld.5,"currency":"USD","order_id":"o-%s"})",
+      id.c_str(), now_s, n, phone_for(n).c_str(), n, n, n, n, static_cast<int>(1000000 + n % o.clients), n % 500,
+      id.c_str());
   return buf;
 }
 
@@ -107,7 +122,8 @@ void worker(const Options& o, int index, Clock::time_point start, Stats& stats) 
   while (true) {
     Clock::time_point scheduled = Clock::now();
     if (per_conn_rate > 0) {
-      scheduled = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>((seq + (index / double(o.connections))) / per_conn_rate));
+      scheduled = start + std::chrono::duration_cast<Clock::duration>(
+                              std::chrono::duration<double>((seq + (index / double(o.connections))) / per_conn_rate));
       if (scheduled >= end) break;
       std::this_thread::sleep_until(scheduled);
     } else if (scheduled >= end) {
@@ -122,13 +138,17 @@ void worker(const Options& o, int index, Clock::time_point start, Stats& stats) 
       body = "{\"events\":[";
       for (int b = 0; b < o.batch; ++b) {
         long n = (static_cast<long>(index) * 100000000L + seq) * o.batch + b;
-        body += (b ? "," : "") + event_json(o, o.prefix + "-" + std::to_string(index) + "-" + std::to_string(seq) + "-" + std::to_string(b), n, now_s);
+        body +=
+            (b ? "," : "") +
+            event_json(o, o.prefix + "-" + std::to_string(index) + "-" + std::to_string(seq) + "-" + std::to_string(b),
+                       n, now_s);
       }
       body += "]}";
     }
     std::string sig = fanout::hmac_sha256_hex(o.secret, body);
-    std::string req = "POST " + o.path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nX-CRM-Signature: " +
-                      sig + "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    std::string req = "POST " + o.path +
+                      " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nX-CRM-Signature: " + sig +
+                      "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
     if (send(fd, req.data(), req.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(req.size())) {
       stats.errors++;
       break;
@@ -163,16 +183,26 @@ int main(int argc, char** argv) {
   Options o;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i], v = argv[i + 1];
-    if (k == "--port") o.port = std::atoi(v.c_str());
-    else if (k == "--secret") o.secret = v;
-    else if (k == "--rate") o.rate = std::atof(v.c_str());
-    else if (k == "--seconds") o.seconds = std::min(120.0, std::atof(v.c_str()));  // always bounded
-    else if (k == "--connections") o.connections = std::max(1, std::atoi(v.c_str()));
-    else if (k == "--batch") o.batch = std::max(1, std::atoi(v.c_str()));
-    else if (k == "--path") o.path = v;
-    else if (k == "--prefix") o.prefix = v;
-    else if (k == "--clients") o.clients = std::max(1, std::atoi(v.c_str()));
-    else return std::fprintf(stderr, "unknown option %s\n", k.c_str()), 2;
+    if (k == "--port")
+      o.port = std::atoi(v.c_str());
+    else if (k == "--secret")
+      o.secret = v;
+    else if (k == "--rate")
+      o.rate = std::atof(v.c_str());
+    else if (k == "--seconds")
+      o.seconds = std::min(120.0, std::atof(v.c_str()));  // always bounded
+    else if (k == "--connections")
+      o.connections = std::max(1, std::atoi(v.c_str()));
+    else if (k == "--batch")
+      o.batch = std::max(1, std::atoi(v.c_str()));
+    else if (k == "--path")
+      o.path = v;
+    else if (k == "--prefix")
+      o.prefix = v;
+    else if (k == "--clients")
+      o.clients = std::max(1, std::atoi(v.c_str()));
+    else
+      return std::fprintf(stderr, "unknown option %s\n", k.c_str()), 2;
   }
   std::vector<Stats> stats(o.connections);
   std::vector<std::thread> threads;
@@ -189,9 +219,10 @@ int main(int argc, char** argv) {
   }
   double p50 = percentile(all.latencies_ms, 0.50), p99 = percentile(all.latencies_ms, 0.99),
          p999 = percentile(all.latencies_ms, 0.999);
-  std::printf("{\"offered_rate\":%.0f,\"seconds\":%.2f,\"accepted_events\":%ld,\"accepted_per_s\":%.0f,\"requests\":%zu,"
-              "\"non2xx\":%ld,\"errors\":%ld,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"p999_ms\":%.3f}\n",
-              o.rate, elapsed, all.accepted_events, all.accepted_events / elapsed, all.latencies_ms.size(), all.non2xx,
-              all.errors, p50, p99, p999);
+  std::printf(
+      "{\"offered_rate\":%.0f,\"seconds\":%.2f,\"accepted_events\":%ld,\"accepted_per_s\":%.0f,\"requests\":%zu,"
+      "\"non2xx\":%ld,\"errors\":%ld,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"p999_ms\":%.3f}\n",
+      o.rate, elapsed, all.accepted_events, all.accepted_events / elapsed, all.latencies_ms.size(), all.non2xx,
+      all.errors, p50, p99, p999);
   return 0;
 }

@@ -10,6 +10,7 @@
 #include "core/clock.h"
 #include "core/event_codec.h"
 #include "identity/identity.h"
+#include "identity/phone.h"
 #include "ingest/event_parser.h"
 #include "ingest/signature.h"
 
@@ -61,6 +62,16 @@ void BM_HashUser(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_HashUser);
+
+// One phone number to E.164: NANP numbers already in E.164 take a shortcut; every other form is
+// parsed by libphonenumber.
+void BM_PhoneE164(benchmark::State& state, const char* raw, const char* region) {
+  for (auto _ : state) benchmark::DoNotOptimize(fanout::identity::phone_e164(raw, region));
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK_CAPTURE(BM_PhoneE164, nanp_e164, "+16505551212", "US");
+BENCHMARK_CAPTURE(BM_PhoneE164, us_national, "(650) 555-1212", "US");
+BENCHMARK_CAPTURE(BM_PhoneE164, uk_international, "+44 7911 123456", "US");
 
 // The spool payload of one parsed event (built at intake for every accepted event).
 void BM_EncodeEvent(benchmark::State& state) {

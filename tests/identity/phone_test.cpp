@@ -1,6 +1,11 @@
 #include "identity/phone.h"
 
 #include <gtest/gtest.h>
+#include <phonenumbers/phonenumber.pb.h>
+#include <phonenumbers/phonenumberutil.h>
+
+#include <random>
+#include <string>
 
 namespace fanout::identity {
 namespace {
@@ -56,6 +61,50 @@ TEST(PhoneDigits, IsE164WithoutPlus) {
   EXPECT_EQ(phone_digits("(650)555-1212", "US"), "16505551212");
   EXPECT_EQ(phone_digits("07911 123456", "GB"), "447911123456");
   EXPECT_EQ(phone_digits("bogus", "GB"), std::nullopt);
+}
+
+// What libphonenumber itself makes of a number, the way phone_e164 asks it (Parse, possible, E.164).
+std::optional<std::string> libphonenumber_e164(const std::string& text, const std::string& region) {
+  using i18n::phonenumbers::PhoneNumberUtil;
+  const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
+  i18n::phonenumbers::PhoneNumber number;
+  if (util.Parse(text, region, &number) != PhoneNumberUtil::NO_PARSING_ERROR || !util.IsPossibleNumber(number)) {
+    return std::nullopt;
+  }
+  std::string e164;
+  util.Format(number, PhoneNumberUtil::E164, &e164);
+  return e164;
+}
+
+// NANP numbers already in E.164 skip libphonenumber: for every area code and every first digit of
+// the exchange (with random line numbers), the answer is libphonenumber's, whatever the region.
+TEST(PhoneE164, NanpNumbersInE164AreWhatLibphonenumberMakesOfThem) {
+  std::mt19937 rng(7);
+  std::uniform_int_distribution<int> digit(0, 9);
+  for (int area = 200; area <= 999; ++area) {
+    for (int exchange = 0; exchange <= 9; ++exchange) {
+      std::string number = "+1" + std::to_string(area) + std::to_string(exchange);
+      for (int i = 0; i < 6; ++i) number += static_cast<char>('0' + digit(rng));
+      const std::string region = exchange % 2 ? "US" : "GB";
+      ASSERT_EQ(libphonenumber_e164(number, region), number) << number;
+      ASSERT_EQ(phone_e164(number, region), number) << number;
+      ASSERT_EQ(phone_e164("00" + number.substr(1), region), number) << number;
+      ASSERT_EQ(phone_digits(" " + number + " ", ""), number.substr(1)) << number;
+    }
+  }
+}
+
+// Near misses of that form still go to libphonenumber (a "1" national prefix after +1, a short or
+// long number, an area code starting 0 or 1, spaces): same answers as libphonenumber gives.
+TEST(PhoneE164, NearNanpFormsAreLeftToLibphonenumber) {
+  for (const std::string number : {"+116505551212", "+1650555121", "+165055512123", "+10505551212", "+11505551212",
+                                   "+1 650 555 1212", "+1650-555-1212", "+1(650)5551212"}) {
+    const std::optional<std::string> expected = libphonenumber_e164(number, "US");
+    if (expected) {
+      EXPECT_EQ(phone_e164(number, "US"), expected) << number;
+    }
+  }
+  EXPECT_EQ(phone_e164("+116505551212", "US"), "+16505551212");  // the national prefix "1" is dropped
 }
 
 }  // namespace
