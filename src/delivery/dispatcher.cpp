@@ -47,6 +47,7 @@ Dispatcher::Dispatcher(const dest::Destination& destination, CurlClient& client,
       rng_(std::random_device{}()) {
   limits_.max_queued = std::max<size_t>(limits_.max_queued, 1);
   limits_.spool_page = std::max<size_t>(limits_.spool_page, 1);
+  refill_ = std::max<size_t>(std::min(limits_.spool_page, limits_.max_queued) / 2, 1);
 }
 
 double Dispatcher::uniform() {
@@ -119,10 +120,14 @@ void Dispatcher::enter_backlog(int64_t first_dropped_seq) {
   max_ignored_seq_ = std::max(max_ignored_seq_, first_dropped_seq);
 }
 
+bool Dispatcher::worth_reading() const {
+  const size_t r = room();
+  return r > 0 && (r >= refill_ || held_.size() < refill_);
+}
+
 void Dispatcher::load_backlog(int64_t now_ms, Updates& updates) {
-  if (!backlog_ || now_ms < backlog_retry_at_) return;
+  if (!backlog_ || now_ms < backlog_retry_at_ || !worth_reading()) return;
   const size_t limit = std::min(limits_.spool_page, room());
-  if (limit == 0) return;
   auto rows = spool_.load_pending(name_, cursor_, limit);
   if (!rows) {
     log::Line("spool_read_failed", log::Level::error)
@@ -331,7 +336,7 @@ int64_t Dispatcher::next_wakeup_ms(int64_t now_ms) const {
   int64_t at = kNever;
   // Without room, the lane waits for its own completions or for another lane to give back to the pool
   // (both run a loop turn).
-  if (backlog_ && room() > 0) at = std::max(now_ms, backlog_retry_at_);
+  if (backlog_ && worth_reading()) at = std::max(now_ms, backlog_retry_at_);
   if (!delayed_.empty()) at = std::min(at, delayed_.begin()->first);
   if (!held_.empty()) at = std::min(at, sweep_at_);
   if (in_flight_ >= opt_.max_in_flight || !has_sendable()) return at;

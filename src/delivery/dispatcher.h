@@ -10,7 +10,8 @@
 // submitted events directly once a page comes back short and no ignored event lies past the cursor. When
 // the queue overflows it drops the newcomers and re-enters backlog mode from the last seq it holds. Pages
 // are read synchronously on the delivery thread: one page of at most spool_page rows per lane per tick,
-// and only while there is room, which keeps each read a few milliseconds of indexed SQLite scan.
+// and only once there is room for half a page (or the lane runs low), which keeps each read a few
+// milliseconds of indexed SQLite scan and spreads its cold start over many rows.
 //
 // Retries: a transient outcome schedules the event at now + max(retry_after, full jitter of
 // retry_base_ms * 2^failures capped at retry_max_ms). One random draw is shared by the events of a
@@ -109,6 +110,10 @@ class Dispatcher {
   size_t room() const;
   void hold(int64_t seq);     // an event enters memory
   void release(int64_t seq);  // an event leaves memory (delivered, dead-lettered, or left to the spool)
+  // Whether a backlog read is worth its cost now. Every spool write in between empties the reader's page
+  // cache, so each read starts cold: a lane reads once it has room for refill_ events or runs low, never
+  // a few rows per loop turn (GA4 topping up the ~16 events a turn freed read ~4 pages per event).
+  bool worth_reading() const;
   void load_backlog(int64_t now_ms, Updates& updates);
   void promote_due(int64_t now_ms);
   void sweep_windows(int64_t now_ms, Updates& updates);
@@ -150,6 +155,7 @@ class Dispatcher {
   int64_t cursor_ = 0;           // every seq <= cursor_ has been taken into memory or is final
   int64_t max_ignored_seq_ = 0;  // highest seq ignored or dropped while in backlog mode
   int64_t backlog_retry_at_ = 0;
+  size_t refill_ = 1;  // half a page (or half the lane's bound): see worth_reading()
 
   int dest_failures_ = 0;     // consecutive transiently failed requests: the lane's backoff exponent
   int64_t paused_until_ = 0;  // no new request before this (Unix ms)

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -109,6 +110,72 @@ TEST(EngineMemory, ALaneHoldsAtMostTwiceWhatItCanHaveInFlight) {
   platform.release_hung(net::Response{503, "text/plain", "recovered", {}});
   ASSERT_TRUE(eventually([&] { return h.all_in(event_ids, "meta", spool::State::delivered); }));
   engine.stop(5s);
+}
+
+// Forwards to the real spool and records the limit of every backlog read.
+class CountingSpool : public spool::Spool {
+ public:
+  explicit CountingSpool(spool::Spool& inner) : inner_(inner) {}
+  void enqueue(std::vector<spool::NewEvent> events, EnqueueDone done) override {
+    inner_.enqueue(std::move(events), std::move(done));
+  }
+  void update(std::vector<spool::DeliveryUpdate> updates) override { inner_.update(std::move(updates)); }
+  Result<std::optional<spool::EventStatus>> lookup(const std::string& event_id) override {
+    return inner_.lookup(event_id);
+  }
+  Result<std::vector<spool::PendingDelivery>> load_pending(const std::string& destination, int64_t after_seq,
+                                                           size_t limit) override {
+    {
+      std::lock_guard lock(mu_);
+      limits_.push_back(limit);
+    }
+    return inner_.load_pending(destination, after_seq, limit);
+  }
+  Result<std::vector<spool::DeadLetter>> dead_letters(const std::string& destination, const std::string& event_id,
+                                                      size_t limit) override {
+    return inner_.dead_letters(destination, event_id, limit);
+  }
+  Result<int64_t> replay(const std::string& destination, const std::string& event_id) override {
+    return inner_.replay(destination, event_id);
+  }
+  Result<int64_t> purge(int64_t cutoff_ms) override { return inner_.purge(cutoff_ms); }
+  bool writable() override { return inner_.writable(); }
+  void close() override { inner_.close(); }
+  std::vector<size_t> limits() {
+    std::lock_guard lock(mu_);
+    return limits_;
+  }
+
+ private:
+  spool::Spool& inner_;
+  std::mutex mu_;
+  std::vector<size_t> limits_;
+};
+
+// A lane working through a backlog larger than its bound reads the spool in pages of at least half its
+// bound, not a few rows each time some complete: each read starts with a cold page cache.
+TEST(EngineMemory, ALaggingLaneReadsItsBacklogInSizeablePages) {
+  Harness h;
+  CountingSpool counting(*h.spool);
+  FakePlatform platform;
+  platform.script("/meta", [&](const Seen&) { return after(2); });
+  auto opt = test_options(platform.url("/meta"));
+  opt.max_batch = 2;
+  opt.max_in_flight = 1;  // two events complete at a time
+  opt.linger_ms = 0;
+  TestDestination meta("meta", opt);
+  EngineOptions eo;
+  eo.spool_page = 40;
+  eo.max_queued_per_destination = 40;
+  auto event_ids = ids("p", 200);
+  h.commit(make_events(event_ids), {"meta"});  // all in the spool before the lane starts: its backlog
+  Engine engine({&meta}, counting, h.metrics, eo);
+  engine.start();
+  ASSERT_TRUE(eventually([&] { return h.all_in(event_ids, "meta", spool::State::delivered); }));
+  engine.stop(5s);
+  const std::vector<size_t> limits = counting.limits();
+  ASSERT_GE(limits.size(), 5u);  // 200 events through a 40-event lane
+  for (size_t limit : limits) EXPECT_GE(limit, 20u);
 }
 
 }  // namespace
