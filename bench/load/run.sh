@@ -56,7 +56,7 @@ base_url = "$S/meta"
 measurement_id = "G-BENCH1234"
 api_secret_env = "BENCH_TOKEN"
 base_url = "$S/ga4"
-max_in_flight = 16    # GA4 takes one user per request: more requests in flight, not bigger ones
+max_in_flight = 64    # GA4 takes one user per request: more requests in flight, not bigger ones
 [destinations.google_ads]
 customer_id = "1234567890"
 refresh_token_env = "BENCH_TOKEN"
