@@ -3,7 +3,10 @@
 // connections to 127.0.0.1 only. Reports accepted events/s and ack latency percentiles.
 //
 //   loadgen --port P --secret S [--rate N] [--seconds T] [--connections C] [--batch B] [--path /v1/events]
+//           [--ids sequential|random]
 //   --rate 0 = saturation (each connection sends as fast as answers come back).
+//   --ids random sends UUID-shaped event ids (as most shops generate them) instead of
+//   "<prefix>-<connection>-<n>", which sort next to each other in the spool's event-id index.
 // Latency in open-loop mode is measured from each request's scheduled send time, so a stalled
 // server is not hidden (no coordinated omission).
 #include <arpa/inet.h>
@@ -38,6 +41,7 @@ struct Options {
   std::string path = "/v1/events";
   std::string prefix = "load";
   int clients = 200;  // distinct GA client ids (GA4 batches per client id)
+  bool random_ids = false;
 };
 
 struct Stats {
@@ -73,7 +77,15 @@ std::string phone_for(long n) {
   return buf;
 }
 
-std::string event_json(const Options& o, const std::string& id, long n, long now_s) {
+// A UUID-shaped id derived from the sequential one: as unique, but scattered across the id index.
+std::string uuid_like(const std::string& sequential) {
+  const std::string h = fanout::sha256_hex(sequential);
+  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-4" + h.substr(13, 3) + "-a" + h.substr(17, 3) + "-" +
+         h.substr(20, 12);
+}
+
+std::string event_json(const Options& o, const std::string& sequential_id, long n, long now_s) {
+  const std::string id = o.random_ids ? uuid_like(sequential_id) : sequential_id;
   char buf[1024];
   std::snprintf(
       buf, sizeof buf,
@@ -201,6 +213,8 @@ int main(int argc, char** argv) {
       o.prefix = v;
     else if (k == "--clients")
       o.clients = std::max(1, std::atoi(v.c_str()));
+    else if (k == "--ids" && (v == "random" || v == "sequential"))
+      o.random_ids = v == "random";
     else
       return std::fprintf(stderr, "unknown option %s\n", k.c_str()), 2;
   }

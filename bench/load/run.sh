@@ -6,7 +6,8 @@
 # Phases: a fixed offered load (ack latency), an end-to-end run at E2E_RATE (delivered events/s per
 # platform, measured until every platform has every event), saturation (accepted events/s).
 # Env: BUILD_DIR (build-release), FIXED_RATE (5000 events/s), FIXED_SECONDS (10), E2E_RATE (20000 events/s),
-#      E2E_SECONDS (10), SAT_SECONDS (10), CONNECTIONS (32), BATCH (1 event per request)
+#      E2E_SECONDS (10), SAT_SECONDS (10), CONNECTIONS (32), BATCH (1 event per request),
+#      IDS (sequential: "<prefix>-<connection>-<n>"; random: UUID-shaped event ids)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 FIXED_RATE=${FIXED_RATE:-5000}     # events/s (requests/s = FIXED_RATE / BATCH)
@@ -16,6 +17,7 @@ FIXED_SECONDS=${FIXED_SECONDS:-10}
 SAT_SECONDS=${SAT_SECONDS:-10}
 CONNECTIONS=${CONNECTIONS:-32}
 BATCH=${BATCH:-1}
+IDS=${IDS:-sequential}
 B=${BUILD_DIR:-build-release}
 cmake -S . -B $B -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 ninja -C $B fanout bench_loadgen bench_echo_server >/dev/null
@@ -79,7 +81,7 @@ export BENCH_SECRET=bench-secret BENCH_ADMIN=bench-admin BENCH_TOKEN=bench-token
 $B/fanout serve --config "$WORK/fanout.toml" > "$WORK/fanout.log" 2>&1 & FANOUT_PID=$!; PIDS+=($FANOUT_PID)
 FANOUT_PORT=$(port_of "$WORK/fanout.log")
 
-LG="$B/bench_loadgen --port $FANOUT_PORT --secret bench-secret --connections $CONNECTIONS --batch $BATCH"
+LG="$B/bench_loadgen --port $FANOUT_PORT --secret bench-secret --connections $CONNECTIONS --batch $BATCH --ids $IDS"
 rps() { python3 -c "print($1 / $BATCH)"; }  # events/s -> requests/s
 accepted() { python3 -c "import json,sys; print(json.loads(sys.argv[1])['accepted_events'])" "$1"; }
 # Waits (at most 60 s) until every platform has received $1 events in all; prints the time it happened.
@@ -124,7 +126,7 @@ CSAT=$($CE --rate 0 --seconds "$SAT_SECONDS" --prefix c2)
 
 mkdir -p bench/results
 python3 - "$FIXED" "$SAT" "$before_req" "$after" "$T0" "$T1" "$RSS_KB" "$CFIXED" "$CSAT" "$accepted_total" "$CPU_F" "$CPU_S" "$(getconf CLK_TCK)" \
-  "$E2E" "$before_e2e" "$after_e2e" "$E0" "$E1" "$BATCH" "$RSS_E2E_KB" <<'PY'
+  "$E2E" "$before_e2e" "$after_e2e" "$E0" "$E1" "$BATCH" "$RSS_E2E_KB" "$IDS" <<'PY'
 import json, sys, datetime
 fixed, sat, before, after = (json.loads(x) for x in sys.argv[1:5])
 t0, t1, rss_kb = float(sys.argv[5]), float(sys.argv[6]), int(sys.argv[7])
@@ -135,9 +137,10 @@ cpu_us = {"fanout": int(sys.argv[11]) * 1e6 / tck / accepted_total, "sandbox": i
 e2e, before_e2e, after_e2e = (json.loads(x) for x in sys.argv[14:17])
 e0, e1, batch = float(sys.argv[17]), float(sys.argv[18]), int(sys.argv[19])
 rss_e2e_kb = int(sys.argv[20])
+ids = sys.argv[21]
 plats = ["meta", "ga4", "google_ads", "microsoft_ads", "tiktok"]
 elapsed = t1 - t0
-res = {"fixed": fixed, "saturation": sat, "ceiling_fixed": cfixed, "ceiling_saturation": csat,
+res = {"batch": batch, "ids": ids, "fixed": fixed, "saturation": sat, "ceiling_fixed": cfixed, "ceiling_saturation": csat,
        "peak_rss_mb": rss_kb / 1024, "peak_rss_mb_before_saturation": rss_e2e_kb / 1024, "delivery_window_s": elapsed, "platforms": {},
        "cpu_us_per_event": cpu_us, "e2e": {"load": e2e, "window_s": e1 - e0, "platforms": {}}}
 sat_events = sat["accepted_events"]
@@ -153,6 +156,8 @@ for p in plats:
 stamp = datetime.datetime.utcnow().strftime("%Y%m%dT%H%M%SZ")
 open(f"bench/results/load-{stamp}.json", "w").write(json.dumps(res, indent=2))
 def r(a, b): return f"{a / b:.2f}" if b else "n/a"
+print(f"Batches of {batch} event(s) per request, {ids} event ids.")
+print()
 print("| measure | fanout | trivial server (ceiling) | ratio |")
 print("|---|---|---|---|")
 print(f"| accepted events/s at saturation | {sat['accepted_per_s']:.0f} | {csat['accepted_per_s']:.0f} | {r(sat['accepted_per_s'], csat['accepted_per_s'])} |")
