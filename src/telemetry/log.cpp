@@ -20,29 +20,60 @@ Level initial_level() {
   return Level::info;
 }
 std::atomic<Level> g_level{initial_level()};
+thread_local std::string* t_batch = nullptr;  // the buffer of this thread's live Batch, if any
+
+// Writes all of `text` to stderr; one write() unless the kernel takes less.
+void write_all(std::string_view text) {
+  const char* p = text.data();
+  size_t left = text.size();
+  while (left > 0) {
+    ssize_t n = ::write(STDERR_FILENO, p, left);
+    if (n <= 0) break;
+    p += n;
+    left -= static_cast<size_t>(n);
+  }
+}
 const char* level_name(Level l) {
   switch (l) {
-    case Level::debug: return "debug";
-    case Level::info: return "info";
-    case Level::warn: return "warn";
-    case Level::error: return "error";
+    case Level::debug:
+      return "debug";
+    case Level::info:
+      return "info";
+    case Level::warn:
+      return "warn";
+    case Level::error:
+      return "error";
   }
   return "info";
 }
 }  // namespace
 
-void set_level(Level level) { g_level = level; }
-Level level() { return g_level; }
+void set_level(Level level) {
+  g_level = level;
+}
+Level level() {
+  return g_level;
+}
 
 void append_json_string(std::string& out, std::string_view s) {
   out.push_back('"');
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           char esc[8];
@@ -115,17 +146,33 @@ Line& Line::raw(std::string_view key, std::string_view json) {
 
 void Line::emit() {
   if (!enabled_) return;
-  buf_ += "}\n";
-  // One write() per line: lines from several threads never interleave.
-  const char* p = buf_.data();
-  size_t left = buf_.size();
-  while (left > 0) {
-    ssize_t n = ::write(STDERR_FILENO, p, left);
-    if (n <= 0) break;
-    p += n;
-    left -= static_cast<size_t>(n);
-  }
   enabled_ = false;
+  buf_ += "}\n";
+  if (t_batch == nullptr) {
+    write_all(buf_);  // one write() per line: lines from several threads never interleave
+    return;
+  }
+  if (!t_batch->empty() && t_batch->size() + buf_.size() > kMaxBatchWrite) {
+    write_all(*t_batch);
+    t_batch->clear();
+  }
+  *t_batch += buf_;
+}
+
+Batch::Batch() {
+  buf_.reserve(kMaxBatchWrite);
+  if (t_batch == nullptr) t_batch = &buf_;
+}
+
+Batch::~Batch() {
+  flush();
+  if (t_batch == &buf_) t_batch = nullptr;
+}
+
+void Batch::flush() {
+  if (buf_.empty()) return;
+  write_all(buf_);
+  buf_.clear();
 }
 
 }  // namespace fanout::log
