@@ -231,7 +231,7 @@ std::optional<Dispatcher::Batch> Dispatcher::next_batch(int64_t now_ms, Updates&
       forced_.pop_front();
     } else {
       if (ready_.empty()) return std::nullopt;
-      bool full = ready_.size() >= opt_.max_batch;
+      bool full = batch_full();
       bool lingered = ready_.front().ready_since_ms + opt_.linger_ms <= now_ms;
       if (!full && !lingered) return std::nullopt;
       size_t n = std::min(std::max<size_t>(opt_.max_batch, 1), ready_.size());
@@ -343,7 +343,7 @@ int64_t Dispatcher::next_wakeup_ms(int64_t now_ms) const {
   if (now_ms < paused_until_) return std::min(at, paused_until_);
   if (!token_.valid(now_ms)) return token_fetching_ ? at : std::min(at, std::max(now_ms, token_retry_at_));
   if (!built_.empty() || !forced_.empty()) return now_ms;
-  if (ready_.size() >= opt_.max_batch) return now_ms;
+  if (batch_full()) return now_ms;
   return std::min(at, ready_.front().ready_since_ms + opt_.linger_ms);
 }
 

@@ -128,6 +128,9 @@ class Dispatcher {
   // Schedules a retry at now + delay; false when that is past the window (then it is dead-lettered).
   bool retry(Item&& item, const std::string& reason, int64_t delay_ms, int64_t now_ms, Updates& updates);
   bool has_sendable() const { return !built_.empty() || !forced_.empty() || !ready_.empty(); }
+  // A batch goes without lingering once it is full, or when the lane may take no more events (its memory
+  // share is used up while another lane holds the pool): waiting could not fill it, only delay it.
+  bool batch_full() const { return ready_.size() >= opt_.max_batch || room() == 0; }
   double uniform();
   void flush(Updates& updates);
 

@@ -178,5 +178,31 @@ TEST(EngineMemory, ALaggingLaneReadsItsBacklogInSizeablePages) {
   for (size_t limit : limits) EXPECT_GE(limit, 20u);
 }
 
+// A lane whose memory share is smaller than its batch cannot fill a batch: it sends what it holds at
+// once instead of lingering for events it may not take (here each 10-event batch would wait 30 s).
+TEST(EngineMemory, ALaneWithoutRoomSendsWithoutLingering) {
+  Harness h;
+  FakePlatform platform;
+  std::atomic<int> requests{0};
+  platform.script("/meta", [&](const Seen&) {
+    ++requests;
+    return answer(200);
+  });
+  auto opt = test_options(platform.url("/meta"));
+  opt.max_batch = 50;
+  opt.linger_ms = 30000;
+  TestDestination meta("meta", opt);
+  EngineOptions eo;
+  eo.lane_share = 10;
+  eo.shared_pool = 0;
+  Engine engine({&meta}, *h.spool, h.metrics, eo);
+  engine.start();
+  auto event_ids = ids("r", 30);
+  engine.submit(h.commit(make_events(event_ids), {"meta"}));
+  ASSERT_TRUE(eventually([&] { return h.all_in(event_ids, "meta", spool::State::delivered); }, 10s));
+  EXPECT_GE(requests.load(), 3);  // at most 10 events per request
+  engine.stop(5s);
+}
+
 }  // namespace
 }  // namespace fanout::delivery
