@@ -121,8 +121,10 @@ void Dispatcher::enter_backlog(int64_t first_dropped_seq) {
 }
 
 bool Dispatcher::worth_reading() const {
+  // "Runs low" is half of refill_: a lane short of room because other lanes hold the shared pool would
+  // otherwise still top up a few rows per turn while it holds just under refill_ events.
   const size_t r = room();
-  return r > 0 && (r >= refill_ || held_.size() < refill_);
+  return r > 0 && (r >= refill_ || held_.size() < refill_ / 2);
 }
 
 void Dispatcher::load_backlog(int64_t now_ms, Updates& updates) {

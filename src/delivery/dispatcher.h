@@ -111,8 +111,9 @@ class Dispatcher {
   void hold(int64_t seq);     // an event enters memory
   void release(int64_t seq);  // an event leaves memory (delivered, dead-lettered, or left to the spool)
   // Whether a backlog read is worth its cost now. Every spool write in between empties the reader's page
-  // cache, so each read starts cold: a lane reads once it has room for refill_ events or runs low, never
-  // a few rows per loop turn (GA4 topping up the ~16 events a turn freed read ~4 pages per event).
+  // cache, so each read starts cold: a lane reads once it has room for refill_ events or holds fewer than
+  // half that, never a few rows per loop turn (GA4 topping up the ~16 events a turn freed read ~4 pages
+  // per event).
   bool worth_reading() const;
   void load_backlog(int64_t now_ms, Updates& updates);
   void promote_due(int64_t now_ms);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -127,7 +128,7 @@ class CountingSpool : public spool::Spool {
                                                            size_t limit) override {
     {
       std::lock_guard lock(mu_);
-      limits_.push_back(limit);
+      limits_[destination].push_back(limit);
     }
     return inner_.load_pending(destination, after_seq, limit);
   }
@@ -141,15 +142,15 @@ class CountingSpool : public spool::Spool {
   Result<int64_t> purge(int64_t cutoff_ms) override { return inner_.purge(cutoff_ms); }
   bool writable() override { return inner_.writable(); }
   void close() override { inner_.close(); }
-  std::vector<size_t> limits() {
+  std::vector<size_t> limits(const std::string& destination) {
     std::lock_guard lock(mu_);
-    return limits_;
+    return limits_[destination];
   }
 
  private:
   spool::Spool& inner_;
   std::mutex mu_;
-  std::vector<size_t> limits_;
+  std::map<std::string, std::vector<size_t>> limits_;
 };
 
 // A lane working through a backlog larger than its bound reads the spool in pages of at least half its
@@ -173,9 +174,44 @@ TEST(EngineMemory, ALaggingLaneReadsItsBacklogInSizeablePages) {
   engine.start();
   ASSERT_TRUE(eventually([&] { return h.all_in(event_ids, "meta", spool::State::delivered); }));
   engine.stop(5s);
-  const std::vector<size_t> limits = counting.limits();
+  const std::vector<size_t> limits = counting.limits("meta");
   ASSERT_GE(limits.size(), 5u);  // 200 events through a 40-event lane
   for (size_t limit : limits) EXPECT_GE(limit, 20u);
+}
+
+// The same while another lane holds the shared pool: the lane has room only below its share (20 here,
+// the same as half its page), and it still reads at least half that, not the few rows each turn frees.
+TEST(EngineMemory, ALaneShortOfRoomStillReadsInSizeablePages) {
+  Harness h;
+  CountingSpool counting(*h.spool);
+  FakePlatform platform;
+  platform.script("/meta", [&](const Seen&) { return hang(); });  // holds its share and the pool
+  platform.script("/tiktok", [&](const Seen&) { return after(2); });
+  auto meta_opt = test_options(platform.url("/meta"));
+  meta_opt.max_batch = 5;
+  meta_opt.max_in_flight = 8;
+  meta_opt.linger_ms = 0;
+  TestDestination meta("meta", meta_opt);
+  auto tiktok_opt = test_options(platform.url("/tiktok"));
+  tiktok_opt.max_batch = 2;
+  tiktok_opt.max_in_flight = 1;
+  tiktok_opt.linger_ms = 0;
+  TestDestination tiktok("tiktok", tiktok_opt);
+  EngineOptions eo;
+  eo.lane_share = 20;
+  eo.shared_pool = 20;
+  eo.spool_page = 40;
+  eo.max_queued_per_destination = 40;
+  auto event_ids = ids("q", 200);
+  h.commit(make_events(event_ids), {"meta", "tiktok"});
+  Engine engine({&meta, &tiktok}, counting, h.metrics, eo);
+  engine.start();
+  ASSERT_TRUE(eventually([&] { return h.all_in(event_ids, "tiktok", spool::State::delivered); }));
+  platform.release_hung(net::Response{503, "text/plain", "stop", {}});
+  engine.stop(5s);
+  const std::vector<size_t> limits = counting.limits("tiktok");
+  ASSERT_GE(limits.size(), 5u);
+  for (size_t limit : limits) EXPECT_GE(limit, 10u);
 }
 
 // A lane whose memory share is smaller than its batch cannot fill a batch: it sends what it holds at
