@@ -112,8 +112,8 @@ void Engine::Impl::run() {
   // Acknowledgements wait on the intake and spool threads; delivery is batched and lingers anyway. On a
   // small machine a 1000-event envelope build would otherwise take a core from them for milliseconds.
   (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), kDeliveryNice);
+  log::Batch log_lines;  // a line per delivery attempt, written together once per loop turn
   for (;;) {
-    log::Batch log_lines;  // a line per delivery attempt, written once per loop turn
     drain_inbox();
     const int64_t now = now_ms();
     const bool stop = stopping.load();
@@ -127,7 +127,7 @@ void Engine::Impl::run() {
     int64_t wake = now + kMaxSleepMs;
     for (const auto& lane : lanes) wake = std::min(wake, lane->next_wakeup_ms(now));
     if (stop) wake = std::min(wake, stop_deadline_ms.load());
-    log_lines.flush();  // before waiting: nothing decided so far sits unwritten while the thread sleeps
+    log_lines.flush();  // before waiting: no line sits unwritten while the thread sleeps
     client.run(static_cast<int>(std::clamp<int64_t>(wake - now, 0, kMaxSleepMs)));
   }
   // Past the deadline: what is still in flight stays pending in the spool and is sent again on restart.
