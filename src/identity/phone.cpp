@@ -75,7 +75,7 @@ std::optional<std::string> fallback_e164(std::string_view text, bool internation
 // it is recognised here; a test checks every area code and exchange digit against libphonenumber.
 bool is_nanp_e164(std::string_view text) {
   if (text.size() != 12 || !text.starts_with("+1") || text[2] < '2' || text[2] > '9') return false;
-  return std::all_of(text.begin() + 3, text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  return std::all_of(text.begin() + 3, text.end(), [](char c) { return unicode::is_ascii_digit(c); });
 }
 
 }  // namespace
