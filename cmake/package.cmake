@@ -16,7 +16,6 @@ install(FILES ${FANOUT_PKG}/fanout.toml DESTINATION /etc/fanout)
 install(FILES ${FANOUT_PKG}/fanout.env DESTINATION share/fanout)
 install(FILES ${FANOUT_PKG}/copyright README.md DESTINATION share/doc/fanout)
 install(DIRECTORY ${CMAKE_SOURCE_DIR}/docs/ DESTINATION share/doc/fanout/docs FILES_MATCHING PATTERN "*.md")
-install(FILES ${CMAKE_SOURCE_DIR}/docs/operations.md DESTINATION share/doc/fanout)
 
 # `cpack` installs the fanout target only: it need not build the tests and benchmarks first.
 set(CMAKE_SKIP_INSTALL_ALL_DEPENDENCY TRUE)

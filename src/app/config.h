@@ -27,7 +27,7 @@ struct Config {
 
 struct LoadOptions {
   bool redact_secrets = false;  // preview: secrets read as "REDACTED", none required
-  std::map<std::string, std::string> environment;  // read before the process environment (`--env-file`)
+  std::map<std::string, std::string> environment{};  // read before the process environment (`--env-file`)
 };
 
 // The config path: --config, else $FANOUT_CONFIG, else ./fanout.toml.

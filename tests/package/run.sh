@@ -33,6 +33,13 @@ done
 step "contents and control ok"
 
 # --- install
+work=$(mktemp -d)
+# On a failure, leave the machine as found: this test installed the package, so it purges it.
+cleanup() {
+  rm -rf "$work"
+  if dpkg-query -W -f='${Status}' fanout 2>/dev/null | grep -q "installed"; then "${APT[@]}" purge fanout >/dev/null || true; fi
+}
+trap cleanup EXIT
 "${APT[@]}" install "./$deb" >/dev/null
 [ "$(/usr/bin/fanout --version)" = "fanout $version" ] || fail "fanout --version: $(/usr/bin/fanout --version)"
 getent passwd fanout >/dev/null || fail "no fanout user"
@@ -53,8 +60,6 @@ done
 step "check-config on the shipped config names what to fill in"
 
 # Filled in (a loopback destination), the installed binary serves as the service user on the spool.
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 sed -e 's|^pixel_id = ""|pixel_id = "1234567890123456"\nbase_url = "http://127.0.0.1:9"|' \
     -e 's|^listen = .*|listen = "127.0.0.1:0"|' /etc/fanout/fanout.toml >"$work/fanout.toml"
 printf 'CRM_WEBHOOK_SECRET=ci-secret\nFANOUT_ADMIN_TOKEN=ci-admin\nMETA_CAPI_ACCESS_TOKEN=ci-token\n' >"$work/fanout.env"
@@ -62,7 +67,9 @@ chown -R fanout "$work"
 runuser -u fanout -- fanout check-config --config "$work/fanout.toml" --env-file "$work/fanout.env" >/dev/null ||
   fail "check-config on the filled-in config"
 serve_once() {
-  runuser -u fanout -- fanout serve --config "$work/fanout.toml" --env-file "$work/fanout.env" 2>"$work/serve.log" &
+  # setpriv execs fanout itself (runuser would stand between it and the SIGTERM below).
+  setpriv --reuid=fanout --regid=fanout --init-groups -- \
+    fanout serve --config "$work/fanout.toml" --env-file "$work/fanout.env" 2>"$work/serve.log" &
   local pid=$! port=""
   for _ in $(seq 100); do
     port=$(grep -o '"msg":"listening".*"port":[0-9]*' "$work/serve.log" | grep -o '[0-9]*$' || true)
