@@ -1,5 +1,6 @@
 #include "app/commands.h"
 
+#include <pthread.h>
 #include <signal.h>
 
 #include <cstdio>
@@ -9,6 +10,7 @@
 #include <sstream>
 
 #include "app/config.h"
+#include "app/env_file.h"
 #include "app/gateway.h"
 #include "app/http_client.h"
 #include "app/preview.h"
@@ -38,23 +40,52 @@ bool read_input(const std::string& file, std::string& out) {
   return true;
 }
 
-int cmd_serve(const std::string& config_flag) {
+namespace {
+
+// The config at `path` with the secrets of `env_file` ("" = none) read before the process environment.
+Result<Config> load_with_env(const std::string& path, const std::string& env_file) {
+  LoadOptions options;
+  if (!env_file.empty()) {
+    auto env = read_env_file(env_file);
+    if (!env) return tl::unexpected(env.error());
+    options.environment = std::move(*env);
+  }
+  return load_config(path, options);
+}
+
+}  // namespace
+
+int cmd_serve(const std::string& config_flag, const std::string& env_file) {
   std::string path = resolve_config_path(config_flag);
-  auto config = load_config(path);
+  auto config = load_with_env(path, env_file);
   if (!config) return failure(config.error().message);
   sigset_t signals = block_stop_signals();
+  // SIGHUP (`systemctl reload`) is taken by the same sigwait, so every thread inherits it blocked.
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   auto gateway = Gateway::start(std::move(*config));
   if (!gateway) return failure(gateway.error().message);
   int sig = 0;
-  sigwait(&signals, &sig);
+  for (;;) {
+    sigwait(&signals, &sig);
+    if (sig != SIGHUP) break;
+    // A config or environment file with errors is refused: the running configuration stays.
+    auto next = load_with_env(path, env_file);
+    Status applied = next ? (*gateway)->reload(std::move(*next)) : Status(tl::unexpected(next.error()));
+    if (!applied)
+      log::Line("reload_refused", log::Level::error)
+          .str("config", path)
+          .str("error", applied.error().message)
+          .emit();
+  }
   log::Line("shutting_down").str("signal", sig == SIGTERM ? "SIGTERM" : "SIGINT").emit();
   (*gateway)->stop();
   return 0;
 }
 
-int cmd_check_config(const std::string& config_flag) {
+int cmd_check_config(const std::string& config_flag, const std::string& env_file) {
   std::string path = resolve_config_path(config_flag);
-  auto config = load_config(path);
+  auto config = load_with_env(path, env_file);
   if (!config) {
     std::fprintf(stderr, "%s\n", config.error().message.c_str());
     return 1;

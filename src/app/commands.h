@@ -5,8 +5,9 @@
 
 namespace fanout::app {
 
-int cmd_serve(const std::string& config_flag);
-int cmd_check_config(const std::string& config_flag);
+// `env_file` ("" = none): KEY=value secrets read before the process environment, again on SIGHUP.
+int cmd_serve(const std::string& config_flag, const std::string& env_file = "");
+int cmd_check_config(const std::string& config_flag, const std::string& env_file = "");
 int cmd_preview(const std::string& config_flag, const std::string& event_file);
 int cmd_send(const std::string& url, const std::string& secret_env, const std::string& event_file,
              const std::string& signature_header);

@@ -153,6 +153,7 @@ Result<Config> load_config_text(const std::string& text, const std::string& path
   c.path = path;
   ConfigErrors errors;
   errors.redact_secrets = options.redact_secrets;
+  errors.environment = &options.environment;
   ConfigTable top(&root, "", errors);
   read_server(top.sub("server"), c);
   read_ingest(top.sub("ingest"), c);

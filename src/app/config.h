@@ -1,6 +1,7 @@
 #pragma once
 // The whole configuration (SPEC §2), loaded from TOML with every problem reported by key.
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -26,6 +27,7 @@ struct Config {
 
 struct LoadOptions {
   bool redact_secrets = false;  // preview: secrets read as "REDACTED", none required
+  std::map<std::string, std::string> environment{};  // read before the process environment (`--env-file`)
 };
 
 // The config path: --config, else $FANOUT_CONFIG, else ./fanout.toml.

@@ -11,15 +11,16 @@ Result<std::unique_ptr<Gateway>> Gateway::start(Config config) {
   auto spool = spool::open_sqlite(g->config_.spool);
   if (!spool) return tl::unexpected(spool.error());
   g->spool_ = std::move(*spool);
+  g->publish_gauges();
 
   g->engine_ = std::make_unique<delivery::Engine>(g->config_.destination_ptrs(), *g->spool_, g->metrics_);
   g->engine_->start();
 
-  delivery::Engine* engine = g->engine_.get();
+  Gateway* gateway = g.get();
   spool::Spool* spool_ptr = g->spool_.get();
   g->intake_ = std::make_unique<ingest::Intake>(
       g->config_.intake, g->config_.destination_ptrs(), *g->spool_, g->metrics_,
-      [engine](std::vector<delivery::Accepted> accepted) { engine->submit(std::move(accepted)); },
+      [gateway](std::vector<delivery::Accepted> accepted) { gateway->submit(std::move(accepted)); },
       [spool_ptr] { return spool_ptr->writable(); });
 
   ingest::Intake* intake = g->intake_.get();
@@ -55,12 +56,13 @@ void Gateway::stop() {
   if (stopped_) return;
   stopped_ = true;
   int64_t started = now_ms();
+  const int64_t timeout_ms = config().shutdown_timeout_ms;
   auto budget = [&] {
-    int64_t left = config_.shutdown_timeout_ms - (now_ms() - started);
+    int64_t left = timeout_ms - (now_ms() - started);
     return std::chrono::milliseconds(left > 100 ? left : 100);
   };
   // HTTP first: requests in progress get their (post-commit) answers; nothing new is accepted.
-  if (server_) server_->stop(std::chrono::milliseconds(std::min<int64_t>(2000, config_.shutdown_timeout_ms / 2)));
+  if (server_) server_->stop(std::chrono::milliseconds(std::min<int64_t>(2000, timeout_ms / 2)));
   if (engine_) engine_->stop(budget());
   if (spool_) spool_->close();
   log::Line("stopped").num("shutdown_ms", now_ms() - started).emit();

@@ -3,7 +3,9 @@
 // Used by `fanout serve` and `fanout demo`.
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include "app/config.h"
 #include "core/result.h"
@@ -24,7 +26,15 @@ class Gateway {
   uint16_t port() const;
   std::string url() const;  // "http://host:port"
   spool::Spool& spool() { return *spool_; }
-  const Config& config() const { return config_; }
+  // The configuration in effect: the one started with, or the last one reload() applied.
+  const Config& config() const { return reloaded_ ? *reloaded_ : config_; }
+
+  // `systemctl reload` (SIGHUP): applies `next`'s secrets, admin token, intake settings and
+  // destinations without dropping or repeating an event. Intake keeps accepting throughout; the
+  // delivery engine is replaced: in-flight requests finish, the rest stays pending in the spool and
+  // the new engine resumes it. Refused, with the running configuration kept, when `next` changes a
+  // setting that only a restart can change (restart_only_changes). Call from one thread (not with stop()).
+  Status reload(Config next);
 
   // Graceful stop (SPEC §5): stop accepting, answer requests in progress, let in-flight platform
   // requests finish, leave the rest pending in the spool. Bounded by shutdown_timeout_ms.
@@ -32,6 +42,11 @@ class Gateway {
 
  private:
   Gateway() = default;
+  // Sets fanout_ready and the spool size gauges from the spool whenever /metrics is read.
+  void publish_gauges();
+  // Hands committed events to the current engine (the spool writer thread calls this).
+  void submit(std::vector<delivery::Accepted> accepted);
+
   Config config_;
   telemetry::Metrics metrics_;
   std::unique_ptr<spool::Spool> spool_;
@@ -39,6 +54,13 @@ class Gateway {
   std::unique_ptr<ingest::Intake> intake_;
   std::unique_ptr<net::HttpServer> server_;
   bool stopped_ = false;
+
+  std::mutex engine_mu_;  // guards engine_ against reload() swapping it while submit() uses it
+  std::shared_ptr<const Config> reloaded_;  // the last reload's config (old ones live while requests use them)
 };
+
+// Keys whose value differs between `running` and `next` and that only a restart applies: the listen
+// address and HTTP server settings, and every [spool] setting. Empty when `next` may be reloaded.
+std::vector<std::string> restart_only_changes(const Config& running, const Config& next);
 
 }  // namespace fanout::app

@@ -9,13 +9,15 @@ int main(int argc, char** argv) {
   CLI::App cli{"fanout: a server-side conversion gateway (Meta, GA4, Google Ads, Microsoft Ads, TikTok)"};
   cli.require_subcommand(0, 1);
   cli.set_version_flag("--version", std::string("fanout ") + FANOUT_VERSION);
-  std::string config;
+  std::string config, env_file;
 
-  auto* serve = cli.add_subcommand("serve", "run the gateway until SIGTERM/SIGINT");
+  auto* serve = cli.add_subcommand("serve", "run the gateway until SIGTERM/SIGINT; SIGHUP reloads the config");
   serve->add_option("--config", config, "config file (default $FANOUT_CONFIG, else ./fanout.toml)");
 
   auto* check = cli.add_subcommand("check-config", "validate a config file and the secrets it names");
   check->add_option("--config", config, "config file");
+  for (auto* sub : {serve, check})
+    sub->add_option("--env-file", env_file, "KEY=value file of secrets, read before the environment (and on reload)");
 
   std::string event_file;
   auto* preview = cli.add_subcommand("preview", "print what each destination would receive for one event");
@@ -56,8 +58,8 @@ int main(int argc, char** argv) {
   }
   try {
     using namespace fanout::app;
-    if (serve->parsed()) return cmd_serve(config);
-    if (check->parsed()) return cmd_check_config(config);
+    if (serve->parsed()) return cmd_serve(config, env_file);
+    if (check->parsed()) return cmd_check_config(config, env_file);
     if (preview->parsed()) return cmd_preview(config, event_file);
     if (send->parsed()) return cmd_send(url, secret_env, event_file, signature_header);
     if (demo->parsed()) return cmd_demo(keep_running);

@@ -123,7 +123,12 @@ std::string ConfigTable::secret(std::string_view name, bool required, std::strin
     if (required) errors_.add(full_key(env_key), "required (name of the environment variable holding the secret)");
     return {};
   }
-  const char* value = std::getenv(env_name.c_str());
+  const char* value = nullptr;
+  if (errors_.environment) {
+    auto it = errors_.environment->find(env_name);
+    if (it != errors_.environment->end()) value = it->second.c_str();
+  }
+  if (!value) value = std::getenv(env_name.c_str());
   if (!value || !*value) {
     if (required) errors_.add(full_key(env_key), "environment variable " + env_name + " is not set");
     return {};

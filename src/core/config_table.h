@@ -17,6 +17,8 @@ namespace fanout {
 struct ConfigErrors {
   std::vector<std::string> items;  // "destinations.meta.pixel_id: required"
   bool redact_secrets = false;     // preview: every secret reads as "REDACTED" and none is required
+  // Variables read before the process environment (`serve --env-file`, re-read on reload); may be null.
+  const std::map<std::string, std::string>* environment = nullptr;
   void add(const std::string& key, const std::string& message) { items.push_back(key + ": " + message); }
   bool ok() const { return items.empty(); }
 };

@@ -218,6 +218,7 @@ void handle_status(const std::shared_ptr<Shared>& state, const std::string& even
 
 struct Intake::State : Shared {
   using Shared::Shared;
+  std::shared_ptr<const void> owner;  // keeps `destinations` alive after a reload
 };
 
 Intake::Intake(IntakeOptions options, std::vector<const dest::Destination*> destinations, spool::Spool& spool,
@@ -226,36 +227,46 @@ Intake::Intake(IntakeOptions options, std::vector<const dest::Destination*> dest
     : state_(std::make_shared<State>(std::move(options), std::move(destinations), spool, metrics,
                                      std::move(on_accepted), std::move(ready))) {}
 
+void Intake::reconfigure(IntakeOptions options, std::vector<const dest::Destination*> destinations,
+                         std::shared_ptr<const void> owner) {
+  std::shared_ptr<State> current = state_.load();
+  auto next = std::make_shared<State>(std::move(options), std::move(destinations), current->spool, current->metrics,
+                                      current->on_accepted, current->ready);
+  next->owner = std::move(owner);
+  state_.store(std::move(next));
+}
+
 void Intake::handle(net::Request&& request, net::Respond respond) {
-  const Route route = match_route(request.target, state_->options.legacy_route);
-  Finisher finish{state_, request.method, route.label, SteadyClock::now(), std::move(respond)};
+  const std::shared_ptr<State> state = state_.load();  // one configuration for the whole request
+  const Route route = match_route(request.target, state->options.legacy_route);
+  Finisher finish{state, request.method, route.label, SteadyClock::now(), std::move(respond)};
   const bool admin = route.id == RouteId::event_status || route.id == RouteId::metrics;
-  if (route.id == RouteId::none || (admin && state_->options.admin_token.empty())) return not_found(finish);
+  if (route.id == RouteId::none || (admin && state->options.admin_token.empty())) return not_found(finish);
   if (request.method != route.allow) {
     net::Response r =
         error_response(405, "method_not_allowed", request.method + " is not allowed here; use " + route.allow);
     r.headers.emplace_back("Allow", route.allow);
     return finish(std::move(r), {{}, -1, "method_not_allowed"});
   }
-  if (admin && !admin_ok(*state_, request, finish)) return;
+  if (admin && !admin_ok(*state, request, finish)) return;
 
   switch (route.id) {
     case RouteId::events:
-      return handle_events(state_, request, std::move(finish));
+      return handle_events(state, request, std::move(finish));
     case RouteId::legacy:
-      return handle_legacy(state_, request, std::move(finish));
+      return handle_legacy(state, request, std::move(finish));
     case RouteId::event_status:
-      return handle_status(state_, route.event_id, finish);
+      return handle_status(state, route.event_id, finish);
     case RouteId::healthz:
       return finish(text_response(200, "ok"));
     case RouteId::readyz: {
-      bool ready = state_->ready ? state_->ready() : state_->spool.writable();
+      bool ready = state->ready ? state->ready() : state->spool.writable();
       if (ready) return finish(text_response(200, "ready"));
       return finish(error_response(503, "unavailable", "not ready: the spool is not writable or config not loaded"),
                     {{}, -1, "unavailable"});
     }
     case RouteId::metrics: {
-      net::Response r = text_response(200, state_->metrics.render());
+      net::Response r = text_response(200, state->metrics.render());
       r.content_type = "text/plain; version=0.0.4; charset=utf-8";
       return finish(std::move(r));
     }

@@ -2,7 +2,9 @@
 // Intake: the HTTP API of SPEC §3 on top of net::HttpServer. Verifies the signature, parses and
 // validates the canonical (or legacy) body, hashes personal data (identity/), decides per destination
 // whether the event is pending or skipped, commits to the spool and acknowledges only after the commit.
+#include <atomic>
 #include <functional>
+#include <memory>
 #include <map>
 #include <string>
 #include <vector>
@@ -41,9 +43,15 @@ class Intake {
   // The net::Handler of the gateway: routes every request of SPEC §3.
   void handle(net::Request&& request, net::Respond respond);
 
+  // Reload: requests that start after this call use `options` (secrets, admin token, ...) and
+  // `destinations`; requests in progress finish with what they started with. `owner` keeps
+  // `destinations` alive as long as any request uses them. Thread-safe.
+  void reconfigure(IntakeOptions options, std::vector<const dest::Destination*> destinations,
+                   std::shared_ptr<const void> owner);
+
  private:
   struct State;
-  std::shared_ptr<State> state_;
+  std::atomic<std::shared_ptr<State>> state_;  // swapped whole by reconfigure()
 };
 
 }  // namespace fanout::ingest

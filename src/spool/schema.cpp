@@ -105,8 +105,10 @@ Status create_schema(Db& db) {
   auto version = read_version(db);
   if (!version) return tl::unexpected(version.error());
   if (*version > kSchemaVersion) {
-    return fail("unavailable", "spool schema version " + std::to_string(*version) +
-                                   " is newer than this fanout supports (" + std::to_string(kSchemaVersion) + ")");
+    // Both versions named: an operator who rolled back the binary sees what to run instead.
+    return fail("unavailable", "spool schema version " + std::to_string(*version) + " is newer than fanout " +
+                                   FANOUT_VERSION + " supports (schema version " + std::to_string(kSchemaVersion) +
+                                   "): run the newer fanout release that wrote it");
   }
   if (*version == 1) {
     if (auto s = db.exec(kMigrateFrom1); !s) return s;

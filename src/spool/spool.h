@@ -115,6 +115,9 @@ class Spool {
   // True while the spool can accept writes (for /readyz).
   virtual bool writable() = 0;
 
+  // The live size last measured against max_bytes, for fanout_spool_bytes; -1 when unknown.
+  virtual int64_t live_bytes() { return -1; }
+
   // Waits until every accepted write is committed and stops the writer.
   virtual void close() = 0;
 };

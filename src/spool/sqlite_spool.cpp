@@ -247,6 +247,7 @@ void SqliteSpool::run_group(std::vector<Queued>& group, std::vector<DeliveryUpda
   if (auto bytes = writer_.live_bytes()) {
     live = *bytes;
     over = live > options_.max_bytes;
+    live_bytes_ = live;
   }
   over_size_ = over;
 
@@ -314,7 +315,10 @@ bool SqliteSpool::run_purge_chunk(PurgeOp& op) {
   op.deleted += *deleted;
   if (!finished) return false;
   // Purge is what frees space, so it re-evaluates the size limit (readiness) without waiting for a write.
-  if (auto bytes = writer_.live_bytes()) over_size_ = *bytes > options_.max_bytes;
+  if (auto bytes = writer_.live_bytes()) {
+    over_size_ = *bytes > options_.max_bytes;
+    live_bytes_ = *bytes;
+  }
   op.result.set_value(op.deleted);
   return true;
 }

@@ -40,6 +40,7 @@ class SqliteSpool final : public Spool {
   Result<int64_t> replay_generation() override;
   Result<int64_t> purge(int64_t cutoff_ms) override;
   bool writable() override;
+  int64_t live_bytes() override { return live_bytes_; }
   void close() override;
 
   // Fault injection (tests, DuckDB style): the next `count` group commits fail as a disk error would:
@@ -106,6 +107,7 @@ class SqliteSpool final : public Spool {
   std::thread::id writer_id_;
   std::atomic<bool> last_commit_ok_{true};
   std::atomic<bool> over_size_{false};
+  std::atomic<int64_t> live_bytes_{-1};  // last measured live size (fanout_spool_bytes)
   std::atomic<bool> closed_{false};
 };
 

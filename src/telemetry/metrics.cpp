@@ -34,7 +34,29 @@ Metrics::Metrics()
       dead_letters_(prometheus::BuildCounter()
                         .Name("fanout_dead_letters_total")
                         .Help("Deliveries dead-lettered, by destination")
-                        .Register(*registry_)) {}
+                        .Register(*registry_)),
+      ready_(prometheus::BuildGauge()
+                 .Name("fanout_ready")
+                 .Help("1 while fanout accepts events (spool writable, config loaded), else 0")
+                 .Register(*registry_)
+                 .Add({})),
+      spool_bytes_(prometheus::BuildGauge()
+                       .Name("fanout_spool_bytes")
+                       .Help("Live size of the spool; intake answers 503 above fanout_spool_max_bytes")
+                       .Register(*registry_)
+                       .Add({})),
+      spool_max_bytes_(prometheus::BuildGauge()
+                           .Name("fanout_spool_max_bytes")
+                           .Help("spool.max_bytes: the live size above which intake refuses events")
+                           .Register(*registry_)
+                           .Add({})) {
+  prometheus::BuildGauge()
+      .Name("fanout_build_info")
+      .Help("Always 1; the version label is the running release")
+      .Register(*registry_)
+      .Add({{"version", FANOUT_VERSION}})
+      .Set(1);
+}
 
 void Metrics::http_request(const std::string& route, int code) {
   http_requests_.Add({{"route", route}, {"code", std::to_string(code)}}).Increment();
@@ -62,7 +84,15 @@ void Metrics::dead_letters(const std::string& destination, double n) {
   dead_letters_.Add({{"destination", destination}}).Increment(n);
 }
 
+void Metrics::ready(bool ready) { ready_.Set(ready ? 1 : 0); }
+
+void Metrics::spool_size(double bytes, double max_bytes) {
+  if (bytes >= 0) spool_bytes_.Set(bytes);
+  spool_max_bytes_.Set(max_bytes);
+}
+
 std::string Metrics::render() const {
+  if (refresh_) refresh_();
   prometheus::TextSerializer serializer;
   return serializer.Serialize(registry_->Collect());
 }

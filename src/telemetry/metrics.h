@@ -1,6 +1,7 @@
 #pragma once
 // The Prometheus metrics of SPEC §7. Labels are bounded: route, status code, reason code,
 // destination, outcome; never ids. Lookups of a label set are cached by prometheus-cpp's family.
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -30,6 +31,15 @@ class Metrics {
   // fanout_dead_letters_total{destination}
   void dead_letters(const std::string& destination, double n = 1);
 
+  // fanout_ready: 1 while /readyz would answer 200 (spool writable, config loaded), else 0.
+  void ready(bool ready);
+  // fanout_spool_bytes (live size; left as it was when unknown, < 0) and fanout_spool_max_bytes.
+  void spool_size(double bytes, double max_bytes);
+
+  // Runs `refresh` at the start of every render(), so gauges like fanout_ready are read from their
+  // source when scraped. Set once, before the first render.
+  void on_render(std::function<void()> refresh) { refresh_ = std::move(refresh); }
+
   // Prometheus text exposition format of everything above.
   std::string render() const;
 
@@ -43,6 +53,10 @@ class Metrics {
   prometheus::Family<prometheus::Histogram>& attempt_seconds_;
   prometheus::Family<prometheus::Gauge>& queue_depth_;
   prometheus::Family<prometheus::Counter>& dead_letters_;
+  prometheus::Gauge& ready_;
+  prometheus::Gauge& spool_bytes_;
+  prometheus::Gauge& spool_max_bytes_;
+  std::function<void()> refresh_;
 };
 
 }  // namespace fanout::telemetry
