@@ -1,8 +1,8 @@
 #pragma once
 // The canonical event in two forms:
 //  - RawUser: personal data as the caller sent it. Lives only in memory, between parsing and hashing.
-//  - Event: what fanout stores and delivers. Personal data is already normalized and hashed per
-//    platform rule (HashedUser); raw email, phone and names never reach an Event.
+//  - Event: what fanout stores and delivers. Personal data is already normalized and hashed, once per
+//    normalization rule (HashedUser); raw email, phone and names never reach an Event.
 #include <cstdint>
 #include <map>
 #include <optional>
