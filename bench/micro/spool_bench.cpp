@@ -30,7 +30,7 @@ double process_cpu_seconds() {
 // About the size of an encoded purchase event with hashed identifiers.
 std::string sample_payload(const std::string& id) {
   std::string p = R"({"event_id":")" + id + R"(","event_name":"purchase","event_time":1700000000,)";
-  p += R"("user":{"email_sha256":[")" + std::string(64, 'a') + R"("],"phone_e164_sha256":[")" + std::string(64, 'b') +
+  p += R"("user":{"email_lower_sha256":[")" + std::string(64, 'a') + R"("],"phone_e164_sha256":[")" + std::string(64, 'b') +
        R"("]},"ip":"203.0.113.7","user_agent":"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36",)";
   p += R"("ids":{"fbp":"fb.1.1700000000.123456789","gclid":"EAIaIQobChMI0123456789"},"value":49.9,"currency":"EUR"})";
   return p;

@@ -7,29 +7,12 @@
 #include <sstream>
 
 #include "core/config_table.h"
-#include "destinations/ga4/ga4.h"
-#include "destinations/google_ads/google_ads.h"
-#include "destinations/meta/meta.h"
-#include "destinations/microsoft_ads/microsoft_ads.h"
 #include "destinations/options.h"
-#include "destinations/tiktok/tiktok.h"
+#include "destinations/registry.h"
 #include "identity/identity.h"
 
 namespace fanout::app {
 namespace {
-
-using Factory = std::function<std::unique_ptr<dest::Destination>(ConfigTable&, const dest::EventNameMap&)>;
-
-const std::map<std::string, Factory>& factories() {
-  static const std::map<std::string, Factory> f{
-      {"meta", [](ConfigTable& t, const dest::EventNameMap& n) { return dest::make_meta(t, n); }},
-      {"ga4", [](ConfigTable& t, const dest::EventNameMap& n) { return dest::make_ga4(t, n); }},
-      {"google_ads", [](ConfigTable& t, const dest::EventNameMap& n) { return dest::make_google_ads(t, n); }},
-      {"microsoft_ads", [](ConfigTable& t, const dest::EventNameMap& n) { return dest::make_microsoft_ads(t, n); }},
-      {"tiktok", [](ConfigTable& t, const dest::EventNameMap& n) { return dest::make_tiktok(t, n); }},
-  };
-  return f;
-}
 
 void read_server(ConfigTable t, Config& c) {
   c.server.listen = t.str("listen", "127.0.0.1:8080");
@@ -109,8 +92,9 @@ void read_legacy(ConfigTable t, Config& c) {
 
 void read_destinations(ConfigTable t, const std::map<std::string, dest::EventNameMap>& names, Config& c) {
   for (const std::string& key : t.table_keys())
-    if (!factories().count(key)) t.errors().add(t.full_key(key), "unknown destination (meta, ga4, google_ads, microsoft_ads, tiktok)");
-  for (const std::string& d : destination_names()) {
+    if (!dest::find_registration(key)) t.errors().add(t.full_key(key), "unknown destination (meta, ga4, google_ads, microsoft_ads, tiktok)");
+  for (const dest::Registration& platform : dest::registry()) {
+    const std::string d(platform.name);
     if (!t.has(d)) continue;
     ConfigTable dt = t.sub(d);
     // The legacy allow-lists may also sit in the destination's own table.
@@ -120,7 +104,7 @@ void read_destinations(ConfigTable t, const std::map<std::string, dest::EventNam
       for (auto& id : dt.str_list("allowed_measurement_ids")) c.intake.allowed_measurement_ids.push_back(id);
     static const dest::EventNameMap kNone;
     auto it = names.find(d);
-    std::unique_ptr<dest::Destination> destination = factories().at(d)(dt, it == names.end() ? kNone : it->second);
+    std::unique_ptr<dest::Destination> destination = platform.make(dt, it == names.end() ? kNone : it->second);
     if (destination && destination->options().enabled) c.destinations.push_back(std::move(destination));
   }
   t.finish();

@@ -1,8 +1,8 @@
 #pragma once
-// The canonical event (SPEC §4.1) in two forms:
+// The canonical event in two forms:
 //  - RawUser: personal data as the caller sent it. Lives only in memory, between parsing and hashing.
-//  - Event: what fanout stores and delivers. Personal data is already normalized and hashed per
-//    platform rule (HashedUser); raw email, phone and names never reach an Event.
+//  - Event: what fanout stores and delivers. Personal data is already normalized and hashed, once per
+//    normalization rule (HashedUser); raw email, phone and names never reach an Event.
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -17,28 +17,32 @@ struct RawUser {
   std::vector<std::string> phone;
   std::string first_name, last_name, city, state, zip, country, gender, date_of_birth;
   std::string external_id;
+  // Values the caller hashed itself, each under the rule it names (user.sha256 in the API). A 64-hex value in
+  // `email` counts as email_lower, one in `phone` as phone_e164 (see docs/api.md).
+  struct PreHashed {
+    std::vector<std::string> email_lower, email_gmail, email_no_dots_tag, phone_e164, phone_digits;
+  } sha256;
 };
 
 // Personal data after identity::hash_user. Every field named *_sha256 or inside a *_sha256 vector is
-// a lowercase-hex SHA-256 of the value normalized by the rule in its comment; empty = not provided
-// (or normalized to nothing). Values sent already hashed (64 hex) are kept, lowercased, in every variant.
+// a lowercase-hex SHA-256 of the value normalized by the rule its name and comment give; empty = not provided
+// (or normalized to nothing). Fields are named by rule, not by platform: each destination declares which it
+// reads (destinations/registry.cpp). A value the caller sent already hashed fills only the rule it was made by.
 struct HashedUser {
-  std::vector<std::string> email_sha256;             // trim + lowercase (Meta, TikTok)
-  std::vector<std::string> email_google_sha256;      // + gmail/googlemail: dots and +suffix removed (Google Ads, GA4, Data Manager)
-  std::vector<std::string> email_ms_capi_sha256;     // + dots and +alias removed from every local part (Microsoft UET CAPI)
-  std::vector<std::string> email_ms_offline_sha256;  // + "+alias" removed from the local part (Microsoft offline)
-  std::vector<std::string> phone_digits_sha256;      // country code + national number, digits only, no '+' (Meta)
-  std::vector<std::string> phone_e164_sha256;        // E.164 with '+' (TikTok, Google, Microsoft)
-  std::string first_name_sha256, last_name_sha256;   // Meta rule: lowercase, no punctuation, no spaces, UTF-8 kept
-  std::string first_name_google_sha256, last_name_google_sha256;  // Google rule: lowercase, trim, no digits/symbols, single spaces
-  std::string city_sha256, state_sha256, zip_sha256, country_sha256;  // Meta rules (zip: US 5 digits)
-  std::string gender_sha256;                         // "f" or "m"
-  std::string date_of_birth_sha256;                  // YYYYMMDD
-  std::string external_id_sha256;                    // trim + lowercase (Meta, TikTok)
-  // Normalized but not hashed: platforms that take the address in the clear (GA4 address, Data Manager
-  // regionCode/postalCode, TikTok city/state/country). Not names, email or phone.
-  std::string city, region, postal_code, country;    // lowercase city/region, postal code as normalized, ISO alpha-2 lowercase country
-  std::string external_id;                           // as sent (trimmed); Microsoft externalId, GA4 user_id fallback
+  std::vector<std::string> email_lower_sha256;        // trim + lowercase
+  std::vector<std::string> email_gmail_sha256;        // + white space removed; gmail.com/googlemail.com: local dots and +suffix removed
+  std::vector<std::string> email_no_dots_tag_sha256;  // + white space and accents removed; any domain: local dots and +tag removed
+  std::vector<std::string> phone_digits_sha256;       // E.164 without '+': country code + national number, digits only
+  std::vector<std::string> phone_e164_sha256;         // E.164 with '+'
+  std::string first_name_sha256, last_name_sha256;    // lowercase, no punctuation, no spaces, UTF-8 kept
+  std::string first_name_words_sha256, last_name_words_sha256;  // lowercase, no digits/symbols, single spaces, titles and suffixes removed
+  std::string city_sha256, state_sha256, zip_sha256, country_sha256;  // compact city, US state code, zip (US: 5 digits), alpha-2
+  std::string gender_sha256;                          // "f" or "m"
+  std::string date_of_birth_sha256;                   // YYYYMMDD
+  std::string external_id_sha256;                     // trim + lowercase
+  // Normalized but not hashed: platforms that take the address in the clear. Not names, email or phone.
+  std::string city, region, postal_code, country;     // lowercase city/region, postal code without spaces, ISO alpha-2 lowercase
+  std::string external_id;                            // as sent (trimmed)
 };
 
 enum class Consent { unspecified, granted, denied };
@@ -60,7 +64,7 @@ struct Ids {
   std::string ga_session_id;
 };
 
-// Per-event instructions for one destination (SPEC §4.1 `destinations`, and the legacy body).
+// Per-event instructions for one destination (`destinations` in the API, and the legacy body).
 struct DestinationOverride {
   bool enabled = true;            // false: skipped with reason "disabled_for_event"
   std::string event_name;         // platform event name (google_ads: conversion action) for this event

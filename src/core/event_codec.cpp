@@ -9,6 +9,7 @@
 #include <rapidjson/writer.h>
 
 #include <cmath>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -30,18 +31,17 @@ struct UserStringField {
 };
 
 constexpr UserVectorField kUserVectors[] = {
-    {"email_sha256", &HashedUser::email_sha256},
-    {"email_google_sha256", &HashedUser::email_google_sha256},
-    {"email_ms_capi_sha256", &HashedUser::email_ms_capi_sha256},
-    {"email_ms_offline_sha256", &HashedUser::email_ms_offline_sha256},
+    {"email_lower_sha256", &HashedUser::email_lower_sha256},
+    {"email_gmail_sha256", &HashedUser::email_gmail_sha256},
+    {"email_no_dots_tag_sha256", &HashedUser::email_no_dots_tag_sha256},
     {"phone_digits_sha256", &HashedUser::phone_digits_sha256},
     {"phone_e164_sha256", &HashedUser::phone_e164_sha256},
 };
 constexpr UserStringField kUserStrings[] = {
     {"first_name_sha256", &HashedUser::first_name_sha256},
     {"last_name_sha256", &HashedUser::last_name_sha256},
-    {"first_name_google_sha256", &HashedUser::first_name_google_sha256},
-    {"last_name_google_sha256", &HashedUser::last_name_google_sha256},
+    {"first_name_words_sha256", &HashedUser::first_name_words_sha256},
+    {"last_name_words_sha256", &HashedUser::last_name_words_sha256},
     {"city_sha256", &HashedUser::city_sha256},
     {"state_sha256", &HashedUser::state_sha256},
     {"zip_sha256", &HashedUser::zip_sha256},
@@ -54,6 +54,21 @@ constexpr UserStringField kUserStrings[] = {
     {"postal_code", &HashedUser::postal_code},
     {"country", &HashedUser::country},
     {"external_id", &HashedUser::external_id},
+};
+
+// Keys written by release 0.1.0, when variants were named by platform. Read into the field of the same rule
+// so a spool written before an upgrade still delivers; nullptr = a rule no longer kept (Microsoft offline's
+// "+tag only" email: its platform now reads email_no_dots_tag_sha256, which 0.1.0 also wrote).
+// testdata/spool/v0.1.0 holds payloads of that release; tests/core/event_upgrade_test.cpp reads them.
+constexpr UserVectorField kLegacyUserVectors[] = {
+    {"email_sha256", &HashedUser::email_lower_sha256},
+    {"email_google_sha256", &HashedUser::email_gmail_sha256},
+    {"email_ms_capi_sha256", &HashedUser::email_no_dots_tag_sha256},
+    {"email_ms_offline_sha256", nullptr},
+};
+constexpr UserStringField kLegacyUserStrings[] = {
+    {"first_name_google_sha256", &HashedUser::first_name_words_sha256},
+    {"last_name_google_sha256", &HashedUser::last_name_words_sha256},
 };
 
 struct IdsField {
@@ -201,12 +216,12 @@ void put_destinations(Writer& w, const std::map<std::string, DestinationOverride
 }
 
 // ---------- decoding ----------
-// A field's name ("user.email_sha256", "contents[2].price") is only spelled out when it is reported in
+// A field's name ("user.email_lower_sha256", "contents[2].price") is only spelled out when it is reported in
 // an error: decoding is on the delivery path (every event read back from the spool).
 
 using Key = std::string_view;
 
-// "user." + "email_sha256"; an object itself is reported as its prefix without the final dot.
+// "user." + "email_lower_sha256"; an object itself is reported as its prefix without the final dot.
 std::string join(std::string_view prefix, Key key) {
   std::string out(prefix);
   if (key.empty() && !out.empty() && out.back() == '.') out.pop_back();
@@ -257,15 +272,20 @@ Status get_user(const Value& v, HashedUser& u) {
   for (auto m = v.MemberBegin(); m != v.MemberEnd(); ++m) {
     const Key key = key_of(m);
     bool known = false;
-    for (const auto& f : kUserVectors) {
-      if (key != f.key) continue;
-      if (auto s = get_string_array(m->value, "user.", key, u.*f.member); !s) return s;
-      known = true;
+    for (const auto& table : {std::span<const UserVectorField>(kUserVectors), std::span<const UserVectorField>(kLegacyUserVectors)}) {
+      for (const auto& f : table) {
+        if (key != f.key) continue;
+        std::vector<std::string> dropped;
+        if (auto s = get_string_array(m->value, "user.", key, f.member ? u.*f.member : dropped); !s) return s;
+        known = true;
+      }
     }
-    for (const auto& f : kUserStrings) {
-      if (key != f.key) continue;
-      if (auto s = get_string(m->value, "user.", key, u.*f.member); !s) return s;
-      known = true;
+    for (const auto& table : {std::span<const UserStringField>(kUserStrings), std::span<const UserStringField>(kLegacyUserStrings)}) {
+      for (const auto& f : table) {
+        if (key != f.key) continue;
+        if (auto s = get_string(m->value, "user.", key, u.*f.member); !s) return s;
+        known = true;
+      }
     }
     if (!known) return bad("user.", key, "is not a known field");
   }

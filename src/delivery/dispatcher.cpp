@@ -58,7 +58,8 @@ Dispatcher::Item Dispatcher::make_item(int64_t seq, std::shared_ptr<const Event>
                                        int64_t now_ms) const {
   Item item;
   item.seq = seq;
-  item.window_end_ms = event->event_time * 1000 + window_ms_;
+  item.window_end_ms =
+      event->event_time * 1000 + std::chrono::duration_cast<std::chrono::milliseconds>(dest_.window_for(*event)).count();
   item.event = std::move(event);
   item.attempts = attempts;
   item.failures = attempts;  // from the spool: every past attempt may have failed, so back off as if it had

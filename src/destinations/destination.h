@@ -100,8 +100,13 @@ class Destination {
   // Per-event outcomes of `request` (built by build()) given the platform's answer.
   virtual Classification classify(const Request& request, const HttpResponse& response) const = 0;
 
-  // How long after event_time the platform still accepts an event (retries stop after it).
+  // How long after event_time the platform still accepts an event (retries stop after it): the longest
+  // window of any event.
   virtual std::chrono::seconds window() const = 0;
+
+  // The window of this event, when the platform's window depends on the event (Meta: physical_store events
+  // have 62 days, others 7). At most window().
+  virtual std::chrono::seconds window_for(const Event& /*event*/) const { return window(); }
 
   // OAuth settings when this destination needs a bearer token from delivery/, else nullopt.
   virtual std::optional<OAuthSettings> oauth() const { return std::nullopt; }

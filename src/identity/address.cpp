@@ -30,7 +30,9 @@ std::string normalize_city_meta(std::string_view raw) {
 }
 
 std::string normalize_city(std::string_view raw) {
-  return unicode::encode_utf8(unicode::collapse_spaces(unicode::fold(raw)));
+  std::u32string text = unicode::fold(raw);
+  std::erase_if(text, [](char32_t c) { return unicode::is_punctuation_or_symbol(c) || unicode::is_digit(c); });
+  return unicode::encode_utf8(unicode::collapse_spaces(text));
 }
 
 std::string normalize_state_meta(std::string_view raw, std::string_view country) {
@@ -45,7 +47,13 @@ std::string normalize_state_meta(std::string_view raw, std::string_view country)
 }
 
 std::string normalize_region(std::string_view raw) {
-  return unicode::encode_utf8(unicode::collapse_spaces(unicode::fold(raw)));
+  return normalize_city(raw);
+}
+
+std::string normalize_postal_code(std::string_view raw) {
+  std::u32string text = unicode::decode_utf8(raw);
+  std::erase_if(text, [](char32_t c) { return c == U'.' || c == U'~'; });
+  return unicode::encode_utf8(unicode::collapse_spaces(text));
 }
 
 std::string normalize_zip(std::string_view raw, std::string_view country) {

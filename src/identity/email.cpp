@@ -57,6 +57,34 @@ std::string google_rule(std::u32string_view folded, const Address* split_folded)
   return join(a.local, a.domain);
 }
 
+// The base letter of a lowercase accented Latin letter (U+00E0..U+017F), or the letter itself. Letters with no
+// base letter (æ, ð, ø is o, þ, ĳ, ŋ, œ, ß) stay. Input is already folded, so only lowercase forms occur.
+char32_t without_accent(char32_t c) {
+  static constexpr std::string_view kLatin1 = "aaaaaa*ceeeeiiii*nooooo*ouuuuy*y";  // U+00E0..U+00FF
+  static constexpr std::string_view kExtendedA =                                  // U+0100..U+017F
+      "aaaaaaccccccccddddeeeeeeeeeegggggggghhhhiiiiiiiiii**jjkk*llllllllllnnnnnnn**oooooo**rrrrrrssssssss"
+      "ttttttuuuuuuuuuuuuwwyyyzzzzzz*";
+  static_assert(kLatin1.size() == 0x20 && kExtendedA.size() == 0x80);
+  char base = '*';
+  if (c >= 0xE0 && c <= 0xFF) base = kLatin1[c - 0xE0];
+  else if (c >= 0x100 && c <= 0x17F) base = kExtendedA[c - 0x100];
+  return base == '*' ? c : static_cast<char32_t>(base);
+}
+
+bool is_combining_mark(char32_t c) {
+  return c >= 0x300 && c <= 0x36F;
+}
+
+// Microsoft's spelling of the folded address: no white space, no accents, no dots or "+tag" in the local part.
+std::string no_dots_tag_rule(std::u32string_view folded) {
+  std::u32string text(folded);
+  std::erase_if(text, [](char32_t c) { return unicode::is_space(c) || is_combining_mark(c); });
+  for (char32_t& c : text) c = without_accent(c);
+  Address a;
+  if (!split(text, a)) return {};
+  return join(without_dots(without_plus_suffix(a.local)), a.domain);
+}
+
 }  // namespace
 
 EmailVariants email_variants(std::string_view raw) {
@@ -64,28 +92,23 @@ EmailVariants email_variants(std::string_view raw) {
   EmailVariants out;
   Address a;
   const bool plausible = split(folded, a);
-  out.google = google_rule(folded, plausible ? &a : nullptr);
+  out.gmail = google_rule(folded, plausible ? &a : nullptr);
+  out.no_dots_tag = no_dots_tag_rule(folded);
   if (!plausible) return out;
-  out.meta = join(a.local, a.domain);
-  out.ms_capi = join(without_dots(without_plus_suffix(a.local)), a.domain);
-  out.ms_offline = join(without_plus_suffix(a.local), a.domain);
+  out.lower = join(a.local, a.domain);
   return out;
 }
 
-std::string normalize_email_meta(std::string_view raw) {
-  return email_variants(raw).meta;
+std::string normalize_email_lower(std::string_view raw) {
+  return email_variants(raw).lower;
 }
 
-std::string normalize_email_google(std::string_view raw) {
-  return email_variants(raw).google;
+std::string normalize_email_gmail(std::string_view raw) {
+  return email_variants(raw).gmail;
 }
 
-std::string normalize_email_ms_capi(std::string_view raw) {
-  return email_variants(raw).ms_capi;
-}
-
-std::string normalize_email_ms_offline(std::string_view raw) {
-  return email_variants(raw).ms_offline;
+std::string normalize_email_no_dots_tag(std::string_view raw) {
+  return email_variants(raw).no_dots_tag;
 }
 
 }  // namespace fanout::identity

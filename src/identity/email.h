@@ -1,6 +1,6 @@
 #pragma once
-// Email normalization, one function per platform rule (fact sheets: Meta §1.3, Microsoft §3a/§3b,
-// Google §3.2). Each returns the normalized plaintext, or "" when the value is not a plausible address
+// Email normalization, one function per rule (each rule named by what it does; core/event.h HashedUser says
+// which field holds each). Each returns the normalized plaintext, or "" when the value is not a plausible address
 // (no '@', empty local part or domain, a domain without a dot, white space inside): such values are dropped.
 #include <string>
 #include <string_view>
@@ -9,21 +9,19 @@ namespace fanout::identity {
 
 // Every rule's spelling of one address, from a single Unicode fold of `raw` ("" where a rule drops it).
 struct EmailVariants {
-  std::string meta, google, ms_capi, ms_offline;
+  std::string lower, gmail, no_dots_tag;
 };
 EmailVariants email_variants(std::string_view raw);
 
-// Meta, TikTok: trim + lowercase.
-std::string normalize_email_meta(std::string_view raw);
+// Trim + lowercase (Meta, TikTok).
+std::string normalize_email_lower(std::string_view raw);
 
-// Google Ads, GA4, Data Manager: trim, lowercase, remove white space inside; for gmail.com and
-// googlemail.com only, remove the local part's dots and its "+suffix".
-std::string normalize_email_google(std::string_view raw);
+// Trim, lowercase, remove white space inside; for gmail.com and googlemail.com only, remove the local part's
+// dots and its "+suffix" (Google Ads, GA4, Data Manager).
+std::string normalize_email_gmail(std::string_view raw);
 
-// Microsoft UET CAPI: trim, lowercase, remove every dot and the "+alias" of the local part, any domain.
-std::string normalize_email_ms_capi(std::string_view raw);
-
-// Microsoft offline conversions: trim, lowercase, remove everything from '+' to '@' in the local part.
-std::string normalize_email_ms_offline(std::string_view raw);
+// Trim, lowercase, remove white space and accents, remove every dot and the "+tag" of the local part, any domain
+// (Microsoft Advertising: UET CAPI and offline enhanced conversions).
+std::string normalize_email_no_dots_tag(std::string_view raw);
 
 }  // namespace fanout::identity

@@ -1,4 +1,4 @@
-// hash_user: applies every platform's normalization rule to a RawUser and keeps only SHA-256 hashes
+// hash_user: applies every normalization rule to a RawUser and keeps only SHA-256 hashes
 // (plus the few address fields platforms take in the clear).
 #include <algorithm>
 #include <utility>
@@ -81,22 +81,27 @@ void push_unique(std::vector<std::string>& out, std::string hash) {
   if (!hash.empty() && std::find(out.begin(), out.end(), hash) == out.end()) out.push_back(std::move(hash));
 }
 
+// Hashes the caller sent, under the rule they name: kept (lowercased) in that rule's field only, so no platform
+// gets a hash made by another platform's rule.
+void add_pre_hashed(const std::vector<std::string>& hashes, std::vector<std::string>& out) {
+  for (size_t i = 0; i < hashes.size() && i < kMaxValuesPerList; ++i) {
+    const std::string_view value = trim_ascii(hashes[i]);
+    if (is_sha256_hex(value)) push_unique(out, lower_hex(value));
+  }
+}
+
 void hash_emails(const std::vector<std::string>& emails, Hasher& hasher, HashedUser& out) {
   for (size_t i = 0; i < emails.size() && i < kMaxValuesPerList; ++i) {
     const std::string_view value = trim_ascii(emails[i]);
     if (!usable(value)) continue;
-    if (is_sha256_hex(value)) {
-      for (auto* list :
-           {&out.email_sha256, &out.email_google_sha256, &out.email_ms_capi_sha256, &out.email_ms_offline_sha256}) {
-        push_unique(*list, lower_hex(value));
-      }
+    if (is_sha256_hex(value)) {  // a hash in `email` is documented as made by the lowercase rule
+      push_unique(out.email_lower_sha256, lower_hex(value));
       continue;
     }
     const EmailVariants v = email_variants(value);
-    push_unique(out.email_sha256, hasher.hex(v.meta));
-    push_unique(out.email_google_sha256, hasher.hex(v.google));
-    push_unique(out.email_ms_capi_sha256, hasher.hex(v.ms_capi));
-    push_unique(out.email_ms_offline_sha256, hasher.hex(v.ms_offline));
+    push_unique(out.email_lower_sha256, hasher.hex(v.lower));
+    push_unique(out.email_gmail_sha256, hasher.hex(v.gmail));
+    push_unique(out.email_no_dots_tag_sha256, hasher.hex(v.no_dots_tag));
   }
 }
 
@@ -104,12 +109,11 @@ void hash_phones(const std::vector<std::string>& phones, const std::string& regi
   for (size_t i = 0; i < phones.size() && i < kMaxValuesPerList; ++i) {
     const std::string_view value = trim_ascii(phones[i]);
     if (!usable(value)) continue;
-    if (is_sha256_hex(value)) {
-      push_unique(out.phone_digits_sha256, lower_hex(value));
+    if (is_sha256_hex(value)) {  // a hash in `phone` is documented as made from E.164 with '+'
       push_unique(out.phone_e164_sha256, lower_hex(value));
       continue;
     }
-    // One libphonenumber parse per number; Meta's digits-only form is the E.164 without its '+'.
+    // One libphonenumber parse per number; the digits-only form is the E.164 without its '+'.
     const std::optional<std::string> e164 = phone_e164(value, region);
     if (!e164) continue;
     push_unique(out.phone_e164_sha256, hasher.hex(*e164));
@@ -135,16 +139,21 @@ HashedUser hash_user(const RawUser& raw, const Options& options) {
 
   hash_emails(raw.email, hasher, out);
   hash_phones(raw.phone, country.empty() ? options.default_region : country, hasher, out);
+  add_pre_hashed(raw.sha256.email_lower, out.email_lower_sha256);
+  add_pre_hashed(raw.sha256.email_gmail, out.email_gmail_sha256);
+  add_pre_hashed(raw.sha256.email_no_dots_tag, out.email_no_dots_tag_sha256);
+  add_pre_hashed(raw.sha256.phone_e164, out.phone_e164_sha256);
+  add_pre_hashed(raw.sha256.phone_digits, out.phone_digits_sha256);
 
   out.first_name_sha256 = hasher.one(raw.first_name, normalize_name_meta);
   out.last_name_sha256 = hasher.one(raw.last_name, normalize_name_meta);
-  out.first_name_google_sha256 = hasher.one(raw.first_name, normalize_name_google);
-  out.last_name_google_sha256 = hasher.one(raw.last_name, normalize_name_google);
+  out.first_name_words_sha256 = hasher.one(raw.first_name, normalize_name_words);
+  out.last_name_words_sha256 = hasher.one(raw.last_name, normalize_name_words);
 
   out.city_sha256 = hasher.one(raw.city, normalize_city_meta);
   out.state_sha256 = hasher.one(raw.state, [&](std::string_view v) { return normalize_state_meta(v, country); });
-  hasher.hashed_and_plain(
-      raw.zip, [&](std::string_view v) { return normalize_zip(v, country); }, out.zip_sha256, out.postal_code);
+  out.zip_sha256 = hasher.one(raw.zip, [&](std::string_view v) { return normalize_zip(v, country); });
+  out.postal_code = plain(raw.zip, normalize_postal_code);
   out.gender_sha256 = hasher.one(raw.gender, normalize_gender);
   out.date_of_birth_sha256 =
       hasher.one(raw.date_of_birth, [](std::string_view v) { return normalize_date_of_birth(v); });

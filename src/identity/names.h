@@ -6,12 +6,13 @@
 
 namespace fanout::identity {
 
-// Meta (and TikTok) rule: lowercase, no punctuation or symbols, no white space; other letters and digits kept.
+// Compact rule (Meta): lowercase, no punctuation or symbols, no white space; other letters and digits kept.
 // "Mary" -> "mary", "Valéry" -> "valéry", "O'Brien-Smith" -> "obriensmith", "정" -> "정".
 std::string normalize_name_meta(std::string_view raw);
 
-// Google rule: lowercase, trim, no digits, punctuation or symbols, inner white space collapsed to one space.
-// "  Mary  Ann 2nd " -> "mary ann nd".
-std::string normalize_name_google(std::string_view raw);
+// Words rule (Google: Data Manager, Google Ads, GA4): lowercase, trim, no digits, punctuation or symbols, inner
+// white space collapsed to one space, and a leading title ("Mr.", "Mrs", "Dr") or trailing suffix ("Jr.", "III",
+// "PhD") dropped when a name remains: "Mr. Alex" -> "alex", "Quinn, Jr." -> "quinn", "  Mary  Ann 2nd " -> "mary ann nd".
+std::string normalize_name_words(std::string_view raw);
 
 }  // namespace fanout::identity

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <string_view>
 
+#include "core/sha256.h"
 #include "identity/identity.h"
 #include "ingest/event_reader.h"
 #include "ingest/field_checks.h"
@@ -54,14 +55,52 @@ void read_text_into(Target& target, Context& c, const JsonValue& v, std::string_
   if (auto s = c.fields.text(v, field, kMaxStringBytes)) target.*out = std::move(*s);
 }
 
+// Personal data is trimmed of surrounding white space (tab, CR, LF, NBSP, ...) as the platforms' SDKs do.
 template <std::string RawUser::*out>
 void user_text(UserContext& c, const JsonValue& v, std::string_view field) {
-  read_text_into<RawUser, out>(c.raw, c, v, field);
+  if (auto s = c.fields.trimmed_text(v, field, kMaxStringBytes)) c.raw.*out = std::move(*s);
 }
 
 template <std::vector<std::string> RawUser::*out>
 void user_list(UserContext& c, const JsonValue& v, std::string_view field) {
-  c.raw.*out = c.fields.text_list(v, field, kMaxIdentifiers, kMaxStringBytes);
+  c.raw.*out = c.fields.text_list(v, field, kMaxIdentifiers, kMaxStringBytes, /*trimmed=*/true);
+}
+
+// user.sha256.<rule>: hashes the caller made under a named rule (core/event.h RawUser::PreHashed).
+using PreHashedList = std::vector<std::string> RawUser::PreHashed::*;
+struct PreHashedRule {
+  std::string_view key;
+  PreHashedList list;
+};
+constexpr PreHashedRule kPreHashedRules[] = {
+    {"email_lower", &RawUser::PreHashed::email_lower},
+    {"email_gmail", &RawUser::PreHashed::email_gmail},
+    {"email_no_dots_tag", &RawUser::PreHashed::email_no_dots_tag},
+    {"phone_e164", &RawUser::PreHashed::phone_e164},
+    {"phone_digits", &RawUser::PreHashed::phone_digits},
+};
+
+void read_pre_hashed(UserContext& c, const JsonValue& v, std::string_view field) {
+  if (!c.fields.object(v, field)) return;
+  c.fields.unique_members(v, field);
+  for (const auto& m : v.GetObject()) {
+    const std::string member = join_field(field, key_for_message(m.name));
+    const PreHashedRule* rule = nullptr;
+    for (const auto& r : kPreHashedRules)
+      if (r.key == name_of(m.name)) rule = &r;
+    if (!rule) {
+      c.fields.error(member, "unknown hash rule (email_lower, email_gmail, email_no_dots_tag, phone_e164, phone_digits)");
+      continue;
+    }
+    std::vector<std::string> hashes = c.fields.text_list(m.value, member, kMaxIdentifiers, kMaxStringBytes, true);
+    for (const std::string& h : hashes) {
+      if (!is_sha256_hex(h)) {
+        c.fields.error(member, "must hold SHA-256 digests (64 hex characters)");
+        return;
+      }
+    }
+    c.raw.sha256.*rule->list = std::move(hashes);
+  }
 }
 
 template <std::string Ids::*out>
@@ -116,7 +155,7 @@ constexpr MemberReader<UserContext> kUserReaders[] = {
     {"zip", user_text<&RawUser::zip>},
     {"country",
      [](UserContext& c, const JsonValue& v, std::string_view field) {
-       auto s = c.fields.text(v, field, kMaxStringBytes);
+       auto s = c.fields.trimmed_text(v, field, kMaxStringBytes);
        if (!s) return;
        std::string code = identity::country_code(*s);
        if (code.empty())
@@ -127,6 +166,7 @@ constexpr MemberReader<UserContext> kUserReaders[] = {
     {"gender", user_text<&RawUser::gender>},
     {"date_of_birth", user_text<&RawUser::date_of_birth>},
     {"external_id", user_text<&RawUser::external_id>},
+    {"sha256", read_pre_hashed},
     {"ip",
      [](UserContext& c, const JsonValue& v, std::string_view field) {
        auto s = c.fields.text(v, field, kMaxStringBytes);

@@ -1,5 +1,7 @@
 #include "ingest/field_checks.h"
 
+#include <cstdint>
+
 #include <arpa/inet.h>
 
 #include <array>
@@ -40,6 +42,39 @@ bool starts_with_nocase(std::string_view s, std::string_view prefix) {
 std::string_view trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+namespace {
+
+// Bytes of the white-space character `s` starts with (0 = none).
+size_t leading_space_bytes(std::string_view s) {
+  const auto b = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
+  if (s.empty()) return 0;
+  if (s[0] == ' ' || (s[0] >= '\t' && s[0] <= '\r')) return 1;
+  if (s.size() >= 2 && b(0) == 0xC2 && (b(1) == 0x85 || b(1) == 0xA0)) return 2;
+  if (s.size() < 3) return 0;
+  const uint32_t cp = (b(0) & 0x0Fu) << 12 | (b(1) & 0x3Fu) << 6 | (b(2) & 0x3Fu);
+  if ((b(0) & 0xF0) != 0xE0) return 0;
+  const bool space = cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200B) || cp == 0x2028 || cp == 0x2029 ||
+                     cp == 0x202F || cp == 0x205F || cp == 0x3000 || cp == 0xFEFF;
+  return space ? 3 : 0;
+}
+
+// Bytes of the white-space character `s` ends with (0 = none).
+size_t trailing_space_bytes(std::string_view s) {
+  for (size_t n : {size_t{1}, size_t{2}, size_t{3}}) {
+    if (s.size() < n) break;
+    if (leading_space_bytes(s.substr(s.size() - n)) == n) return n;
+  }
+  return 0;
+}
+
+}  // namespace
+
+std::string_view trim_white_space(std::string_view s) {
+  while (size_t n = leading_space_bytes(s)) s.remove_prefix(n);
+  while (size_t n = trailing_space_bytes(s)) s.remove_suffix(n);
   return s;
 }
 

@@ -53,7 +53,19 @@ std::optional<std::string> FieldReader::text(const JsonValue& v, std::string_vie
     error(field, std::string("must be a string, not ") + json_type_name(v));
     return std::nullopt;
   }
-  std::string_view s(v.GetString(), v.GetStringLength());
+  return checked(std::string_view(v.GetString(), v.GetStringLength()), field, max_bytes);
+}
+
+std::optional<std::string> FieldReader::trimmed_text(const JsonValue& v, std::string_view field, size_t max_bytes) {
+  if (v.IsNull()) return std::nullopt;
+  if (!v.IsString()) {
+    error(field, std::string("must be a string, not ") + json_type_name(v));
+    return std::nullopt;
+  }
+  return checked(trim_white_space(std::string_view(v.GetString(), v.GetStringLength())), field, max_bytes);
+}
+
+std::optional<std::string> FieldReader::checked(std::string_view s, std::string_view field, size_t max_bytes) {
   if (s.empty()) return std::nullopt;
   if (s.size() > max_bytes) {
     error(field, "must be at most " + std::to_string(max_bytes) + " bytes");
@@ -67,7 +79,10 @@ std::optional<std::string> FieldReader::text(const JsonValue& v, std::string_vie
 }
 
 std::vector<std::string> FieldReader::text_list(const JsonValue& v, std::string_view field, size_t max_count,
-                                                size_t max_bytes) {
+                                                size_t max_bytes, bool trimmed) {
+  const auto read = [&](const JsonValue& item, std::string_view item_field) {
+    return trimmed ? trimmed_text(item, item_field, max_bytes) : text(item, item_field, max_bytes);
+  };
   std::vector<std::string> out;
   if (v.IsArray()) {
     if (v.Size() > max_count) {
@@ -76,12 +91,12 @@ std::vector<std::string> FieldReader::text_list(const JsonValue& v, std::string_
     }
     for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
       std::string item_field = std::string(field) + "[" + std::to_string(i) + "]";
-      if (auto s = text(v[i], item_field, max_bytes)) out.push_back(std::move(*s));
+      if (auto s = read(v[i], item_field)) out.push_back(std::move(*s));
     }
     return out;
   }
   if (v.IsNull() || v.IsString()) {
-    if (auto s = text(v, field, max_bytes)) out.push_back(std::move(*s));
+    if (auto s = read(v, field)) out.push_back(std::move(*s));
     return out;
   }
   error(field, std::string("must be a string or an array of strings, not ") + json_type_name(v));

@@ -35,8 +35,15 @@ class FieldReader {
   // characters -> error and nullopt.
   std::optional<std::string> text(const JsonValue& v, std::string_view field, size_t max_bytes);
 
-  // A string or an array of at most `max_count` strings; null and "" entries are skipped.
-  std::vector<std::string> text_list(const JsonValue& v, std::string_view field, size_t max_count, size_t max_bytes);
+  // Personal data (email, phone, names, address, ...): like text(), but leading and trailing white space
+  // (trim_white_space: tab, CR, LF, NBSP, ...) is removed first, as the platforms' own SDKs do; control
+  // characters inside the value stay an error.
+  std::optional<std::string> trimmed_text(const JsonValue& v, std::string_view field, size_t max_bytes);
+
+  // A string or an array of at most `max_count` strings; null and "" entries are skipped. `trimmed`: each
+  // entry is read by trimmed_text() instead of text().
+  std::vector<std::string> text_list(const JsonValue& v, std::string_view field, size_t max_count, size_t max_bytes,
+                                     bool trimmed = false);
 
   // Optional finite number >= 0: null -> nullopt; anything else -> error.
   std::optional<double> non_negative(const JsonValue& v, std::string_view field);
@@ -48,6 +55,9 @@ class FieldReader {
   bool unique_members(const JsonValue& v, std::string_view field);
 
  private:
+  // The length and control-character checks shared by text() and trimmed_text().
+  std::optional<std::string> checked(std::string_view s, std::string_view field, size_t max_bytes);
+
   std::vector<FieldError>& errors_;
   std::string prefix_;
 };

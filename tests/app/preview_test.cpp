@@ -94,7 +94,7 @@ TEST_F(PreviewTest, MetaPublishedExamplesHashAsPublished) {
   EXPECT_EQ(body_at(d, "tiktok", "/data/0/event_id"), "pv-1");
   // Secrets are shown as REDACTED where they would be sent.
   std::string meta_url = entry(d, "meta")["request"]["url"].GetString();
-  EXPECT_EQ(meta_url, "https://graph.facebook.com/v25.0/1234567890123456/events?access_token=REDACTED");
+  EXPECT_EQ(meta_url, "https://graph.facebook.com/v26.0/1234567890123456/events?access_token=REDACTED");
   const auto& tt_headers = entry(d, "tiktok")["request"]["headers"];
   EXPECT_EQ(std::string(tt_headers["access-token"].GetString()), "REDACTED");
 }

@@ -19,16 +19,15 @@ Event full_event() {
   e.event_source_url = "https://shop.example/checkout";
   e.referrer_url = "https://ref.example/";
   auto& u = e.user;
-  u.email_sha256 = {"e1", "e2"};
-  u.email_google_sha256 = {"eg"};
-  u.email_ms_capi_sha256 = {"emc"};
-  u.email_ms_offline_sha256 = {"emo"};
+  u.email_lower_sha256 = {"e1", "e2"};
+  u.email_gmail_sha256 = {"eg"};
+  u.email_no_dots_tag_sha256 = {"emc"};
   u.phone_digits_sha256 = {"pd"};
   u.phone_e164_sha256 = {"pe1", "pe2"};
   u.first_name_sha256 = "fn";
   u.last_name_sha256 = "ln";
-  u.first_name_google_sha256 = "fng";
-  u.last_name_google_sha256 = "lng";
+  u.first_name_words_sha256 = "fng";
+  u.last_name_words_sha256 = "lng";
   u.city_sha256 = "cs";
   u.state_sha256 = "ss";
   u.zip_sha256 = "zs";
@@ -67,16 +66,15 @@ void expect_equal(const Event& a, const Event& b) {
   EXPECT_EQ(a.action_source, b.action_source);
   EXPECT_EQ(a.event_source_url, b.event_source_url);
   EXPECT_EQ(a.referrer_url, b.referrer_url);
-  EXPECT_EQ(a.user.email_sha256, b.user.email_sha256);
-  EXPECT_EQ(a.user.email_google_sha256, b.user.email_google_sha256);
-  EXPECT_EQ(a.user.email_ms_capi_sha256, b.user.email_ms_capi_sha256);
-  EXPECT_EQ(a.user.email_ms_offline_sha256, b.user.email_ms_offline_sha256);
+  EXPECT_EQ(a.user.email_lower_sha256, b.user.email_lower_sha256);
+  EXPECT_EQ(a.user.email_gmail_sha256, b.user.email_gmail_sha256);
+  EXPECT_EQ(a.user.email_no_dots_tag_sha256, b.user.email_no_dots_tag_sha256);
   EXPECT_EQ(a.user.phone_digits_sha256, b.user.phone_digits_sha256);
   EXPECT_EQ(a.user.phone_e164_sha256, b.user.phone_e164_sha256);
   EXPECT_EQ(a.user.first_name_sha256, b.user.first_name_sha256);
   EXPECT_EQ(a.user.last_name_sha256, b.user.last_name_sha256);
-  EXPECT_EQ(a.user.first_name_google_sha256, b.user.first_name_google_sha256);
-  EXPECT_EQ(a.user.last_name_google_sha256, b.user.last_name_google_sha256);
+  EXPECT_EQ(a.user.first_name_words_sha256, b.user.first_name_words_sha256);
+  EXPECT_EQ(a.user.last_name_words_sha256, b.user.last_name_words_sha256);
   EXPECT_EQ(a.user.city_sha256, b.user.city_sha256);
   EXPECT_EQ(a.user.state_sha256, b.user.state_sha256);
   EXPECT_EQ(a.user.zip_sha256, b.user.zip_sha256);
@@ -154,7 +152,7 @@ TEST(EventCodec, UsesCppFieldNamesAndEmbedsProperties) {
   EXPECT_STREQ(doc["event_id"].GetString(), "ev-1");
   EXPECT_EQ(doc["event_time"].GetInt64(), 1700000000);
   EXPECT_EQ(doc["received_at_ms"].GetInt64(), 1700000000123);
-  EXPECT_EQ(doc["user"]["email_sha256"].Size(), 2u);
+  EXPECT_EQ(doc["user"]["email_lower_sha256"].Size(), 2u);
   EXPECT_STREQ(doc["user"]["external_id"].GetString(), "crm-42");
   EXPECT_STREQ(doc["ids"]["ga_client_id"].GetString(), "123.456");
   EXPECT_DOUBLE_EQ(doc["value"].GetDouble(), 12.5);
@@ -207,7 +205,7 @@ TEST(EventCodec, RejectsUnknownKeysAtEveryLevel) {
 TEST(EventCodec, ErrorsNameTheFieldByItsFullPath) {
   const std::pair<const char*, const char*> cases[] = {
       {R"({"event_time":"x"})", "event_time"},
-      {R"({"user":{"email_sha256":"abc"}})", "user.email_sha256"},
+      {R"({"user":{"email_lower_sha256":"abc"}})", "user.email_lower_sha256"},
       {R"({"user":{"email":["raw"]}})", "user.email"},
       {R"({"ids":{"gclid":1}})", "ids.gclid"},
       {R"({"contents":[{"id":"a"},{"price":"1"}]})", "contents[1].price"},
@@ -233,7 +231,7 @@ TEST(EventCodec, RejectsANulByteEvenAfterACompleteObject) {
 TEST(EventCodec, RejectsWrongTypes) {
   for (const char* bad :
        {R"({"event_id":1})", R"({"event_time":"1700000000"})", R"({"event_time":1.5})", R"({"value":"12"})",
-        R"({"user":{"email_sha256":"abc"}})", R"({"contents":{}})", R"({"consent":{"ad_user_data":"yes"}})",
+        R"({"user":{"email_lower_sha256":"abc"}})", R"({"contents":{}})", R"({"consent":{"ad_user_data":"yes"}})",
         R"({"properties":"{}"})", R"({"destinations":{"meta":{"enabled":"no"}}})", R"([1,2])", R"({"event_id":)"}) {
     EXPECT_FALSE(decode_event(bad)) << bad;
   }

@@ -19,8 +19,8 @@ constexpr const char* kAction = "customers/1234567890/conversionActions/111";
 
 Event sandbox_event(const std::string& id) {
   Event e = make_event(id);
-  e.user.email_sha256 = {std::string(64, 'a')};
-  e.user.email_google_sha256 = {std::string(64, 'b')};
+  e.user.email_lower_sha256 = {std::string(64, 'a')};
+  e.user.email_gmail_sha256 = {std::string(64, 'b')};
   e.ip = "203.0.113.7";
   e.user_agent = "Mozilla/5.0";
   e.ids.gclid = "gclid-" + id;

@@ -184,7 +184,7 @@ TEST_F(Ga4Test, OneRequestPerClientAndRequestLevelFields) {
   std::vector<Event> events{event("purchase", "1.1"), event("lead", "2.2"), event("search", "1.1"),
                             event("add_to_cart", "1.1"), event("purchase", "1.1")};
   events[3].ad_user_data = Consent::granted;                    // different consent
-  events[4].user.email_google_sha256 = {std::string(64, 'a')};  // different user_data
+  events[4].user.email_gmail_sha256 = {std::string(64, 'a')};  // different user_data
   auto p = ptrs(events);
   auto reqs = m->dest->build(p, Auth{});
   ASSERT_EQ(reqs.size(), 4u);

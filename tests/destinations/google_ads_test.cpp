@@ -100,7 +100,7 @@ TEST_F(GoogleAdsTest, ClickConversionsDefaults) {
   Event e = event("purchase");
   const Event* p = &e;
   auto reqs = m->dest->build(std::span<const Event* const>(&p, 1), Auth{"tok"});
-  EXPECT_EQ(reqs.at(0).http.url, "https://googleads.googleapis.com/v25/customers/1234567890:uploadClickConversions")
+  EXPECT_EQ(reqs.at(0).http.url, "https://googleads.googleapis.com/v26/customers/1234567890:uploadClickConversions")
       << "customer id dashes are stripped";
 }
 
@@ -198,7 +198,7 @@ TEST_F(GoogleAdsTest, SkipReasons) {
   braid_only.ids.wbraid = "wb";
   EXPECT_EQ(d.skip_reason(braid_only, kTime), "");
   Event meta_hash_only = event("purchase", "");
-  meta_hash_only.user.email_sha256 = {std::string(64, 'c')};  // Meta's normalization, not Google's
+  meta_hash_only.user.email_lower_sha256 = {std::string(64, 'c')};  // Meta's normalization, not Google's
   EXPECT_EQ(d.skip_reason(meta_hash_only, kTime), "missing_identifiers");
 
   Event denied = event("purchase");
@@ -268,10 +268,10 @@ TEST_F(GoogleAdsTest, ClickConversionsCarryTheirOwnActionAndHeaders) {
 
 TEST_F(GoogleAdsTest, IdentifierCountsStayWithinPlatformLimits) {
   Event e = event("purchase");
-  for (int i = 0; i < 12; ++i) e.user.email_google_sha256.push_back(std::string(63, 'a') + char('a' + i));
+  for (int i = 0; i < 12; ++i) e.user.email_gmail_sha256.push_back(std::string(63, 'a') + char('a' + i));
   e.user.phone_e164_sha256 = {std::string(64, 'f')};
-  e.user.first_name_google_sha256 = std::string(64, '1');
-  e.user.last_name_google_sha256 = std::string(64, '2');
+  e.user.first_name_words_sha256 = std::string(64, '1');
+  e.user.last_name_words_sha256 = std::string(64, '2');
   e.user.country = "de";
   e.user.postal_code = "10115";
   const Event* p = &e;
@@ -296,7 +296,7 @@ TEST_F(GoogleAdsTest, IdentifierCountsStayWithinPlatformLimits) {
 TEST_F(GoogleAdsTest, PartialAddressIsLeftOut) {
   auto m = make(kDataManager);
   Event e = event("purchase");
-  e.user.first_name_google_sha256 = std::string(64, '1');
+  e.user.first_name_words_sha256 = std::string(64, '1');
   e.user.country = "us";  // no last name, no postal code: AddressInfo needs all four
   const Event* p = &e;
   auto body = parse_valid(m->dest->build(std::span<const Event* const>(&p, 1), Auth{}).at(0).http.body);

@@ -29,12 +29,12 @@ TEST_F(Meta, DefaultsArePlatformLimits) {
   EXPECT_EQ(l->dest->name(), "meta");
   EXPECT_EQ(l->dest->options().base_url, "https://graph.facebook.com");
   EXPECT_EQ(l->dest->options().max_batch, 1000u);
-  EXPECT_EQ(l->dest->window(), std::chrono::hours(24 * 7));
+  EXPECT_EQ(l->dest->window(), std::chrono::hours(24 * 62));  // physical_store events: 62 days
   EXPECT_FALSE(l->dest->oauth().has_value());
   auto reqs = build_all(*l->dest, {sample_event()});
   ASSERT_EQ(reqs.size(), 1u);
   EXPECT_EQ(reqs[0].http.method, "POST");
-  EXPECT_EQ(reqs[0].http.url, "https://graph.facebook.com/v25.0/1234567890/events?access_token=meta-token");
+  EXPECT_EQ(reqs[0].http.url, "https://graph.facebook.com/v26.0/1234567890/events?access_token=meta-token");
   EXPECT_EQ(header(reqs[0].http, "content-type"), "application/json");
 }
 
@@ -84,7 +84,7 @@ TEST_F(Meta, PreviewRedactsTheTokenInTheUrl) {
   auto l = load(kConfig, "meta", /*redact=*/true);
   ASSERT_TRUE(l->errors.ok());
   auto reqs = build_all(*l->dest, {sample_event()});
-  EXPECT_EQ(reqs[0].http.url, "https://graph.facebook.com/v25.0/1234567890/events?access_token=REDACTED");
+  EXPECT_EQ(reqs[0].http.url, "https://graph.facebook.com/v26.0/1234567890/events?access_token=REDACTED");
 }
 
 TEST_F(Meta, TokenIsUrlEncodedAndBaseUrlPrefixKept) {

@@ -124,7 +124,7 @@ TEST_F(MicrosoftAds, CapiEventShape) {
   auto l = make(kCapi);
   Event e = sample_event();
   e.ad_user_data = Consent::granted;
-  e.user.email_ms_capi_sha256.push_back(kEmailMeta);  // only the first is sent
+  e.user.email_no_dots_tag_sha256.push_back(kEmailMeta);  // only the first is sent
   auto body = parse(build_all(*l->dest, {e})[0].http.body);
   EXPECT_FALSE(body["continueOnValidationError"].GetBool());
   const auto& ev = body["data"][0];
@@ -219,8 +219,8 @@ TEST_F(MicrosoftAds, OfflineSkipReasons) {
   EXPECT_EQ(d.skip_reason(unmapped, now), "");
   Event no_ids = sample_event();
   no_ids.ids.msclkid.clear();
-  no_ids.user.email_ms_offline_sha256.clear();
   no_ids.user.phone_e164_sha256.clear();
+  no_ids.user.email_no_dots_tag_sha256.clear();
   EXPECT_EQ(d.skip_reason(no_ids, now), "missing_identifiers");
   Event denied = sample_event();
   denied.ad_user_data = Consent::denied;

@@ -37,7 +37,23 @@ TEST(StateMeta, NonUsStatesKeepTheirNames) {
 
 TEST(RegionPlain, LowercaseTrimmed) {
   EXPECT_EQ(normalize_region("  CA "), "ca");
-  EXPECT_EQ(normalize_region("Île-de-France"), "île-de-france");
+  EXPECT_EQ(normalize_region("Île-de-France"), "îledefrance");
+}
+
+// GA4 user_data.address: city and region without digits and symbols (Google's Measurement Protocol guide).
+TEST(CityPlain, GoogleRuleRemovesDigitsAndSymbols) {
+  EXPECT_EQ(normalize_city("St. Louis"), "st louis");
+  EXPECT_EQ(normalize_city("Newcastle-upon-Tyne"), "newcastleupontyne");
+  EXPECT_EQ(normalize_region("Tyne & Wear"), "tyne wear");
+  EXPECT_EQ(normalize_city("Paris 75001"), "paris");
+}
+
+// Google (Data Manager, GA4): the postal code as written, only trimmed ('.' and '~' removed): never another code.
+TEST(PostalCodePlain, KeptAsWritten) {
+  EXPECT_EQ(normalize_postal_code(" 1229-076 "), "1229-076");
+  EXPECT_EQ(normalize_postal_code("NE1 4ST"), "NE1 4ST");
+  EXPECT_EQ(normalize_postal_code("63101-1234"), "63101-1234");
+  EXPECT_EQ(normalize_postal_code("A.1~2"), "A12");
 }
 
 TEST(Zip, UsIsCutToFiveDigits) {

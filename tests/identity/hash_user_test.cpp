@@ -45,7 +45,7 @@ TEST(HashUser, MetaPublishedVectors) {
   raw.gender = "Female";
   raw.date_of_birth = "2/16/1997";
   const HashedUser u = hash(raw);
-  EXPECT_THAT(u.email_sha256, ElementsAre(kJohnSmithGmail));
+  EXPECT_THAT(u.email_lower_sha256, ElementsAre(kJohnSmithGmail));
   EXPECT_THAT(u.phone_digits_sha256, ElementsAre(kPhoneDigits));
   EXPECT_THAT(u.phone_e164_sha256, ElementsAre(kPhoneE164));
   EXPECT_EQ(u.first_name_sha256, kMary);
@@ -62,7 +62,7 @@ TEST(HashUser, NonLatinNameVector) {
   RawUser raw;
   raw.first_name = "정";
   EXPECT_EQ(hash(raw).first_name_sha256, kJeong);
-  EXPECT_EQ(hash(raw).first_name_google_sha256, kJeong);
+  EXPECT_EQ(hash(raw).first_name_words_sha256, kJeong);
 }
 
 TEST(HashUser, MicrosoftPublishedVectors) {
@@ -70,8 +70,7 @@ TEST(HashUser, MicrosoftPublishedVectors) {
   raw.email = {"John@Contoso.com"};
   raw.phone = {"+1 425 555 1234"};
   const HashedUser u = hash(raw);
-  EXPECT_THAT(u.email_ms_capi_sha256, ElementsAre(kJohnContoso));
-  EXPECT_THAT(u.email_ms_offline_sha256, ElementsAre(kJohnContoso));
+  EXPECT_THAT(u.email_no_dots_tag_sha256, ElementsAre(kJohnContoso));
   EXPECT_THAT(u.phone_e164_sha256, ElementsAre(kMsPhone));
 }
 
@@ -79,13 +78,12 @@ TEST(HashUser, EmailVariantsDiffer) {
   RawUser raw;
   raw.email = {"Cloudy.SanFrancisco+shopping@gmail.com"};
   const HashedUser u = hash(raw);
-  EXPECT_THAT(u.email_sha256, ElementsAre(sha256_hex("cloudy.sanfrancisco+shopping@gmail.com")));
-  EXPECT_THAT(u.email_google_sha256, ElementsAre(kCloudyGoogle));
-  EXPECT_THAT(u.email_ms_capi_sha256, ElementsAre(kCloudyGoogle));
-  EXPECT_THAT(u.email_ms_offline_sha256, ElementsAre(sha256_hex("cloudy.sanfrancisco@gmail.com")));
+  EXPECT_THAT(u.email_lower_sha256, ElementsAre(sha256_hex("cloudy.sanfrancisco+shopping@gmail.com")));
+  EXPECT_THAT(u.email_gmail_sha256, ElementsAre(kCloudyGoogle));
+  EXPECT_THAT(u.email_no_dots_tag_sha256, ElementsAre(kCloudyGoogle));
 
   raw.email = {"user.name+NYC@Example.com"};
-  EXPECT_THAT(hash(raw).email_google_sha256, ElementsAre(kUserNameNyc));
+  EXPECT_THAT(hash(raw).email_gmail_sha256, ElementsAre(kUserNameNyc));
 }
 
 TEST(HashUser, PhoneRegionComesFromTheUsersCountry) {
@@ -108,8 +106,8 @@ TEST(HashUser, MultipleEmailsAndPhonesKeepOrderAndDropDuplicates) {
   raw.email = {"a@example.com", "B@example.com", " A@EXAMPLE.COM ", "invalid"};
   raw.phone = {"+1 650 555 1212", "(650) 555-1212", "+1 425 555 1234"};
   const HashedUser u = hash(raw);
-  EXPECT_THAT(u.email_sha256, ElementsAre(sha256_hex("a@example.com"), sha256_hex("b@example.com")));
-  EXPECT_EQ(u.email_google_sha256.size(), 2u);
+  EXPECT_THAT(u.email_lower_sha256, ElementsAre(sha256_hex("a@example.com"), sha256_hex("b@example.com")));
+  EXPECT_EQ(u.email_gmail_sha256.size(), 2u);
   EXPECT_THAT(u.phone_e164_sha256, ElementsAre(kPhoneE164, kMsPhone));
   EXPECT_THAT(u.phone_digits_sha256, ElementsAre(kPhoneDigits, sha256_hex("14255551234")));
 }
@@ -118,10 +116,9 @@ TEST(HashUser, GmailDuplicatesCollapseOnlyForGoogleAndMicrosoftCapi) {
   RawUser raw;
   raw.email = {"jane.doe@gmail.com", "janedoe@gmail.com"};
   const HashedUser u = hash(raw);
-  EXPECT_EQ(u.email_sha256.size(), 2u);
-  EXPECT_EQ(u.email_google_sha256.size(), 1u);
-  EXPECT_EQ(u.email_ms_capi_sha256.size(), 1u);
-  EXPECT_EQ(u.email_ms_offline_sha256.size(), 2u);
+  EXPECT_EQ(u.email_lower_sha256.size(), 2u);
+  EXPECT_EQ(u.email_gmail_sha256.size(), 1u);
+  EXPECT_EQ(u.email_no_dots_tag_sha256.size(), 1u);
 }
 
 TEST(HashUser, PreHashedValuesPassThroughLowercased) {
@@ -133,12 +130,14 @@ TEST(HashUser, PreHashedValuesPassThroughLowercased) {
   raw.first_name = raw.last_name = raw.city = raw.state = raw.zip = upper;
   raw.country = raw.gender = raw.date_of_birth = raw.external_id = upper;
   const HashedUser u = hash(raw);
-  for (const auto* list : {&u.email_sha256, &u.email_google_sha256, &u.email_ms_capi_sha256, &u.email_ms_offline_sha256,
-                           &u.phone_digits_sha256, &u.phone_e164_sha256}) {
-    EXPECT_THAT(*list, ElementsAre(lower));
-  }
+  // A hash in `email` is the lowercase rule's, one in `phone` is E.164 with '+': no other rule gets them.
+  EXPECT_THAT(u.email_lower_sha256, ElementsAre(lower));
+  EXPECT_THAT(u.phone_e164_sha256, ElementsAre(lower));
+  EXPECT_THAT(u.email_gmail_sha256, IsEmpty());
+  EXPECT_THAT(u.email_no_dots_tag_sha256, IsEmpty());
+  EXPECT_THAT(u.phone_digits_sha256, IsEmpty());
   for (const std::string* field :
-       {&u.first_name_sha256, &u.last_name_sha256, &u.first_name_google_sha256, &u.last_name_google_sha256,
+       {&u.first_name_sha256, &u.last_name_sha256, &u.first_name_words_sha256, &u.last_name_words_sha256,
         &u.city_sha256, &u.state_sha256, &u.zip_sha256, &u.country_sha256, &u.gender_sha256, &u.date_of_birth_sha256,
         &u.external_id_sha256}) {
     EXPECT_EQ(*field, lower);
@@ -150,6 +149,24 @@ TEST(HashUser, PreHashedValuesPassThroughLowercased) {
   EXPECT_EQ(u.country, "");
 }
 
+// Callers say which rule their hash follows (user.sha256.<rule>); each lands in that rule's field only.
+TEST(HashUser, PreHashedPerRuleFillOnlyTheirRule) {
+  const std::string a(64, 'a'), b(64, 'b'), c(64, 'c'), d(64, 'd'), e(64, 'e');
+  RawUser raw;
+  raw.sha256.email_lower = {a};
+  raw.sha256.email_gmail = {b};
+  raw.sha256.email_no_dots_tag = {c};
+  raw.sha256.phone_e164 = {d};
+  raw.sha256.phone_digits = {"EEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEE"};
+  raw.email = {"jane@example.com"};
+  const HashedUser u = hash(raw);
+  EXPECT_THAT(u.email_lower_sha256, ElementsAre(sha256_hex("jane@example.com"), a));
+  EXPECT_THAT(u.email_gmail_sha256, ElementsAre(sha256_hex("jane@example.com"), b));
+  EXPECT_THAT(u.email_no_dots_tag_sha256, ElementsAre(sha256_hex("jane@example.com"), c));
+  EXPECT_THAT(u.phone_e164_sha256, ElementsAre(d));
+  EXPECT_THAT(u.phone_digits_sha256, ElementsAre(e));
+}
+
 TEST(HashUser, InvalidValuesAreDropped) {
   RawUser raw;
   raw.email = {"not-an-email", "", "   "};
@@ -159,10 +176,9 @@ TEST(HashUser, InvalidValuesAreDropped) {
   raw.country = "Atlantis";
   raw.first_name = "...";
   const HashedUser u = hash(raw);
-  EXPECT_THAT(u.email_sha256, IsEmpty());
-  EXPECT_THAT(u.email_google_sha256, IsEmpty());
-  EXPECT_THAT(u.email_ms_capi_sha256, IsEmpty());
-  EXPECT_THAT(u.email_ms_offline_sha256, IsEmpty());
+  EXPECT_THAT(u.email_lower_sha256, IsEmpty());
+  EXPECT_THAT(u.email_gmail_sha256, IsEmpty());
+  EXPECT_THAT(u.email_no_dots_tag_sha256, IsEmpty());
   EXPECT_THAT(u.phone_digits_sha256, IsEmpty());
   EXPECT_THAT(u.phone_e164_sha256, IsEmpty());
   EXPECT_EQ(u.gender_sha256, "");
@@ -170,12 +186,12 @@ TEST(HashUser, InvalidValuesAreDropped) {
   EXPECT_EQ(u.country_sha256, "");
   EXPECT_EQ(u.country, "");
   EXPECT_EQ(u.first_name_sha256, "");
-  EXPECT_EQ(u.first_name_google_sha256, "");
+  EXPECT_EQ(u.first_name_words_sha256, "");
 }
 
 TEST(HashUser, EmptyUserGivesEmptyHashedUser) {
   const HashedUser u = hash(RawUser{});
-  EXPECT_THAT(u.email_sha256, IsEmpty());
+  EXPECT_THAT(u.email_lower_sha256, IsEmpty());
   EXPECT_THAT(u.phone_e164_sha256, IsEmpty());
   EXPECT_EQ(u.first_name_sha256, "");
   EXPECT_EQ(u.external_id_sha256, "");
@@ -188,7 +204,7 @@ TEST(HashUser, GoogleNameRuleDiffersFromMeta) {
   raw.first_name = " Mary  Ann ";
   const HashedUser u = hash(raw);
   EXPECT_EQ(u.first_name_sha256, sha256_hex("maryann"));
-  EXPECT_EQ(u.first_name_google_sha256, sha256_hex("mary ann"));
+  EXPECT_EQ(u.first_name_words_sha256, sha256_hex("mary ann"));
 }
 
 TEST(HashUser, PlainAddressFields) {
@@ -200,7 +216,7 @@ TEST(HashUser, PlainAddressFields) {
   const HashedUser u = hash(raw);
   EXPECT_EQ(u.city, "san francisco");
   EXPECT_EQ(u.region, "ca");
-  EXPECT_EQ(u.postal_code, "m11ae");
+  EXPECT_EQ(u.postal_code, "M1 1AE");  // Google: the postal code as written; Meta's zp below is compact
   EXPECT_EQ(u.country, "gb");
   EXPECT_EQ(u.zip_sha256, sha256_hex("m11ae"));
   EXPECT_EQ(u.city_sha256, sha256_hex("sanfrancisco"));
@@ -223,13 +239,13 @@ TEST(HashUser, NoRawPersonalDataSurvives) {
   raw.first_name = "Secretname";
   raw.last_name = "Hiddenlast";
   const HashedUser u = hash(raw);
-  for (const auto* list : {&u.email_sha256, &u.email_google_sha256, &u.email_ms_capi_sha256, &u.email_ms_offline_sha256,
+  for (const auto* list : {&u.email_lower_sha256, &u.email_gmail_sha256, &u.email_no_dots_tag_sha256,
                            &u.phone_digits_sha256, &u.phone_e164_sha256}) {
     ASSERT_EQ(list->size(), 1u);
     EXPECT_TRUE(is_sha256_hex(list->front()));
   }
   EXPECT_TRUE(is_sha256_hex(u.first_name_sha256));
-  EXPECT_TRUE(is_sha256_hex(u.last_name_google_sha256));
+  EXPECT_TRUE(is_sha256_hex(u.last_name_words_sha256));
 }
 
 TEST(HashUser, OversizedValuesAreDropped) {
@@ -238,7 +254,7 @@ TEST(HashUser, OversizedValuesAreDropped) {
   raw.first_name = std::string(5000, 'x');
   raw.external_id = std::string(5000, 'x');
   const HashedUser u = hash(raw);
-  EXPECT_THAT(u.email_sha256, IsEmpty());
+  EXPECT_THAT(u.email_lower_sha256, IsEmpty());
   EXPECT_EQ(u.first_name_sha256, "");
   EXPECT_EQ(u.external_id, "");
 }

@@ -44,15 +44,25 @@ TEST(NameMeta, Latin1BytesAreReadAsLatin1) {
 }
 
 TEST(NameGoogle, LowercaseTrimNoDigitsOrSymbolsSingleSpaces) {
-  EXPECT_EQ(normalize_name_google("  Mary   Ann 2nd "), "mary ann nd");
-  EXPECT_EQ(normalize_name_google("O'Brien"), "obrien");
-  EXPECT_EQ(normalize_name_google("Valéry"), "valéry");
-  EXPECT_EQ(normalize_name_google("\tJOHN\n"), "john");
+  EXPECT_EQ(normalize_name_words("  Mary   Ann 2nd "), "mary ann nd");
+  EXPECT_EQ(normalize_name_words("O'Brien"), "obrien");
+  EXPECT_EQ(normalize_name_words("Valéry"), "valéry");
+  EXPECT_EQ(normalize_name_words("\tJOHN\n"), "john");
+}
+
+// Data Manager's formatting guide: given_name without prefixes such as "Mrs.", family_name without suffixes
+// such as "Jr.".
+TEST(NameWords, TitlesAndSuffixesAreDropped) {
+  EXPECT_EQ(normalize_name_words("Mr. Alex"), "alex");
+  EXPECT_EQ(normalize_name_words("Quinn, Jr."), "quinn");
+  EXPECT_EQ(normalize_name_words("Dr Mary Ann Smith III"), "mary ann smith");
+  EXPECT_EQ(normalize_name_words("Mr"), "mr");     // nothing else left: kept
+  EXPECT_EQ(normalize_name_words("Junior"), "junior");
 }
 
 TEST(NameBothRules, NothingLeftMeansEmpty) {
   EXPECT_EQ(normalize_name_meta(" .,- "), "");
-  EXPECT_EQ(normalize_name_google("123 !"), "");
+  EXPECT_EQ(normalize_name_words("123 !"), "");
 }
 
 }  // namespace

@@ -81,8 +81,8 @@ TEST(EventParser, FullEventMapsEveryField) {
   EXPECT_EQ(e.action_source, "crm");
   EXPECT_EQ(e.event_source_url, "https://shop.example.com/thanks");
   EXPECT_EQ(e.referrer_url, "http://ref.example.org/");
-  ASSERT_EQ(e.user.email_sha256.size(), 1u);
-  EXPECT_EQ(e.user.email_sha256[0], sha256_hex("john.doe@example.com"));
+  ASSERT_EQ(e.user.email_lower_sha256.size(), 1u);
+  EXPECT_EQ(e.user.email_lower_sha256[0], sha256_hex("john.doe@example.com"));
   ASSERT_EQ(e.user.phone_e164_sha256.size(), 1u);
   EXPECT_EQ(e.user.phone_e164_sha256[0], sha256_hex("+16505551212"));
   EXPECT_EQ(e.user.first_name_sha256, sha256_hex("john"));
@@ -208,7 +208,7 @@ TEST(EventParser, UrlRules) {
 
 TEST(EventParser, EmailAndPhoneAreStringsOrArrays) {
   Event e = parse_one(event_with(R"("user":{"email":["a@example.com","b@example.com"],"phone":"+16505551212"})"));
-  EXPECT_EQ(e.user.email_sha256.size(), 2u);
+  EXPECT_EQ(e.user.email_lower_sha256.size(), 2u);
   EXPECT_EQ(e.user.phone_e164_sha256.size(), 1u);
   expect_invalid(event_with(R"("user":{"email":42})"), "user.email");
   expect_invalid(event_with(R"("user":{"email":{"a":"b"}})"), "user.email");
@@ -328,7 +328,7 @@ TEST(EventParser, NullAndEmptyOptionalFieldsAreAbsent) {
   Event e = parse_one(
       event_with(R"("user":{"email":null,"phone":"","country":""},"ids":null,"consent":{"ad_user_data":null},)"
                  R"("value":null,"currency":"","contents":null,"properties":null,"destinations":null)"));
-  EXPECT_TRUE(e.user.email_sha256.empty());
+  EXPECT_TRUE(e.user.email_lower_sha256.empty());
   EXPECT_TRUE(e.user.country.empty());
   EXPECT_EQ(e.ad_user_data, Consent::unspecified);
   EXPECT_FALSE(e.value.has_value());
@@ -408,6 +408,47 @@ TEST(EventParser, DocumentedExampleIsAccepted) {
   EXPECT_EQ(e.ids.ga_client_id, "1197596843.1673515099");
   EXPECT_FALSE(e.destinations["tiktok"].enabled);
   EXPECT_EQ(e.destinations["meta"].test_event_code, "TEST123");
+}
+
+}  // namespace
+}  // namespace fanout::ingest
+
+namespace fanout::ingest {
+namespace {
+
+// Leading and trailing white space of personal data is trimmed (Meta's SDK trims before hashing); a control
+// character inside a value stays an error.
+TEST(EventParserFidelity, WhiteSpaceAroundPersonalDataIsTrimmed) {
+  const Event tabbed = parse_one(event_with(R"("user":{"email":"\tuser@example.com\n","phone":" +16505551212\r\n",
+      "first_name":"\u00a0Jane\u00a0","city":"\u2003Paris ","zip":"\t75001","country":" FR "})"));
+  const Event clean = parse_one(event_with(
+      R"("user":{"email":"user@example.com","phone":"+16505551212","first_name":"Jane","city":"Paris","zip":"75001","country":"FR"})"));
+  EXPECT_EQ(tabbed.user.email_lower_sha256, clean.user.email_lower_sha256);
+  EXPECT_EQ(tabbed.user.email_lower_sha256.front(), sha256_hex("user@example.com"));
+  EXPECT_EQ(tabbed.user.phone_e164_sha256, clean.user.phone_e164_sha256);
+  EXPECT_EQ(tabbed.user.first_name_sha256, clean.user.first_name_sha256);
+  EXPECT_EQ(tabbed.user.city, clean.user.city);
+  EXPECT_EQ(tabbed.user.postal_code, "75001");
+  EXPECT_EQ(tabbed.user.country, "fr");
+}
+
+TEST(EventParserFidelity, ControlCharactersInsideStayAnError) {
+  expect_invalid(event_with(R"("user":{"email":"user\t@example.com"})"), "user.email");
+  expect_invalid(event_with(R"("user":{"first_name":"Ja\u0001ne"})"), "user.first_name");
+}
+
+// Callers name the rule their hash follows; each platform then gets only hashes made by its own rule.
+TEST(EventParserFidelity, PreHashedValuesPerRule) {
+  const std::string a(64, 'a'), b(64, 'B');
+  const Event e = parse_one(event_with(R"("user":{"sha256":{"email_gmail":")" + a + R"(","phone_digits":[")" + b +
+                                       R"("]}})"));
+  EXPECT_EQ(e.user.email_gmail_sha256, std::vector<std::string>{a});
+  EXPECT_EQ(e.user.phone_digits_sha256, std::vector<std::string>{std::string(64, 'b')});
+  EXPECT_TRUE(e.user.email_lower_sha256.empty());
+  EXPECT_TRUE(e.user.phone_e164_sha256.empty());
+  expect_invalid(event_with(R"("user":{"sha256":{"email_meta":")" + a + R"("}})"), "user.sha256.email_meta");
+  expect_invalid(event_with(R"("user":{"sha256":{"email_lower":"jane@example.com"}})"), "user.sha256.email_lower");
+  expect_invalid(event_with(R"("user":{"sha256":"x"})"), "user.sha256");
 }
 
 }  // namespace

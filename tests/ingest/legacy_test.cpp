@@ -75,8 +75,8 @@ TEST(Legacy, MapsEveryFieldOfTheWorkerBody) {
 
 TEST(Legacy, PersonalDataIsHashedAndTheNameSplitOnTheFirstSpace) {
   Event e = parse_ok(kFullBody);
-  ASSERT_EQ(e.user.email_sha256.size(), 1u);
-  EXPECT_EQ(e.user.email_sha256[0], sha256_hex("john.doe@example.com"));
+  ASSERT_EQ(e.user.email_lower_sha256.size(), 1u);
+  EXPECT_EQ(e.user.email_lower_sha256[0], sha256_hex("john.doe@example.com"));
   ASSERT_EQ(e.user.phone_e164_sha256.size(), 1u);
   EXPECT_EQ(e.user.phone_e164_sha256[0], sha256_hex("+16505551212"));
   EXPECT_EQ(e.user.first_name_sha256, sha256_hex("john"));

@@ -235,20 +235,23 @@ std::string consent_json(const Event& e) {
 
 std::string user_data_json(const Event& e) {
   const HashedUser& u = e.user;
+  // ISO 3166-1 alpha-2 as the standard writes it (the spool keeps it lowercase for Meta's hash).
+  std::string country = u.country;
+  for (char& c : country) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   std::array<std::pair<const char*, const std::string*>, 6> address{{
-      {"sha256_first_name", &u.first_name_google_sha256},
-      {"sha256_last_name", &u.last_name_google_sha256},
+      {"sha256_first_name", &u.first_name_words_sha256},
+      {"sha256_last_name", &u.last_name_words_sha256},
       {"city", &u.city},
       {"region", &u.region},
       {"postal_code", &u.postal_code},
-      {"country", &u.country},
+      {"country", &country},
   }};
   bool has_address = std::any_of(address.begin(), address.end(), [](const auto& p) { return !p.second->empty(); });
-  if (u.email_google_sha256.empty() && u.phone_e164_sha256.empty() && !has_address) return {};
+  if (u.email_gmail_sha256.empty() && u.phone_e164_sha256.empty() && !has_address) return {};
   rapidjson::StringBuffer buf;
   Writer w(buf);
   w.StartObject();
-  if (!u.email_google_sha256.empty()) write_hashes(w, "sha256_email_address", u.email_google_sha256);
+  if (!u.email_gmail_sha256.empty()) write_hashes(w, "sha256_email_address", u.email_gmail_sha256);
   if (!u.phone_e164_sha256.empty()) write_hashes(w, "sha256_phone_number", u.phone_e164_sha256);
   if (has_address) {
     key(w, "address");

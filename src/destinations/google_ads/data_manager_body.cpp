@@ -38,7 +38,7 @@ std::string upper(std::string s) {
 
 // AddressInfo requires all four parts; a partial address would fail the whole request.
 bool has_address(const HashedUser& u) {
-  return !u.first_name_google_sha256.empty() && !u.last_name_google_sha256.empty() && !u.country.empty() &&
+  return !u.first_name_words_sha256.empty() && !u.last_name_words_sha256.empty() && !u.country.empty() &&
          !u.postal_code.empty();
 }
 
@@ -59,8 +59,8 @@ void user_data(Writer& w, const HashedUser& u) {
     w.StartObject();
     key(w, "address");
     w.StartObject();
-    str_field(w, "givenName", u.first_name_google_sha256);
-    str_field(w, "familyName", u.last_name_google_sha256);
+    str_field(w, "givenName", u.first_name_words_sha256);
+    str_field(w, "familyName", u.last_name_words_sha256);
     str_field(w, "regionCode", upper(u.country));
     str_field(w, "postalCode", u.postal_code);
     w.EndObject();

@@ -24,7 +24,7 @@ struct Settings {
   Mode mode = Mode::data_manager;
   std::string customer_id;        // digits only
   std::string login_customer_id;  // digits only, "" = none
-  std::string api_version;        // click_conversions: "v25"
+  std::string api_version;        // click_conversions: "v26"
   std::string developer_token;    // click_conversions only
   OAuthSettings oauth;
 };
@@ -177,8 +177,8 @@ std::unique_ptr<Destination> make_google_ads(ConfigTable& table, const EventName
   DeliveryOptions options = read_delivery_options(table, defaults);
   s.customer_id = read_customer_id(table, "customer_id", true);
   s.login_customer_id = read_customer_id(table, "login_customer_id", false);
-  s.api_version = table.str("api_version", "v25");
-  if (!valid_api_version(s.api_version)) table.errors().add(table.full_key("api_version"), "must look like \"v25\"");
+  s.api_version = table.str("api_version", "v26");
+  if (!valid_api_version(s.api_version)) table.errors().add(table.full_key("api_version"), "must look like \"v26\"");
   s.oauth = read_oauth(table, s.mode);
   if (s.mode == Mode::click_conversions) {
     s.developer_token = table.secret("developer_token", true, "GOOGLE_ADS_DEVELOPER_TOKEN");

@@ -4,7 +4,7 @@ namespace fanout::dest::google_ads {
 
 std::vector<UserIdentifier> pick_identifiers(const HashedUser& user, size_t max) {
   std::vector<UserIdentifier> out;
-  const auto& emails = user.email_google_sha256;
+  const auto& emails = user.email_gmail_sha256;
   const auto& phones = user.phone_e164_sha256;
   for (size_t i = 0; out.size() < max && (i < emails.size() || i < phones.size()); ++i) {
     if (i < emails.size() && !emails[i].empty()) out.push_back({UserIdentifier::email, &emails[i]});

@@ -35,7 +35,7 @@ bool all_digits(const std::string& s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
 }
 
-// "v25.0": Meta pins behaviour per Graph version, so a typo must fail at startup, not as 400s later.
+// "v26.0": Meta pins behaviour per Graph version, so a typo must fail at startup, not as 400s later.
 bool graph_version(const std::string& v) {
   size_t dot = v.find('.');
   return v.size() >= 4 && v[0] == 'v' && dot != std::string::npos && all_digits(v.substr(1, dot - 1)) &&
@@ -57,7 +57,11 @@ std::unique_ptr<Destination> make_meta(ConfigTable& t, const EventNameMap& confi
   if (!s.pixel_id.empty() && !all_digits(s.pixel_id)) t.errors().add(t.full_key("pixel_id"), "must be digits only");
   s.access_token = t.secret("access_token", on, "META_CAPI_ACCESS_TOKEN");
   s.api_version = t.str("api_version", s.api_version);
-  if (!graph_version(s.api_version)) t.errors().add(t.full_key("api_version"), "must look like \"v25.0\"");
+  if (!graph_version(s.api_version)) t.errors().add(t.full_key("api_version"), "must look like \"v26.0\"");
+  s.website_without_browser = t.str("website_without_browser", s.website_without_browser);
+  if (s.website_without_browser != "other" && s.website_without_browser != "skip" &&
+      s.website_without_browser != "website")
+    t.errors().add(t.full_key("website_without_browser"), "must be \"other\", \"skip\" or \"website\"");
   s.test_event_code = t.str("test_event_code");
   s.allowed_pixel_ids = t.str_list("allowed_pixel_ids");
   for (const std::string& id : s.allowed_pixel_ids)

@@ -5,8 +5,11 @@
 //   the event time is the closest fanout knows, and unlike "now" it stays the same on every retry, so
 //   retries carry identical payloads. Subdomain index 1 = a cookie on the eTLD+1 (example.com), Meta's
 //   own default.
-// - Website events without client_user_agent (or event_source_url) are still sent: Meta flags them in
-//   Events Manager diagnostics, and the conversion still counts; dropping it would lose more than it saves.
+// - Meta requires client_user_agent and event_source_url of website events. A "website" event without them
+//   most often comes from a CRM or backend that left action_source at its default, so by default it goes as
+//   action_source "other" (website_without_browser = "other"; "skip" skips it, "website" sends it as is).
+// - App events need app_data (advertiser_tracking_enabled, application_tracking_enabled, extinfo), which the
+//   canonical event does not carry: they are skipped ("app_data_missing") instead of sent to be refused.
 // - action_source "crm" (SPEC) is not a Meta value; Meta's CRM integration uses "system_generated".
 // - A contents line without quantity is sent as quantity 1 (Meta requires id and quantity per line).
 // - `properties` are merged into custom_data; a key fanout already wrote there (value, currency, ...) wins.
@@ -32,13 +35,13 @@ std::string fbc_for(const Event& e) {
   return "fb.1." + std::to_string(e.event_time * 1000) + "." + e.ids.fbclid;
 }
 
-std::string action_source_for(const Event& e) {
-  return e.action_source == "crm" ? "system_generated" : e.action_source;
+bool lacks_browser_data(const Event& e) {
+  return e.action_source == "website" && (e.user_agent.empty() || e.event_source_url.empty());
 }
 
 bool has_identifier(const Event& e) {
   const HashedUser& u = e.user;
-  return !u.email_sha256.empty() || !u.phone_digits_sha256.empty() || !u.first_name_sha256.empty() ||
+  return !u.email_lower_sha256.empty() || !u.phone_digits_sha256.empty() || !u.first_name_sha256.empty() ||
          !u.last_name_sha256.empty() || !u.city_sha256.empty() || !u.state_sha256.empty() || !u.zip_sha256.empty() ||
          !u.country_sha256.empty() || !u.gender_sha256.empty() || !u.date_of_birth_sha256.empty() ||
          !u.external_id_sha256.empty() || !e.ip.empty() || !e.user_agent.empty() || !e.ids.fbc.empty() ||
@@ -49,7 +52,7 @@ void write_user_data(JsonWriter& w, const Event& e) {
   const HashedUser& u = e.user;
   w.Key("user_data");
   w.StartObject();
-  put_list(w, "em", u.email_sha256);
+  put_list(w, "em", u.email_lower_sha256);
   put_list(w, "ph", u.phone_digits_sha256);
   put(w, "fn", u.first_name_sha256);
   put(w, "ln", u.last_name_sha256);
@@ -107,13 +110,13 @@ void write_custom_data(JsonWriter& w, const Event& e) {
   o.close(props);
 }
 
-void write_event(JsonWriter& w, const Event& e, const std::string& event_name) {
+void write_event(JsonWriter& w, const Event& e, const std::string& event_name, const std::string& action_source) {
   w.StartObject();
   put(w, "event_name", event_name);
   w.Key("event_time");
   w.Int64(e.event_time);
   put(w, "event_id", e.event_id);
-  put(w, "action_source", action_source_for(e));
+  put(w, "action_source", action_source);
   put(w, "event_source_url", e.event_source_url);
   put(w, "referrer_url", e.referrer_url);
   write_user_data(w, e);
@@ -137,9 +140,17 @@ std::string MetaDestination::test_code_for(const Event& event) const {
   return code.empty() ? s_.test_event_code : code;
 }
 
+std::string MetaDestination::action_source_for(const Event& e) const {
+  if (e.action_source == "crm") return "system_generated";
+  if (lacks_browser_data(e) && s_.website_without_browser == "other") return "other";
+  return e.action_source;
+}
+
 std::string MetaDestination::skip_reason(const Event& event, int64_t now_s) const {
-  if (std::string r = common_skip_reason(event, "meta", now_s, window().count()); !r.empty()) return r;
+  if (std::string r = common_skip_reason(event, "meta", now_s, window_for(event).count()); !r.empty()) return r;
   if (event.ad_user_data == Consent::denied) return "consent_denied";
+  if (event.action_source == "app") return "app_data_missing";
+  if (lacks_browser_data(event) && s_.website_without_browser == "skip") return "website_without_browser_data";
   if (!has_identifier(event)) return "missing_identifiers";
   return {};
 }
@@ -172,7 +183,8 @@ std::vector<Request> MetaDestination::build(std::span<const Event* const> events
       w.StartArray();
       for (size_t i : r.indices) {
         const Event& e = *events[i];
-        write_event(w, e, resolve_event_name(e, "meta", s_.configured_names, meta_default_event_names(), true));
+        write_event(w, e, resolve_event_name(e, "meta", s_.configured_names, meta_default_event_names(), true),
+                    action_source_for(e));
       }
       w.EndArray();
       put(w, "test_event_code", g.test_code);

@@ -1,7 +1,7 @@
 // Microsoft UET CAPI: which events go (skip_reason) and the requests that carry them (build). Pure.
 //
 // Choices (fact sheet §3b):
-// - em and ph are single strings: the first hashed email / phone (CAPI rules: email_ms_capi_sha256,
+// - em and ph are single strings: the first hashed email / phone (CAPI rules: email_no_dots_tag_sha256,
 //   phone_e164_sha256); externalId goes raw, as Microsoft asks (it must be an anonymized id upstream).
 // - page_view with a URL and no explicit mapping becomes eventType "pageLoad" (no eventName, like the UET
 //   tag's own page loads, so the two deduplicate); everything else is "custom" with the mapped or canonical name.
@@ -23,7 +23,7 @@ namespace fanout::dest::microsoft_ads {
 namespace {
 
 bool has_identifier(const Event& e) {
-  return !e.user.email_ms_capi_sha256.empty() || !e.user.phone_e164_sha256.empty() || !e.ids.msclkid.empty() ||
+  return !e.user.email_no_dots_tag_sha256.empty() || !e.user.phone_e164_sha256.empty() || !e.ids.msclkid.empty() ||
          !e.user.external_id.empty();
 }
 
@@ -71,7 +71,7 @@ void write_event(JsonWriter& w, const Event& e, const std::string& event_name, b
   if (e.ad_user_data == Consent::granted) put(w, "adStorageConsent", "G");
   w.Key("userData");
   w.StartObject();
-  put(w, "em", first(e.user.email_ms_capi_sha256));
+  put(w, "em", first(e.user.email_no_dots_tag_sha256));
   put(w, "ph", first(e.user.phone_e164_sha256));
   put(w, "msclkid", e.ids.msclkid);
   put(w, "externalId", e.user.external_id);

@@ -19,7 +19,7 @@ namespace fanout::dest::microsoft_ads {
 namespace {
 
 bool has_identifier(const Event& e) {
-  return !e.ids.msclkid.empty() || !e.user.email_ms_offline_sha256.empty() || !e.user.phone_e164_sha256.empty();
+  return !e.ids.msclkid.empty() || !e.user.email_no_dots_tag_sha256.empty() || !e.user.phone_e164_sha256.empty();
 }
 
 }  // namespace
@@ -58,7 +58,7 @@ std::vector<Request> OfflineDestination::build(std::span<const Event* const> eve
         w.Double(*e.value);
       }
       put(w, "ConversionCurrencyCode", e.currency);
-      put(w, "HashedEmailAddress", first(e.user.email_ms_offline_sha256));
+      put(w, "HashedEmailAddress", first(e.user.email_no_dots_tag_sha256));
       put(w, "HashedPhoneNumber", first(e.user.phone_e164_sha256));
       w.EndObject();
     }

@@ -23,6 +23,9 @@ std::unique_ptr<Destination> make_tiktok(ConfigTable& t, const EventNameMap& con
   const bool on = s.options.enabled;  // a disabled destination needs neither ids nor secrets
   s.pixel_code = on ? t.required_str("pixel_code") : t.str("pixel_code");
   s.access_token = t.secret("access_token", on, "TIKTOK_EVENTS_ACCESS_TOKEN");
+  s.app_id = t.str("app_id");
+  s.offline_event_set_id = t.str("offline_event_set_id");
+  s.crm_event_set_id = t.str("crm_event_set_id");
   s.test_event_code = t.str("test_event_code");
   s.configured_names = configured_names;
   t.finish();

@@ -8,7 +8,10 @@
 namespace fanout::dest::tiktok {
 
 struct Settings {
-  std::string pixel_code;         // the pixel (event_source_id) every event goes to
+  std::string pixel_code;         // event_source_id of web events (action_source website, other)
+  std::string app_id;             // event_source_id of app events; "" = app events skipped
+  std::string offline_event_set_id;  // of store/phone/chat/email events; "" = those skipped
+  std::string crm_event_set_id;   // of crm/system_generated events; "" = those skipped
   std::string access_token;       // secret; "REDACTED" in preview
   std::string test_event_code;    // "" = live events
   EventNameMap configured_names;  // [events.X].tiktok
@@ -29,6 +32,8 @@ class TiktokDestination final : public Destination {
 
  private:
   std::string test_code_for(const Event& event) const;
+  // TikTok's event_source for the event ("web", "app", "offline", "crm") and its configured id ("" = none).
+  std::pair<std::string_view, const std::string*> source_for(const Event& event) const;
   Settings s_;
 };
 

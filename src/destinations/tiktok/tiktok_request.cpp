@@ -1,7 +1,10 @@
 // TikTok Events API 2.0: which events go (skip_reason) and the requests that carry them (build). Pure.
 //
 // Choices:
-// - event_source is always "web" with the pixel code as event_source_id: fanout is configured per pixel.
+// - event_source follows action_source: website/other -> "web" (pixel_code), app -> "app" (app_id),
+//   physical_store/phone_call/chat/email -> "offline" (offline_event_set_id), crm/system_generated -> "crm"
+//   (crm_event_set_id). An event whose source has no configured id is skipped ("no_event_source_id:<source>")
+//   rather than claimed as a web event. event_source is request-level, so sources never share a request.
 // - Identifiers that make an event matchable: hashed email, phone or external_id, ttclid, ttp, or the
 //   pair ip + user agent (either alone matches nothing); without any -> "missing_identifiers".
 // - A contents line without quantity is sent without it (TikTok does not require one).
@@ -21,14 +24,14 @@ namespace fanout::dest::tiktok {
 namespace {
 
 bool has_identifier(const Event& e) {
-  return !e.user.email_sha256.empty() || !e.user.phone_e164_sha256.empty() || !e.user.external_id_sha256.empty() ||
+  return !e.user.email_lower_sha256.empty() || !e.user.phone_e164_sha256.empty() || !e.user.external_id_sha256.empty() ||
          !e.ids.ttclid.empty() || !e.ids.ttp.empty() || (!e.ip.empty() && !e.user_agent.empty());
 }
 
 void write_user(JsonWriter& w, const Event& e) {
   w.Key("user");
   w.StartObject();
-  put_list(w, "email", e.user.email_sha256);
+  put_list(w, "email", e.user.email_lower_sha256);
   put_list(w, "phone", e.user.phone_e164_sha256);
   put(w, "external_id", e.user.external_id_sha256);
   put(w, "ttclid", e.ids.ttclid);
@@ -92,34 +95,52 @@ std::string TiktokDestination::test_code_for(const Event& event) const {
   return code.empty() ? s_.test_event_code : code;
 }
 
+std::pair<std::string_view, const std::string*> TiktokDestination::source_for(const Event& event) const {
+  const std::string& a = event.action_source;
+  if (a == "app") return {"app", &s_.app_id};
+  if (a == "physical_store" || a == "phone_call" || a == "chat" || a == "email")
+    return {"offline", &s_.offline_event_set_id};
+  if (a == "crm" || a == "system_generated") return {"crm", &s_.crm_event_set_id};
+  return {"web", &s_.pixel_code};
+}
+
 std::string TiktokDestination::skip_reason(const Event& event, int64_t now_s) const {
   if (std::string r = common_skip_reason(event, "tiktok", now_s, window().count()); !r.empty()) return r;
+  if (auto [source, id] = source_for(event); id->empty()) return "no_event_source_id:" + std::string(source);
   if (event.ad_user_data == Consent::denied) return "consent_denied";
   if (!has_identifier(event)) return "missing_identifiers";
   return {};
 }
 
 std::vector<Request> TiktokDestination::build(std::span<const Event* const> events, const Auth& /*auth*/) const {
-  // One request per test_event_code: it lives outside `data`.
-  std::vector<std::pair<std::string, std::vector<size_t>>> groups;
+  // One request per (event source, test_event_code): both live outside `data`.
+  struct Group {
+    std::string_view source;
+    const std::string* source_id;
+    std::string code;
+    std::vector<size_t> indices;
+  };
+  std::vector<Group> groups;
   for (size_t i = 0; i < events.size(); ++i) {
+    const auto [source, source_id] = source_for(*events[i]);
     std::string code = test_code_for(*events[i]);
-    auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.first == code; });
-    if (it == groups.end()) it = groups.insert(groups.end(), {std::move(code), {}});
-    it->second.push_back(i);
+    auto it = std::find_if(groups.begin(), groups.end(),
+                           [&](const Group& g) { return g.source == source && g.code == code; });
+    if (it == groups.end()) it = groups.insert(groups.end(), Group{source, source_id, std::move(code), {}});
+    it->indices.push_back(i);
   }
 
   std::vector<Request> out;
-  for (const auto& [code, indices] : groups) {
-    for (auto& batch : batches(indices, s_.options.max_batch)) {
+  for (const Group& g : groups) {
+    for (auto& batch : batches(g.indices, s_.options.max_batch)) {
       Request r;
       r.indices = std::move(batch);
       rapidjson::StringBuffer buf;
       JsonWriter w(buf);
       w.StartObject();
-      put(w, "event_source", "web");
-      put(w, "event_source_id", s_.pixel_code);
-      put(w, "test_event_code", code);
+      put(w, "event_source", std::string(g.source));
+      put(w, "event_source_id", *g.source_id);
+      put(w, "test_event_code", g.code);
       w.Key("data");
       w.StartArray();
       for (size_t i : r.indices) {
