@@ -43,8 +43,7 @@ double Lane::uniform() {
   return std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
 }
 
-Lane::Item Lane::make_item(int64_t seq, std::shared_ptr<const Event> event, int attempts,
-                                       int64_t now_ms) const {
+Lane::Item Lane::make_item(int64_t seq, std::shared_ptr<const Event> event, int attempts, int64_t now_ms) const {
   Item item;
   item.seq = seq;
   item.window_end_ms = event->event_time * 1000 + window_ms_;
@@ -282,10 +281,10 @@ void Lane::send(std::shared_ptr<Flight> flight) {
   ++in_flight_;
   dest::HttpRequest http = std::move(flight->request.http);
   ctx_.transport.start(std::move(http), opt_.timeout_ms,
-                [this, flight](dest::HttpRequest&& request, dest::HttpResponse&& response, double latency_s) {
-                  flight->request.http = std::move(request);
-                  on_response(flight, std::move(response), latency_s);
-                });
+                       [this, flight](dest::HttpRequest&& request, dest::HttpResponse&& response, double latency_s) {
+                         flight->request.http = std::move(request);
+                         on_response(flight, std::move(response), latency_s);
+                       });
 }
 
 void Lane::tick(int64_t now_ms) {
@@ -410,7 +409,8 @@ void Lane::split(Flight& flight) {
 }
 
 void Lane::pause(int64_t min_wait_ms, double u, int64_t now_ms) {
-  const int64_t pause = std::max(min_wait_ms, full_jitter_ms(u, dest_failures_++, opt_.retry_base_ms, opt_.retry_max_ms));
+  const int64_t pause =
+      std::max(min_wait_ms, full_jitter_ms(u, dest_failures_++, opt_.retry_base_ms, opt_.retry_max_ms));
   paused_until_ = std::max(paused_until_, now_ms + pause);
 }
 

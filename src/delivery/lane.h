@@ -58,7 +58,7 @@ struct LaneContext {
   const Clock& clock;
   spool::Spool& spool;
   telemetry::Metrics& metrics;
-  MemoryBudget& budget;              // shared by all lanes
+  MemoryBudget& budget;             // shared by all lanes
   std::function<double()> uniform;  // draws in [0, 1) for full jitter; empty = a randomly seeded generator
 };
 

@@ -52,8 +52,7 @@ StatusClass status_class(int status) {
   return StatusClass::other;
 }
 
-Verdict decide(const dest::HttpResponse& response, dest::Classification c, size_t n, bool can_refresh,
-               int64_t now_ms) {
+Verdict decide(const dest::HttpResponse& response, dest::Classification c, size_t n, bool can_refresh, int64_t now_ms) {
   Verdict v;
   v.min_wait_ms = requested_wait_ms(response, c.retry_after, now_ms);
   v.events = std::move(c.events);
@@ -71,13 +70,23 @@ Verdict decide(const dest::HttpResponse& response, dest::Classification c, size_
   };
 
   const StatusClass status = status_class(response.status);
-  if (status == StatusClass::transient) return all_retry();
+  if (response.status == 0) return all_retry();  // no body was read: nothing else is known
+  // What the body asked for stands whatever the status: Microsoft sends its faults (an expired token,
+  // too many conversions in one call) with HTTP 500 as well as 4xx.
   if (c.refresh_auth && can_refresh) {
     v.action = Verdict::Action::refresh_auth;
     return v;
   }
   if (c.split && n > 1) {
     v.action = Verdict::Action::split;
+    return v;
+  }
+  if (status == StatusClass::transient) {
+    // Nothing is delivered by a failed request; what the body rejected by name (Microsoft's item
+    // errors in a fault) stays rejected.
+    for (dest::EventResult& e : v.events)
+      if (e.outcome == dest::Outcome::delivered) e = dest::EventResult{dest::Outcome::retry, describe(response)};
+    v.pause_lane = true;
     return v;
   }
   // A 401 left after the one refresh (or with nothing to refresh) is about the destination's setup; a 2xx

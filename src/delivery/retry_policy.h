@@ -4,13 +4,16 @@
 // classify() only reads what its platform's body says (TikTok's codes in a 200, Google's partial
 // failures, Meta's is_transient, Microsoft's item errors); this file decides what the transport and the
 // status line say, and reads the Retry-After header:
-//  - no answer (status 0), 408, 429 and 5xx: every event is retried and the lane pauses, whatever the body;
+//  - no answer (status 0): every event is retried and the lane pauses;
+//  - 408, 429 and 5xx: the lane pauses and no event counts as delivered; what the body says still stands
+//    (an item rejected by name, a split, an OAuth refresh: Microsoft sends its faults with HTTP 500 too);
 //  - 2xx: the destination's per-event outcomes; a 2xx whose body is not the platform's answer (a proxy's
 //    or CDN's page: Classification::foreign_body) is a failure of the whole request like a 503;
 //  - other statuses: the destination's outcomes; the lane pauses when every event is to retry;
 //  - split and OAuth refresh are the destination's requests, honoured here (a second 401 in a row is retried).
 // Waits: no retry and no lane pause is shorter than max(Retry-After, the body's own hint), and the
 // Retry-After header, in seconds or as an HTTP date, is capped at kMaxRetryAfterMs either way.
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -57,7 +60,6 @@ struct Verdict {
 
 // The verdict on `response` to a request of `n` events that the destination classified as `c`.
 // `can_refresh`: the lane holds a refresh token and this request is not already the resend after one.
-Verdict decide(const dest::HttpResponse& response, dest::Classification c, size_t n, bool can_refresh,
-               int64_t now_ms);
+Verdict decide(const dest::HttpResponse& response, dest::Classification c, size_t n, bool can_refresh, int64_t now_ms);
 
 }  // namespace fanout::delivery

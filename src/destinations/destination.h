@@ -43,7 +43,7 @@ struct EventResult {
 };
 
 // Per-event outcome of one request, plus request-level hints for delivery/. For no answer, 408, 429
-// and 5xx, delivery retries every event whatever `events` says (their reasons are kept).
+// and 5xx, delivery never counts an event as delivered (see delivery/retry_policy.h).
 struct Classification {
   std::vector<EventResult> events;  // exactly one per event of the request, in request order
   bool split = false;               // the whole batch was rejected because of some event(s): bisect and resend

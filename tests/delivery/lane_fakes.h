@@ -121,7 +121,8 @@ class MemorySpool final : public spool::Spool {
   const std::vector<size_t>& reads() const { return reads_; }
   size_t update_calls() const { return update_calls_; }
   size_t count(spool::State s) const {
-    return static_cast<size_t>(std::count_if(rows_.begin(), rows_.end(), [&](const auto& r) { return r.second.state == s; }));
+    return static_cast<size_t>(
+        std::count_if(rows_.begin(), rows_.end(), [&](const auto& r) { return r.second.state == s; }));
   }
 
  private:

@@ -55,8 +55,8 @@ class LaneTest : public ::testing::Test {
   void make(const std::function<void(TestDestination&)>& setup = {}) {
     destination = std::make_unique<TestDestination>("meta", options);
     if (setup) setup(*destination);
-    lane = std::make_unique<Lane>(*destination, LaneContext{transport, clock, spool, metrics, budget, [this] { return u; }},
-                                  limits);
+    lane = std::make_unique<Lane>(*destination,
+                                  LaneContext{transport, clock, spool, metrics, budget, [this] { return u; }}, limits);
   }
   int64_t now() const { return clock.now_ms(); }
   Event event(const std::string& id) const { return make_event(id, now() / 1000); }

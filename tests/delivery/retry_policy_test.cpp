@@ -61,26 +61,46 @@ TEST(RetryPolicy, TheLongerOfRetryAfterAndTheBodyHintWins) {
   EXPECT_EQ(v.min_wait_ms, kMaxRetryAfterMs);
 }
 
-TEST(RetryPolicy, NoAnswer408429And5xxRetryEveryEventAndPauseTheLane) {
-  for (int status : {0, 408, 429, 500, 502, 503, 504}) {
-    // Whatever the destination read from the body: a server error says nothing about the events.
-    dest::Classification c = all(3, Outcome::reject, "bad");
-    c.events[1] = {Outcome::delivered, ""};
-    c.split = true;
+TEST(RetryPolicy, NoAnswerRetriesEveryEventAndPausesTheLane) {
+  dest::HttpResponse refused;
+  refused.transport_error = "Connection refused";
+  dest::Classification c = all(2, Outcome::delivered);
+  c.split = true;
+  Verdict v = decide(refused, c, 2, true, 0);
+  EXPECT_EQ(v.action, Verdict::Action::outcomes);
+  EXPECT_TRUE(v.pause_lane);
+  ASSERT_EQ(v.events.size(), 2u);
+  for (const auto& e : v.events) EXPECT_EQ(e.outcome, Outcome::retry);
+  EXPECT_EQ(v.events[0].reason, "transport_error: Connection refused");
+}
+
+TEST(RetryPolicy, A408429Or5xxDeliversNothingAndPausesTheLane) {
+  for (int status : {408, 429, 500, 502, 503, 504}) {
+    dest::Classification c = all(3, Outcome::retry, "meta: busy");
+    c.events[1] = {Outcome::delivered, ""};  // a destination that took the status for success
+    c.events[2] = {Outcome::reject, "microsoft_ads: 5604 OfflineConversionMicrosoftClickIdInvalid"};
     Verdict v = decide(answer(status), c, 3, true, 0);
     EXPECT_EQ(v.action, Verdict::Action::outcomes) << status;
     EXPECT_TRUE(v.pause_lane) << status;
-    for (const auto& e : v.events) {
-      EXPECT_EQ(e.outcome, Outcome::retry) << status;
-      EXPECT_FALSE(e.reason.empty()) << status;
-    }
-    EXPECT_EQ(v.events[0].reason, "bad") << "the platform's words stay the reason";
+    EXPECT_EQ(v.events[0].outcome, Outcome::retry) << status;
+    EXPECT_EQ(v.events[0].reason, "meta: busy") << "the platform's words stay the reason";
+    EXPECT_EQ(v.events[1].outcome, Outcome::retry) << status;
+    EXPECT_EQ(v.events[1].reason, "http_" + std::to_string(status));
+    EXPECT_EQ(v.events[2].outcome, Outcome::reject) << "an item the body rejected by name stays rejected";
   }
-  dest::HttpResponse refused;
-  refused.transport_error = "Connection refused";
-  Verdict v = decide(refused, dest::Classification{}, 2, false, 0);
-  ASSERT_EQ(v.events.size(), 2u);
-  EXPECT_EQ(v.events[0].reason, "transport_error: Connection refused");
+}
+
+// Microsoft sends its faults with HTTP 500 as well as 4xx: what the body asks for still stands.
+TEST(RetryPolicy, ASplitOrRefreshReadInA5xxBodyStands) {
+  dest::Classification c = all(4, Outcome::retry, "microsoft_ads: 5601 OfflineConversionsLimitExceeded");
+  c.split = true;
+  EXPECT_EQ(decide(answer(500), c, 4, false, 0).action, Verdict::Action::split);
+  c = all(4, Outcome::retry, "microsoft_ads: 109 AuthenticationTokenExpired");
+  c.refresh_auth = true;
+  EXPECT_EQ(decide(answer(500), c, 4, true, 0).action, Verdict::Action::refresh_auth);
+  Verdict again = decide(answer(500), c, 4, false, 0);
+  EXPECT_EQ(again.action, Verdict::Action::outcomes);
+  EXPECT_TRUE(again.pause_lane);
 }
 
 TEST(RetryPolicy, A2xxAppliesTheDestinationsOutcomesWithoutPausing) {
