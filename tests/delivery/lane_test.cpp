@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -373,6 +374,38 @@ TEST_F(LaneTest, AnOverflowSendsTheLaneBackToTheSpool) {
   tick();
   EXPECT_EQ(lane->depth(), 4u);
   EXPECT_FALSE(lane->backlog());
+}
+
+TEST_F(LaneTest, AnOverflowingQueueSpillsToTheSpoolAndReadsBackWithoutLossOrDuplicates) {
+  options.max_batch = 4;
+  limits.max_queued = 10;
+  limits.spool_page = 4;
+  make();
+  tick();
+  std::map<std::string, int> sent;
+  for (int wave = 0; wave < 10; ++wave) {
+    submitted(30, "w" + std::to_string(wave) + "-");
+    for (int turn = 0; turn < 5; ++turn) {
+      tick();
+      ASSERT_LE(lane->depth(), 10u);
+      while (transport.pending() > 0) {
+        for (const auto& id : ids_of()) ++sent[id];
+        transport.answer(0, 200);
+      }
+      clock.advance(1);
+    }
+  }
+  run_until(now() + 10000, [&] {
+    ASSERT_LE(lane->depth(), 10u);
+    while (transport.pending() > 0) {
+      for (const auto& id : ids_of()) ++sent[id];
+      transport.answer(0, 200);
+    }
+  });
+  tick();  // hands the last outcomes to the spool
+  EXPECT_EQ(sent.size(), 300u);
+  for (const auto& [id, n] : sent) EXPECT_EQ(n, 1) << id;
+  EXPECT_EQ(spool.count(State::delivered), 300u);
 }
 
 TEST_F(LaneTest, RescanRereadsFromTheStartAndSkipsEventsHeld) {
