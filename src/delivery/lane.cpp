@@ -31,8 +31,8 @@ Lane::Lane(const dest::Destination& destination, LaneContext context, LaneLimits
       limits_(limits),
       name_(destination.name()),
       window_ms_(std::chrono::duration_cast<std::chrono::milliseconds>(destination.window()).count()),
-      token_(destination.oauth()),
-      rng_(std::random_device{}()) {
+      rng_(std::random_device{}()),
+      auth_(destination.oauth(), name_, opt_, ctx_.transport, ctx_.clock, [this] { return uniform(); }) {
   limits_.max_queued = std::max<size_t>(limits_.max_queued, 1);
   limits_.spool_page = std::max<size_t>(limits_.spool_page, 1);
   refill_ = std::max<size_t>(std::min(limits_.spool_page, limits_.max_queued) / 2, 1);
@@ -185,35 +185,6 @@ void Lane::sweep_windows(int64_t now_ms) {
   std::erase_if(forced_, [](const Batch& b) { return b.items.empty(); });
 }
 
-bool Lane::ensure_token(int64_t now_ms) {
-  if (token_.valid(now_ms)) return true;
-  if (!token_fetching_ && now_ms >= token_retry_at_) {
-    token_fetching_ = true;
-    ctx_.transport.start(token_.refresh_request(), opt_.timeout_ms,
-                         [this](dest::HttpRequest&&, dest::HttpResponse&& r, double) { on_token(std::move(r)); });
-  }
-  return false;
-}
-
-void Lane::on_token(dest::HttpResponse&& response) {
-  token_fetching_ = false;
-  const int64_t now = ctx_.clock.now_ms();
-  Status s = token_.accept(response, now);
-  if (s) {
-    token_failures_ = 0;
-    log::Line("oauth_token_refreshed").str("destination", name_).emit();
-    return;
-  }
-  const int64_t delay = std::max(requested_wait_ms(response, std::nullopt, now),
-                                 full_jitter_ms(uniform(), token_failures_++, opt_.retry_base_ms, opt_.retry_max_ms));
-  token_retry_at_ = now + delay;
-  log::Line("oauth_token_failed", log::Level::warn)
-      .str("destination", name_)
-      .str("error", s.error().message)
-      .num("retry_in_ms", delay)
-      .emit();
-}
-
 std::optional<Lane::Batch> Lane::next_batch(int64_t now_ms) {
   for (;;) {
     Batch batch;
@@ -242,7 +213,7 @@ void Lane::build(Batch batch) {
   std::vector<const Event*> events;
   events.reserve(n);
   for (const Item& item : batch.items) events.push_back(item.event.get());
-  std::vector<dest::Request> requests = dest_.build(std::span<const Event* const>(events), token_.auth());
+  std::vector<dest::Request> requests = dest_.build(std::span<const Event* const>(events), auth_.auth());
   std::vector<bool> taken(n, false);
   for (dest::Request& request : requests) {
     // The contract: each event in exactly one request. A request breaking it is dropped whole.
@@ -260,7 +231,7 @@ void Lane::build(Batch batch) {
     }
     auto flight = std::make_shared<Flight>();
     flight->after_refresh = batch.after_refresh;
-    flight->token_generation = token_.generation();
+    flight->token_generation = auth_.generation();
     for (size_t i : request.indices) {
       taken[i] = true;
       flight->items.push_back(std::move(batch.items[i]));
@@ -273,7 +244,7 @@ void Lane::build(Batch batch) {
 }
 
 void Lane::send(std::shared_ptr<Flight> flight) {
-  if (token_.needed() && flight->token_generation != token_.generation()) {
+  if (auth_.needed() && flight->token_generation != auth_.generation()) {
     // Built with a token that has since been replaced: build again with the current one.
     forced_.push_front(Batch{std::move(flight->items), flight->after_refresh});
     return;
@@ -302,7 +273,7 @@ void Lane::tick(int64_t now_ms) {
   }
   if (now_ms >= paused_until_) {
     while (in_flight_ < opt_.max_in_flight && has_sendable()) {
-      if (!ensure_token(now_ms)) break;
+      if (!auth_.ready(now_ms)) break;
       if (!built_.empty()) {
         auto flight = std::move(built_.front());
         built_.pop_front();
@@ -327,7 +298,7 @@ int64_t Lane::next_wakeup_ms(int64_t now_ms) const {
   if (!held_.empty()) at = std::min(at, sweep_at_);
   if (in_flight_ >= opt_.max_in_flight || !has_sendable()) return at;
   if (now_ms < paused_until_) return std::min(at, paused_until_);
-  if (!token_.valid(now_ms)) return token_fetching_ ? at : std::min(at, std::max(now_ms, token_retry_at_));
+  if (!auth_.valid(now_ms)) return std::min(at, auth_.retry_at_ms(now_ms));
   if (!built_.empty() || !forced_.empty()) return now_ms;
   if (batch_full()) return now_ms;
   return std::min(at, ready_.front().ready_since_ms + opt_.linger_ms);
@@ -350,7 +321,7 @@ void Lane::on_response(const std::shared_ptr<Flight>& flight, dest::HttpResponse
   dest::Classification c = dest_.classify(flight->request, response);
   if (c.events.size() != items.size())
     log::Line("destination_classify_invalid", log::Level::error).str("destination", name_).emit();
-  const bool can_refresh = token_.refreshable() && !flight->after_refresh;
+  const bool can_refresh = auth_.refreshable() && !flight->after_refresh;
   const Verdict verdict = decide(response, std::move(c), items.size(), can_refresh, now);
   for (const dest::EventResult& e : verdict.events) {
     if (e.outcome == dest::Outcome::delivered) continue;
@@ -362,7 +333,7 @@ void Lane::on_response(const std::shared_ptr<Flight>& flight, dest::HttpResponse
     case Verdict::Action::refresh_auth:
       record.outcome = "refresh_auth";
       log_attempt(record);
-      token_.invalidate(flight->token_generation);
+      auth_.invalidate(flight->token_generation);
       resend_after_refresh(*flight);
       return;
     case Verdict::Action::split:

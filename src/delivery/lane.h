@@ -37,9 +37,9 @@
 #include <vector>
 
 #include "core/event.h"
+#include "delivery/lane_auth.h"
 #include "delivery/memory_budget.h"
 #include "delivery/retry_policy.h"
-#include "delivery/token_cache.h"
 #include "delivery/transport.h"
 #include "destinations/destination.h"
 #include "spool/spool.h"
@@ -138,10 +138,6 @@ class Lane {
   // Dead-letters `item` when its window has closed at `now_ms`.
   bool window_closed(Item& item, int64_t now_ms);
 
-  // OAuth: true when build() can be given a usable token now; else starts (or waits for) a fetch.
-  bool ensure_token(int64_t now_ms);
-  void on_token(dest::HttpResponse&& response);
-
   std::optional<Batch> next_batch(int64_t now_ms);
   void build(Batch batch);
   void send(std::shared_ptr<Flight> flight);
@@ -174,8 +170,8 @@ class Lane {
   LaneLimits limits_;
   std::string name_;
   int64_t window_ms_;
-  TokenCache token_;
   std::mt19937_64 rng_;
+  LaneAuth auth_;  // after rng_: its jitter draws come from uniform()
 
   std::deque<Item> ready_;                     // sendable, oldest ready_since first
   std::multimap<int64_t, Item> delayed_;       // key: next attempt (Unix ms)
@@ -193,9 +189,6 @@ class Lane {
 
   int dest_failures_ = 0;     // consecutive requests that failed whole: the lane's backoff exponent
   int64_t paused_until_ = 0;  // no new request before this (Unix ms)
-  bool token_fetching_ = false;
-  int token_failures_ = 0;
-  int64_t token_retry_at_ = 0;
   int64_t sweep_at_ = 0;
   bool stopped_ = false;
 };

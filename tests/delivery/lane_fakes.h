@@ -80,7 +80,10 @@ class MemorySpool final : public spool::Spool {
   // Adds an event pending for `destination`; returns its seq.
   int64_t add(const Event& e, const std::string& destination) {
     const int64_t seq = ++last_seq_;
-    rows_[seq] = Row{encode_event(e), destination};
+    Row row;
+    row.payload = encode_event(e);
+    row.destination = destination;
+    rows_[seq] = std::move(row);
     ids_[seq] = e.event_id;
     return seq;
   }
