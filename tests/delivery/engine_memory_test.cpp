@@ -62,9 +62,11 @@ TEST(EngineMemory, AStalledLaneHoldsAtMostItsShareAndThePoolWhileAHealthyOneDeli
   }
   ASSERT_TRUE(eventually([&] { return h.all_in(all, "tiktok", spool::State::delivered); }));
   EXPECT_TRUE(h.all_in(all, "meta", spool::State::pending));
-  // The stalled lane ends up with its share and the whole pool, which the healthy lane no longer needs.
-  // That it never holds more, at any moment, is tests/delivery/lane_test.cpp's (simulated time, every tick).
-  ASSERT_TRUE(eventually([&] { return engine.queue_depths()["meta"] == 30u; }));
+  // The stalled lane took at least its share and at most the whole pool besides (it stops short of the
+  // last row or two of the pool: a read of fewer than half a page is not worth it). That it never holds
+  // more, at any moment, is tests/delivery/lane_test.cpp's (simulated time, checked after every tick).
+  ASSERT_TRUE(eventually([&] { return engine.queue_depths()["meta"] >= 10u; }));
+  EXPECT_LE(engine.queue_depths()["meta"], 30u);
 
   meta_down = false;
   platform.release_hung(net::Response{503, "text/plain", "recovered", {}});
@@ -91,9 +93,11 @@ TEST(EngineMemory, ALaneHoldsAtMostTwiceWhatItCanHaveInFlight) {
   engine.start();
   auto event_ids = ids("c", 60);
   engine.submit(h.commit(make_events(event_ids), {"meta"}));
-  // The engine gives the lane 2 * max_in_flight * max_batch; that the lane never goes past it while the
-  // platform hangs is tests/delivery/lane_test.cpp's (simulated time, checked after every tick).
-  ASSERT_TRUE(eventually([&] { return engine.queue_depths()["meta"] == 10u; }));
+  // The engine gives the lane 2 * max_in_flight * max_batch = 10; that the lane never goes past it while
+  // the platform hangs is tests/delivery/lane_test.cpp's (simulated time, checked after every tick). It
+  // reaches 8 or 10: a first page read from the spool (8) leaves room for 2, less than half a page.
+  ASSERT_TRUE(eventually([&] { return engine.queue_depths()["meta"] >= 8u; }));
+  EXPECT_LE(engine.queue_depths()["meta"], 10u);
   down = false;
   platform.release_hung(net::Response{503, "text/plain", "recovered", {}});
   ASSERT_TRUE(eventually([&] { return h.all_in(event_ids, "meta", spool::State::delivered); }));
