@@ -62,7 +62,7 @@ struct Engine::Impl {
   EngineOptions options;
   CurlClient client;  // declared before the lanes: they hold references to it, the clock and the budget
   CurlTransport transport{client};
-  WallClock clock;
+  WallClock clock;  // every "now" of the delivery thread, the lanes' included
   MemoryBudget budget;  // events held in memory, all lanes together
   std::vector<std::unique_ptr<Lane>> lanes;
   std::unordered_map<std::string, Lane*> by_name;
@@ -103,7 +103,7 @@ void Engine::Impl::drain_inbox() {
     inbox_events = 0;
     dropped.swap(first_dropped);
   }
-  int64_t now = now_ms();
+  int64_t now = clock.now_ms();
   for (Accepted& a : batch) {
     for (const std::string& name : a.destinations) {
       auto it = by_name.find(name);
@@ -130,7 +130,7 @@ void Engine::Impl::run() {
   log::Batch log_lines;  // a line per delivery attempt, written together once per loop turn
   for (;;) {
     drain_inbox();
-    const int64_t now = now_ms();
+    const int64_t now = clock.now_ms();
     const bool stop = stopping.load();
     for (auto& lane : lanes) {
       if (stop) lane->stop();
@@ -148,7 +148,7 @@ void Engine::Impl::run() {
   // Past the deadline: what is still in flight stays pending in the spool and is sent again on restart.
   size_t abandoned = client.in_flight();
   client.abort_all();
-  publish_depths(now_ms(), true);
+  publish_depths(clock.now_ms(), true);
   log::Line("delivery_stopped").num("abandoned_requests", static_cast<int64_t>(abandoned)).emit();
 }
 
@@ -171,7 +171,7 @@ void Engine::Impl::purge_loop() {
   std::unique_lock lock(purge_mu);
   while (!purge_stop) {
     lock.unlock();
-    auto purged = spool.purge(now_ms() - options.retention_ms);
+    auto purged = spool.purge(clock.now_ms() - options.retention_ms);
     if (!purged) {
       log::Line("spool_purge_failed", log::Level::error).str("error", purged.error().message).emit();
     } else if (*purged > 0) {
@@ -239,7 +239,7 @@ void Engine::stop(std::chrono::milliseconds deadline) {
     impl_->accepting = false;
   }
   if (!was_started) return;
-  impl_->stop_deadline_ms = now_ms() + std::max<int64_t>(deadline.count(), 0);
+  impl_->stop_deadline_ms = impl_->clock.now_ms() + std::max<int64_t>(deadline.count(), 0);
   impl_->stopping = true;
   impl_->client.wakeup();
   if (impl_->delivery_thread.joinable()) impl_->delivery_thread.join();
