@@ -62,7 +62,7 @@ struct Engine::Impl {
   EngineOptions options;
   CurlClient client;  // declared before the lanes: they hold references to it, the clock and the budget
   CurlTransport transport{client};
-  WallClock clock;  // every "now" of the delivery thread, the lanes' included
+  WallClock clock;      // every "now" of the delivery thread, the lanes' included
   MemoryBudget budget;  // events held in memory, all lanes together
   std::vector<std::unique_ptr<Lane>> lanes;
   std::unordered_map<std::string, Lane*> by_name;
