@@ -1,10 +1,8 @@
 #pragma once
-// Retry timing: exponential backoff with full jitter, and the platform's Retry-After.
+// Retry timing: exponential backoff with full jitter (the platform's Retry-After: retry_policy.h).
 // Full jitter (a delay drawn uniformly from [0, cap]) spreads the retries of many events and many
 // gateways over the whole interval instead of synchronising them into waves.
 #include <cstdint>
-#include <optional>
-#include <string_view>
 
 namespace fanout::delivery {
 
@@ -13,9 +11,5 @@ int64_t backoff_cap_ms(int exponent, int64_t base_ms, int64_t max_ms);
 
 // A full-jitter delay: u * backoff_cap_ms(...), with u in [0, 1) supplied by the caller (testable).
 int64_t full_jitter_ms(double u, int exponent, int64_t base_ms, int64_t max_ms);
-
-// A Retry-After header value (delta-seconds or HTTP-date) as a wait in ms from `now_ms`;
-// nullopt when absent or unreadable. Bounded to one day so a bogus value cannot park a queue forever.
-std::optional<int64_t> parse_retry_after_ms(std::string_view value, int64_t now_ms);
 
 }  // namespace fanout::delivery

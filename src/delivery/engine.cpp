@@ -13,7 +13,7 @@
 
 #include "core/clock.h"
 #include "delivery/curl_client.h"
-#include "delivery/dispatcher.h"
+#include "delivery/lane.h"
 #include "delivery/memory_budget.h"
 #include "telemetry/log.h"
 
@@ -22,6 +22,18 @@ namespace {
 constexpr int64_t kMaxSleepMs = 1000;         // the loop wakes at least this often (metrics, stop checks)
 constexpr int64_t kMetricsIntervalMs = 1000;  // how often fanout_queue_depth is refreshed
 constexpr int kDeliveryNice = 5;              // the delivery thread yields to intake and the spool writer
+
+// The lanes' Transport in the gateway: the delivery thread's one libcurl multi handle.
+class CurlTransport final : public Transport {
+ public:
+  explicit CurlTransport(CurlClient& client) : client_(client) {}
+  void start(dest::HttpRequest request, int64_t timeout_ms, Completion done) override {
+    client_.start(std::move(request), timeout_ms, std::move(done));
+  }
+
+ private:
+  CurlClient& client_;
+};
 }  // namespace
 
 struct Engine::Impl {
@@ -30,14 +42,15 @@ struct Engine::Impl {
       : spool(spool_ref), metrics(metrics_ref), options(opts), budget(opts.lane_share, opts.shared_pool) {
     for (const dest::Destination* d : destinations) {
       if (!d) continue;
-      lanes.push_back(std::make_unique<Dispatcher>(*d, client, spool, metrics, lane_limits(*d), budget));
+      lanes.push_back(
+          std::make_unique<Lane>(*d, LaneContext{transport, clock, spool, metrics, budget, {}}, lane_limits(*d)));
       by_name.emplace(lanes.back()->name(), lanes.back().get());
     }
     depths = std::make_unique<std::atomic<size_t>[]>(lanes.size());
     for (size_t i = 0; i < lanes.size(); ++i) depths[i] = 0;
   }
 
-  DispatcherLimits lane_limits(const dest::Destination& d) const;
+  LaneLimits lane_limits(const dest::Destination& d) const;
   void run();
   void drain_inbox();
   void publish_depths(int64_t now, bool force);
@@ -47,10 +60,12 @@ struct Engine::Impl {
   spool::Spool& spool;
   telemetry::Metrics& metrics;
   EngineOptions options;
-  CurlClient client;    // declared before the lanes: they hold references to it and to the budget
+  CurlClient client;  // declared before the lanes: they hold references to it, the clock and the budget
+  CurlTransport transport{client};
+  WallClock clock;      // every "now" of the delivery thread, the lanes' included
   MemoryBudget budget;  // events held in memory, all lanes together
-  std::vector<std::unique_ptr<Dispatcher>> lanes;
-  std::unordered_map<std::string, Dispatcher*> by_name;
+  std::vector<std::unique_ptr<Lane>> lanes;
+  std::unordered_map<std::string, Lane*> by_name;
   std::unique_ptr<std::atomic<size_t>[]> depths;  // lanes[i].depth(), readable from any thread
   int64_t next_metrics_ms = 0;
   int64_t replay_generation = -1;  // last seen spool.replay_generation(); -1 = not read yet
@@ -73,10 +88,10 @@ struct Engine::Impl {
   std::thread purge_thread;
 };
 
-DispatcherLimits Engine::Impl::lane_limits(const dest::Destination& d) const {
+LaneLimits Engine::Impl::lane_limits(const dest::Destination& d) const {
   const dest::DeliveryOptions& o = d.options();
   const size_t useful = std::max(options.spool_page, 2 * o.max_in_flight * o.max_batch);
-  return DispatcherLimits{std::min(options.max_queued_per_destination, useful), options.spool_page};
+  return LaneLimits{std::min(options.max_queued_per_destination, useful), options.spool_page};
 }
 
 void Engine::Impl::drain_inbox() {
@@ -88,7 +103,7 @@ void Engine::Impl::drain_inbox() {
     inbox_events = 0;
     dropped.swap(first_dropped);
   }
-  int64_t now = now_ms();
+  int64_t now = clock.now_ms();
   for (Accepted& a : batch) {
     for (const std::string& name : a.destinations) {
       auto it = by_name.find(name);
@@ -115,7 +130,7 @@ void Engine::Impl::run() {
   log::Batch log_lines;  // a line per delivery attempt, written together once per loop turn
   for (;;) {
     drain_inbox();
-    const int64_t now = now_ms();
+    const int64_t now = clock.now_ms();
     const bool stop = stopping.load();
     for (auto& lane : lanes) {
       if (stop) lane->stop();
@@ -133,7 +148,7 @@ void Engine::Impl::run() {
   // Past the deadline: what is still in flight stays pending in the spool and is sent again on restart.
   size_t abandoned = client.in_flight();
   client.abort_all();
-  publish_depths(now_ms(), true);
+  publish_depths(clock.now_ms(), true);
   log::Line("delivery_stopped").num("abandoned_requests", static_cast<int64_t>(abandoned)).emit();
 }
 
@@ -156,7 +171,7 @@ void Engine::Impl::purge_loop() {
   std::unique_lock lock(purge_mu);
   while (!purge_stop) {
     lock.unlock();
-    auto purged = spool.purge(now_ms() - options.retention_ms);
+    auto purged = spool.purge(clock.now_ms() - options.retention_ms);
     if (!purged) {
       log::Line("spool_purge_failed", log::Level::error).str("error", purged.error().message).emit();
     } else if (*purged > 0) {
@@ -224,7 +239,7 @@ void Engine::stop(std::chrono::milliseconds deadline) {
     impl_->accepting = false;
   }
   if (!was_started) return;
-  impl_->stop_deadline_ms = now_ms() + std::max<int64_t>(deadline.count(), 0);
+  impl_->stop_deadline_ms = impl_->clock.now_ms() + std::max<int64_t>(deadline.count(), 0);
   impl_->stopping = true;
   impl_->client.wakeup();
   if (impl_->delivery_thread.joinable()) impl_->delivery_thread.join();

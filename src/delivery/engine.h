@@ -1,5 +1,5 @@
 #pragma once
-// The delivery engine: one dispatcher per enabled destination (own queue, batching, max_in_flight,
+// The delivery engine: one lane (delivery/lane.h) per enabled destination (own queue, batching, max_in_flight,
 // backoff, OAuth token), all driven by one delivery thread over libcurl's multi interface.
 // A slow or failing destination never delays another.
 #include <chrono>
@@ -50,7 +50,7 @@ class Engine {
   // Starts the delivery thread; every pending delivery in the spool resumes.
   void start();
 
-  // Hands freshly committed events to their dispatchers. Thread-safe, never blocks on I/O.
+  // Hands freshly committed events to their lanes. Thread-safe, never blocks on I/O.
   void submit(std::vector<Accepted> events);
 
   // Stops taking new work, lets in-flight requests finish (bounded by their timeout and `deadline`),

@@ -1,6 +1,6 @@
 #pragma once
 // The OAuth access token of one destination (refresh-token grant, RFC 6749 §6). Pure state: the
-// dispatcher sends refresh_request() through the shared curl client and hands the answer to accept().
+// lane sends refresh_request() through the shared curl client and hands the answer to accept().
 // Tokens are secrets: nothing here logs them, and errors never quote the token endpoint's body.
 #include <cstdint>
 #include <optional>

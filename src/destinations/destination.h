@@ -1,7 +1,9 @@
 #pragma once
 // The shape every destination has: a pure build(events) -> requests and a pure
 // classify(response) -> per-event outcomes. Retries, backoff, batching, OAuth token fetching,
-// metrics and acknowledgements live once, in delivery/, never inside a destination.
+// metrics and acknowledgements live once, in delivery/, never inside a destination: delivery's retry
+// policy (delivery/retry_policy.h) decides what no answer, 408, 429, 5xx and the Retry-After header
+// mean; classify() reads what the platform's body says.
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -40,12 +42,18 @@ struct EventResult {
   std::string reason;  // short, operator-facing, no personal data ("http_503", "meta: (#100) Invalid parameter")
 };
 
-// Per-event outcome of one request, plus request-level hints for delivery/.
+// Per-event outcome of one request, plus request-level hints for delivery/. For no answer, 408, 429
+// and 5xx, delivery never counts an event as delivered (see delivery/retry_policy.h).
 struct Classification {
   std::vector<EventResult> events;  // exactly one per event of the request, in request order
   bool split = false;               // the whole batch was rejected because of some event(s): bisect and resend
   bool refresh_auth = false;        // 401/expired token: refresh the OAuth token once, then resend
-  std::optional<std::chrono::milliseconds> retry_after;  // platform-requested wait (Retry-After, retryDelay, ...)
+  // A 2xx whose body is not the platform's success shape (an HTML page from a proxy or CDN): the request
+  // failed as a whole (every event retry, the lane backs off), as a 503 would.
+  bool foreign_body = false;
+  // A wait the platform's body asks for (Google's retryDelay, Microsoft's 117 throttling, ...). The
+  // Retry-After header is read by delivery, which waits for the longer of the two.
+  std::optional<std::chrono::milliseconds> retry_after;
 };
 
 // One request covering some of the events passed to build(): `indices` index into that span.
@@ -69,7 +77,7 @@ struct OAuthSettings {
   std::string static_token;  // when set, used as is and never refreshed
 };
 
-// Delivery tuning common to every destination (SPEC §2), with the platform's limits as defaults.
+// Delivery tuning common to every destination, with the platform's limits as defaults.
 struct DeliveryOptions {
   bool enabled = true;
   std::string base_url;

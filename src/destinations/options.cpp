@@ -75,19 +75,6 @@ std::vector<std::vector<size_t>> batches(size_t n, size_t max_batch) {
   return batches(all, max_batch);
 }
 
-std::optional<std::chrono::milliseconds> parse_retry_after(const HttpResponse& response) {
-  auto it = response.headers.find("retry-after");
-  if (it == response.headers.end()) return std::nullopt;
-  std::string_view v = it->second;
-  while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
-  while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
-  int64_t seconds = 0;
-  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), seconds);
-  if (ec != std::errc() || end != v.data() + v.size() || seconds < 0) return std::nullopt;
-  constexpr int64_t kMaxSeconds = 3600;  // a bogus header must not park a destination for days
-  return std::chrono::seconds(std::min(seconds, kMaxSeconds));
-}
-
 std::string clip_message(std::string_view message, size_t max_bytes) {
   std::string out;
   out.reserve(std::min(message.size(), max_bytes));

@@ -45,10 +45,6 @@ std::vector<std::vector<size_t>> batches(size_t n, size_t max_batch);
 
 // --- Response helpers shared by the destinations' classify() ---
 
-// The wait a platform asked for in a Retry-After header, in its delta-seconds form only (an HTTP-date
-// would need a clock, which classify() must not read); capped at one hour. nullopt when absent or unreadable.
-std::optional<std::chrono::milliseconds> parse_retry_after(const HttpResponse& response);
-
 // A platform message made fit for an EventResult reason: control characters become spaces, and it is cut
 // to at most `max_bytes` bytes on a UTF-8 character boundary.
 std::string clip_message(std::string_view message, size_t max_bytes = 200);

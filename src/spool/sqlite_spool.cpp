@@ -50,6 +50,7 @@ Status SqliteSpool::start() {
   if (options_.path.empty()) return fail("unavailable", "spool path is empty");
   if (auto s = writer_.open(options_.path, options_.idempotency_ms); !s) return s;
   if (auto s = reader_.open(options_.path); !s) return s;
+  if (auto s = delivery_reader_.open(options_.path); !s) return s;
   // Holding mu_ while spawning: the thread's first step locks mu_, so it sees writer_id_ set.
   std::lock_guard lock(mu_);
   writer_thread_ = std::thread([this] { run_writer(); });
@@ -106,9 +107,9 @@ Result<std::optional<EventStatus>> SqliteSpool::lookup(const std::string& event_
 
 Result<std::vector<PendingDelivery>> SqliteSpool::load_pending(const std::string& destination, int64_t after_seq,
                                                                size_t limit) {
-  std::lock_guard lock(read_mu_);
-  if (!reader_.is_open()) return closed_error();
-  return reader_.load_pending(destination, after_seq, limit);
+  std::lock_guard lock(delivery_read_mu_);
+  if (!delivery_reader_.is_open()) return closed_error();
+  return delivery_reader_.load_pending(destination, after_seq, limit);
 }
 
 Result<std::vector<DeadLetter>> SqliteSpool::dead_letters(const std::string& destination, const std::string& event_id,
@@ -119,9 +120,9 @@ Result<std::vector<DeadLetter>> SqliteSpool::dead_letters(const std::string& des
 }
 
 Result<int64_t> SqliteSpool::replay_generation() {
-  std::lock_guard lock(read_mu_);
-  if (!reader_.is_open()) return closed_error();
-  return reader_.replay_generation();
+  std::lock_guard lock(delivery_read_mu_);
+  if (!delivery_reader_.is_open()) return closed_error();
+  return delivery_reader_.replay_generation();
 }
 
 Result<int64_t> SqliteSpool::replay(const std::string& destination, const std::string& event_id) {
@@ -176,6 +177,10 @@ void SqliteSpool::close() {
   {
     std::lock_guard lock(read_mu_);
     reader_.close();
+  }
+  {
+    std::lock_guard lock(delivery_read_mu_);
+    delivery_reader_.close();
   }
   closed_ = true;
 }

@@ -3,7 +3,9 @@
 // queue into group transactions (one fsync for everything queued) and then runs the callbacks.
 // Enqueues (an HTTP client waits for each) go ahead of delivery-state updates, and a transaction takes
 // a bounded number of updates, so a finished 1000-event batch never holds an acknowledgement back for long.
-// Reads use their own connection, so they never wait for an fsync.
+// Reads use their own connections, so they never wait for an fsync: one for the delivery thread's
+// reads (load_pending, replay_generation) and one for everybody else's (status lookups from HTTP
+// threads, dead-letter listings), so a burst of lookups never holds the delivery thread back.
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -89,8 +91,10 @@ class SqliteSpool final : public Spool {
   const SqliteOptions options_;
   Writer writer_;  // used only by the writer thread (or before it starts / after it stops)
 
-  std::mutex read_mu_;  // guards reader_
+  std::mutex read_mu_;  // guards reader_: lookups and dead-letter listings (HTTP threads, CLI)
   Reader reader_;
+  std::mutex delivery_read_mu_;  // guards delivery_reader_: the delivery thread's reads
+  Reader delivery_reader_;
 
   std::mutex mu_;                                    // guards the fields below
   std::condition_variable work_cv_;                  // writer waits for ops

@@ -21,20 +21,5 @@ TEST(Backoff, FullJitterSpansZeroToCap) {
   EXPECT_EQ(full_jitter_ms(1.5, 3, 100, 10000), 800);  // u is clamped to [0, 1]
 }
 
-TEST(Backoff, RetryAfterSecondsAndHttpDate) {
-  EXPECT_EQ(parse_retry_after_ms("30", 0), 30000);
-  EXPECT_EQ(parse_retry_after_ms(" 2 ", 0), 2000);
-  // Thu, 01 Jan 1970 00:01:40 GMT = 100 s after the epoch.
-  EXPECT_EQ(parse_retry_after_ms("Thu, 01 Jan 1970 00:01:40 GMT", 40000), 60000);
-  EXPECT_EQ(parse_retry_after_ms("Thu, 01 Jan 1970 00:01:40 GMT", 500000), 0);  // already past
-}
-
-TEST(Backoff, RetryAfterRejectsGarbageAndBoundsHugeValues) {
-  EXPECT_FALSE(parse_retry_after_ms("", 0));
-  EXPECT_FALSE(parse_retry_after_ms("soon", 0));
-  EXPECT_FALSE(parse_retry_after_ms("-5", 0));
-  EXPECT_EQ(parse_retry_after_ms("99999999999999", 0), 24LL * 3600 * 1000);
-}
-
 }  // namespace
 }  // namespace fanout::delivery

@@ -221,7 +221,8 @@ class FakePlatform {
 // ids joined by ',', "authorization: Bearer <token>" when a token is given. classify():
 //   2xx: every event delivered, except ids listed in the body as "reject:<id>" or "retry:<id>" lines;
 //   400: "bad" batch: split when it holds more than one event, else reject "bad_event";
-//   401: refresh_auth; 429/5xx/no answer: retry (Retry-After honoured); other 4xx: reject.
+//   401: refresh_auth; 429/5xx/no answer: retry; other 4xx: reject. Like a real destination it leaves the
+//   Retry-After header to delivery's retry policy.
 class TestDestination : public dest::Destination {
  public:
   TestDestination(std::string name, dest::DeliveryOptions options) : name_(std::move(name)), options_(options) {}
@@ -281,8 +282,6 @@ class TestDestination : public dest::Destination {
       all(dest::Outcome::retry, "http_401");
     } else if (s == 0 || s == 429 || s >= 500) {
       all(dest::Outcome::retry, s == 0 ? "transport" : "http_" + std::to_string(s));
-      if (auto it = response.headers.find("retry-after"); it != response.headers.end())
-        c.retry_after = std::chrono::seconds(std::stoll(it->second));
     } else {
       all(dest::Outcome::reject, "http_" + std::to_string(s));
     }

@@ -40,6 +40,19 @@ TEST(GoogleAdsClassify, SuccessDeliversEveryEvent) {
   EXPECT_FALSE(c.split);
 }
 
+// A 200 from a proxy or CDN (an HTML page) is no Google answer: nothing was delivered, in either mode.
+TEST(GoogleAdsClassify, A2xxThatIsNoJsonObjectIsNoAnswerAndRetries) {
+  for (Mode mode : {Mode::data_manager, Mode::click_conversions}) {
+    for (const char* body : {"<html><body>Service Unavailable</body></html>", "", "[]"}) {
+      auto c = classify_response(mode, 2, answer(200, body));
+      EXPECT_EQ(outcomes(c), (std::vector<Outcome>{R, R})) << body;
+      EXPECT_TRUE(c.foreign_body) << body;
+      EXPECT_EQ(c.events[0].reason, "google_ads: no API answer, http_200");
+    }
+  }
+  EXPECT_FALSE(classify_response(Mode::data_manager, 1, answer(200, "{\"requestId\":\"r\"}")).foreign_body);
+}
+
 TEST(GoogleAdsClassify, UnauthenticatedRefreshesTheToken) {
   for (Mode mode : {Mode::data_manager, Mode::click_conversions}) {
     auto c = classify_response(mode, 2, answer(401, error_body(401, "UNAUTHENTICATED")));
@@ -76,9 +89,9 @@ TEST(GoogleAdsClassify, RateLimitHonoursRetryDelay) {
   ASSERT_TRUE(c.retry_after.has_value());
   EXPECT_EQ(*c.retry_after, std::chrono::milliseconds(2500));
 
+  // The Retry-After header is delivery's to read (retry_policy): the body hint alone is classify's.
   c = classify_response(Mode::click_conversions, 1, answer(429, "not json", {{"retry-after", "7"}}));
-  ASSERT_TRUE(c.retry_after.has_value());
-  EXPECT_EQ(*c.retry_after, std::chrono::seconds(7));
+  EXPECT_FALSE(c.retry_after.has_value());
 }
 
 TEST(GoogleAdsClassify, TransientFailuresRetry) {

@@ -244,9 +244,24 @@ TEST_F(Meta, TransportErrorAndServerErrorsRetry) {
   c = l->dest->classify(request_of(2), answer(503, "busy", {{"retry-after", "30"}}));
   EXPECT_EQ(c.events[0].outcome, Outcome::retry);
   EXPECT_EQ(c.events[0].reason, "meta: http_503");
-  ASSERT_TRUE(c.retry_after.has_value());
-  EXPECT_EQ(*c.retry_after, std::chrono::seconds(30));
+  EXPECT_FALSE(c.retry_after.has_value()) << "the Retry-After header is delivery's to read (retry_policy)";
   EXPECT_FALSE(c.split);
+}
+
+// A 200 from a proxy or CDN (an HTML page) is no Graph answer: nothing was delivered.
+TEST_F(Meta, A2xxWithoutEventsReceivedIsNoAnswerAndRetries) {
+  auto l = make();
+  for (const char* body : {"<html><body>Bad gateway</body></html>", "", "{}", R"({"events_received":"3"})"}) {
+    auto c = l->dest->classify(request_of(2), answer(200, body));
+    ASSERT_EQ(c.events.size(), 2u) << body;
+    EXPECT_EQ(c.events[0].outcome, Outcome::retry) << body;
+    EXPECT_EQ(c.events[1].outcome, Outcome::retry) << body;
+    EXPECT_TRUE(c.foreign_body) << body;
+    EXPECT_EQ(c.events[0].reason, "meta: no Graph API answer, http_200");
+  }
+  auto ok = l->dest->classify(request_of(1), answer(200, R"({"events_received":1})"));
+  EXPECT_EQ(ok.events[0].outcome, Outcome::delivered);
+  EXPECT_FALSE(ok.foreign_body);
 }
 
 TEST_F(Meta, RateLimitAndTransientCodesRetryWithoutSplitting) {

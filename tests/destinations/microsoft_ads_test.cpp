@@ -193,7 +193,7 @@ TEST_F(MicrosoftAds, CapiClassify) {
 
   c = d.classify(request_of(3), answer(429, "", {{"retry-after", "5"}}));
   EXPECT_EQ(c.events[0].outcome, Outcome::retry);
-  EXPECT_EQ(c.retry_after, std::chrono::milliseconds(5000));
+  EXPECT_FALSE(c.retry_after.has_value()) << "the Retry-After header is delivery's to read (retry_policy)";
   c = d.classify(request_of(3), answer(500, ""));
   EXPECT_EQ(c.events[0].outcome, Outcome::retry);
   HttpResponse timeout;
@@ -295,7 +295,26 @@ TEST_F(MicrosoftAds, OfflineThrottlingWaitsAMinute) {
   EXPECT_FALSE(c.split);
   c = l->dest->classify(request_of(1), answer(503, "", {{"retry-after", "7"}}));
   EXPECT_EQ(c.events[0].outcome, Outcome::retry);
-  EXPECT_EQ(c.retry_after, std::chrono::milliseconds(7000));
+  EXPECT_FALSE(c.retry_after.has_value()) << "the Retry-After header is delivery's to read (retry_policy)";
+}
+
+// A 200 from a proxy or CDN (an HTML page) is no Microsoft answer: nothing was delivered, in either mode.
+TEST_F(MicrosoftAds, A2xxThatIsNoJsonObjectIsNoAnswerAndRetries) {
+  auto capi = make(kCapi);
+  auto offline = make(std::string(kOffline) + kOfflineNames);
+  for (const Loaded* l : {capi.get(), offline.get()}) {
+    for (const char* body : {"<html><body>Gateway Timeout</body></html>", ""}) {
+      auto c = l->dest->classify(request_of(2), answer(200, body));
+      ASSERT_EQ(c.events.size(), 2u) << body;
+      EXPECT_EQ(c.events[0].outcome, Outcome::retry) << body;
+      EXPECT_EQ(c.events[1].outcome, Outcome::retry) << body;
+      EXPECT_TRUE(c.foreign_body) << body;
+    }
+  }
+  EXPECT_EQ(capi->dest->classify(request_of(1), answer(200, "")).events[0].reason,
+            "microsoft_ads: no API answer, http_200");
+  EXPECT_EQ(offline->dest->classify(request_of(1), answer(200, "")).events[0].reason,
+            "microsoft_ads: http_200 without an API answer");
 }
 
 TEST_F(MicrosoftAds, OfflineLimitExceededSplits) {

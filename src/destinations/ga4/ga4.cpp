@@ -83,7 +83,6 @@ class Ga4 final : public Destination {
       result = {Outcome::retry, transport_reason(response)};
     } else if (s == 408 || s == 429 || s >= 500) {
       result = {Outcome::retry, "http_" + std::to_string(s)};
-      c.retry_after = parse_retry_after(response);
     } else {
       result = {Outcome::reject, "ga4: http_" + std::to_string(s)};
     }

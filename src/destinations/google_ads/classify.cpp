@@ -62,12 +62,26 @@ Classification all(size_t n, Outcome outcome, const std::string& reason) {
   return c;
 }
 
-// 2xx from uploadClickConversions: rows named in partialFailureError fail on their own.
-Classification click_success(size_t n, const std::string& body) {
-  Classification c = all(n, Outcome::delivered, "");
+// A 2xx whose body is no JSON object (a proxy's or CDN's page): not Google's answer, so nothing is known
+// about the events; the request failed as a whole.
+Classification foreign(size_t n, int status) {
+  Classification c = all(n, Outcome::retry, "google_ads: no API answer, http_" + std::to_string(status));
+  c.foreign_body = true;
+  return c;
+}
+
+bool json_object(const std::string& body) {
   rapidjson::Document doc;
   doc.Parse(body.data(), body.size());
-  if (doc.HasParseError() || !doc.IsObject()) return c;
+  return !doc.HasParseError() && doc.IsObject();
+}
+
+// 2xx from uploadClickConversions: rows named in partialFailureError fail on their own.
+Classification click_success(size_t n, int status, const std::string& body) {
+  rapidjson::Document doc;
+  doc.Parse(body.data(), body.size());
+  if (doc.HasParseError() || !doc.IsObject()) return foreign(n, status);
+  Classification c = all(n, Outcome::delivered, "");
   auto pf = doc.FindMember("partialFailureError");
   if (pf == doc.MemberEnd() || !pf->value.IsObject()) return c;
   GoogleError e = parse_status(pf->value);
@@ -112,8 +126,10 @@ Classification bad_request(Mode mode, size_t n, const HttpResponse& r, const Goo
 
 Classification classify_response(Mode mode, size_t n, const HttpResponse& r) {
   const int s = r.status;
-  if (s >= 200 && s < 300)
-    return mode == Mode::click_conversions ? click_success(n, r.body) : all(n, Outcome::delivered, "");
+  if (s >= 200 && s < 300) {
+    if (mode == Mode::click_conversions) return click_success(n, s, r.body);
+    return json_object(r.body) ? all(n, Outcome::delivered, "") : foreign(n, s);
+  }
   if (s == 0) return all(n, Outcome::retry, transport_reason(r));
   GoogleError e = parse_error_body(r.body);
   if (s == 401) {
@@ -124,7 +140,7 @@ Classification classify_response(Mode mode, size_t n, const HttpResponse& r) {
   if (s == 403) return all(n, Outcome::retry, http_reason(s, e) + " (check account access and credentials)");
   if (s == 408 || s == 409 || s == 429 || s >= 500) {
     Classification c = all(n, Outcome::retry, http_reason(s, e));
-    c.retry_after = e.retry_delay ? e.retry_delay : parse_retry_after(r);
+    c.retry_after = e.retry_delay;
     return c;
   }
   if (s == 400) return bad_request(mode, n, r, e);

@@ -1,5 +1,7 @@
 // Meta CAPI: per-event outcome of one request from the Graph API answer. Pure.
 //
+// Success body: {"events_received": N, "messages": [], "fbtrace_id": "..."}; a 2xx without events_received
+// (a proxy's or CDN's page) is no Graph answer: every event retries and the lane backs off.
 // Graph error body: {"error":{"message","type","code","error_subcode","is_transient","fbtrace_id"}}.
 // - transient: is_transient, codes 1 2 4 17 32 341 368 613, HTTP 429 / 5xx, no answer -> retry.
 // - token (190, 102, 104), permission (10, 200-299), unknown pixel or path (100/33, 803, 2500), other 4xx
@@ -43,6 +45,15 @@ GraphError parse_error(const std::string& body) {
   return e;
 }
 
+// The Graph API's success shape: an object counting the events it received.
+bool graph_success(const std::string& body) {
+  rapidjson::Document doc;
+  doc.Parse(body.data(), body.size());
+  if (doc.HasParseError() || !doc.IsObject()) return false;
+  auto it = doc.FindMember("events_received");
+  return it != doc.MemberEnd() && it->value.IsNumber();
+}
+
 bool one_of(int64_t code, std::initializer_list<int64_t> codes) {
   for (int64_t c : codes)
     if (c == code) return true;
@@ -53,13 +64,16 @@ bool one_of(int64_t code, std::initializer_list<int64_t> codes) {
 
 Classification MetaDestination::classify(const Request& request, const HttpResponse& response) const {
   Classification c;
-  c.retry_after = parse_retry_after(response);
   auto all = [&](Outcome outcome, const std::string& reason) {
     c.events.assign(request.indices.size(), EventResult{outcome, reason});
     return c;
   };
   if (response.status == 0) return all(Outcome::retry, transport_reason(response));
-  if (response.status >= 200 && response.status < 300) return all(Outcome::delivered, "");
+  if (response.status >= 200 && response.status < 300) {
+    if (graph_success(response.body)) return all(Outcome::delivered, "");
+    c.foreign_body = true;
+    return all(Outcome::retry, "meta: no Graph API answer, http_" + std::to_string(response.status));
+  }
 
   const GraphError err = parse_error(response.body);
   std::string detail = "http_" + std::to_string(response.status);

@@ -1,6 +1,7 @@
 // Microsoft UET CAPI: per-event outcome of one request from the answer. Pure.
 //
-// - 2xx: delivered (validation warnings only mean an optional field was dropped).
+// - 2xx with a JSON object: delivered (validation warnings only mean an optional field was dropped). A 2xx
+//   with anything else (a proxy's or CDN's page) is no answer of the API: retry, the lane backs off.
 // - 400 (ValidationError): the batch fails as a whole for any bad event -> split a batch, reject a lone
 //   event with Microsoft's message and the first failing property.
 // - 401 (Unauthorized): the tag token is wrong -> retry (pending until fixed), never split.
@@ -39,17 +40,26 @@ std::string error_text(const std::string& body) {
   return text;
 }
 
+bool json_object(const std::string& body) {
+  rapidjson::Document doc;
+  doc.Parse(body.data(), body.size());
+  return !doc.HasParseError() && doc.IsObject();
+}
+
 }  // namespace
 
 Classification CapiDestination::classify(const Request& request, const HttpResponse& response) const {
   Classification c;
-  c.retry_after = parse_retry_after(response);
   auto all = [&](Outcome outcome, const std::string& reason) {
     c.events.assign(request.indices.size(), EventResult{outcome, reason});
     return c;
   };
   if (response.status == 0) return all(Outcome::retry, transport_reason(response));
-  if (response.status >= 200 && response.status < 300) return all(Outcome::delivered, "");
+  if (response.status >= 200 && response.status < 300) {
+    if (json_object(response.body)) return all(Outcome::delivered, "");
+    c.foreign_body = true;
+    return all(Outcome::retry, "microsoft_ads: no API answer, http_" + std::to_string(response.status));
+  }
 
   std::string text = error_text(response.body);
   const std::string detail = text.empty() ? "http_" + std::to_string(response.status) : clip_message(text);

@@ -7,7 +7,9 @@
 //   -> refresh the OAuth token; 5601 (too many conversions) -> split; anything else (credentials, account,
 //   throttling) is about the destination -> retry. A fault with BatchErrors: those items as above, the rest
 //   retried (Microsoft ignores a repeat of an applied conversion).
-// - 117 without Retry-After waits 60 s: Microsoft throttles per customer over a sliding 60-second window.
+// - A 2xx that is not a JSON object (a proxy's or CDN's page) is no answer of the API: every item retries and
+//   the lane backs off.
+// - 117 waits at least 60 s: Microsoft throttles per customer over a sliding 60-second window.
 #include <rapidjson/document.h>
 
 #include "destinations/microsoft_ads/offline.h"
@@ -23,6 +25,7 @@ struct MsError {
 };
 
 struct Answer {
+  bool object = false;         // the body is a JSON object (an API answer, not a proxy's page)
   std::vector<MsError> items;  // PartialErrors / BatchErrors
   std::vector<MsError> call;   // OperationErrors / Errors
 };
@@ -47,6 +50,7 @@ Answer parse_answer(const std::string& body) {
   rapidjson::Document doc;
   doc.Parse(body.data(), body.size());
   if (doc.HasParseError() || !doc.IsObject()) return a;
+  a.object = true;
   collect(doc, "PartialErrors", a.items);
   collect(doc, "BatchErrors", a.items);
   collect(doc, "OperationErrors", a.call);
@@ -74,7 +78,6 @@ const MsError* find_code(const Answer& a, int64_t code) {
 Classification OfflineDestination::classify(const Request& request, const HttpResponse& response) const {
   const size_t n = request.indices.size();
   Classification c;
-  c.retry_after = parse_retry_after(response);
   auto all = [&](Outcome outcome, const std::string& reason) {
     c.events.assign(n, EventResult{outcome, reason});
     return c;
@@ -83,7 +86,7 @@ Classification OfflineDestination::classify(const Request& request, const HttpRe
 
   const Answer a = parse_answer(response.body);
   const std::string http = "microsoft_ads: http_" + std::to_string(response.status);
-  if (find_code(a, 117) && !c.retry_after) c.retry_after = std::chrono::seconds(60);
+  if (find_code(a, 117)) c.retry_after = std::chrono::seconds(60);
   if (const MsError* e = find_code(a, 109); e || response.status == 401) {
     c.refresh_auth = true;
     return all(Outcome::retry, "microsoft_ads access token rejected: " + (e ? describe(*e) : http));
@@ -96,6 +99,10 @@ Classification OfflineDestination::classify(const Request& request, const HttpRe
   if (!a.call.empty()) return all(Outcome::retry, describe(a.call.front()));
 
   const bool applied = response.status >= 200 && response.status < 300;
+  if (applied && !a.object) {
+    c.foreign_body = true;
+    return all(Outcome::retry, http + " without an API answer");
+  }
   c.events.assign(n, EventResult{applied ? Outcome::delivered : Outcome::retry, applied ? "" : http});
   for (const MsError& e : a.items) {
     if (e.index < 0 || static_cast<size_t>(e.index) >= n) continue;  // an Index we did not send: nothing to blame

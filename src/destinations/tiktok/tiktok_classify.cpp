@@ -40,7 +40,6 @@ Answer parse_answer(const std::string& body) {
 
 Classification TiktokDestination::classify(const Request& request, const HttpResponse& response) const {
   Classification c;
-  c.retry_after = parse_retry_after(response);
   auto all = [&](Outcome outcome, const std::string& reason) {
     c.events.assign(request.indices.size(), EventResult{outcome, reason});
     return c;
@@ -62,6 +61,7 @@ Classification TiktokDestination::classify(const Request& request, const HttpRes
   if (!a.present) {
     // No TikTok answer (a proxy page, an empty body): only a plain 400 says the request itself was bad.
     if (response.status == 400) return about_events("tiktok: " + http);
+    c.foreign_body = true;
     return all(Outcome::retry, "tiktok: unreadable answer, " + http);
   }
   const int64_t code = a.code;

@@ -1,15 +1,13 @@
-#include "delivery/dispatcher.h"
+#include "delivery/lane.h"
 
 #include <algorithm>
 #include <limits>
 #include <span>
 #include <utility>
 
-#include "core/clock.h"
 #include "core/event_codec.h"
 #include "delivery/attempt_log.h"
 #include "delivery/backoff.h"
-#include "destinations/options.h"
 #include "telemetry/log.h"
 
 namespace fanout::delivery {
@@ -20,42 +18,32 @@ constexpr int64_t kBacklogRetryMs = 1000;   // wait after a failed spool read
 constexpr int64_t kBacklogRecheckMs = 20;   // wait before re-reading a short page that missed an ignored event
 constexpr size_t kMaxReasonBytes = 300;     // reasons go to the spool and logs: keep them short
 
-// The reason given when a destination's classify() gave none: the destinations' own wording.
-std::string describe(const dest::HttpResponse& r) {
-  if (r.status == 0) return dest::transport_reason(r);
-  return "http_" + std::to_string(r.status);
-}
-
 std::string clip(std::string s) {
   if (s.size() > kMaxReasonBytes) s.resize(kMaxReasonBytes);
   return s;
 }
 }  // namespace
 
-Dispatcher::Dispatcher(const dest::Destination& destination, CurlClient& client, spool::Spool& spool,
-                       telemetry::Metrics& metrics, DispatcherLimits limits, MemoryBudget& budget)
+Lane::Lane(const dest::Destination& destination, LaneContext context, LaneLimits limits)
     : dest_(destination),
       opt_(destination.options()),
-      client_(client),
-      spool_(spool),
-      metrics_(metrics),
+      ctx_(std::move(context)),
       limits_(limits),
-      budget_(budget),
       name_(destination.name()),
       window_ms_(std::chrono::duration_cast<std::chrono::milliseconds>(destination.window()).count()),
-      token_(destination.oauth()),
-      rng_(std::random_device{}()) {
+      rng_(std::random_device{}()),
+      auth_(destination.oauth(), name_, opt_, ctx_.transport, ctx_.clock, [this] { return uniform(); }) {
   limits_.max_queued = std::max<size_t>(limits_.max_queued, 1);
   limits_.spool_page = std::max<size_t>(limits_.spool_page, 1);
   refill_ = std::max<size_t>(std::min(limits_.spool_page, limits_.max_queued) / 2, 1);
 }
 
-double Dispatcher::uniform() {
+double Lane::uniform() {
+  if (ctx_.uniform) return ctx_.uniform();
   return std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
 }
 
-Dispatcher::Item Dispatcher::make_item(int64_t seq, std::shared_ptr<const Event> event, int attempts,
-                                       int64_t now_ms) const {
+Lane::Item Lane::make_item(int64_t seq, std::shared_ptr<const Event> event, int attempts, int64_t now_ms) const {
   Item item;
   item.seq = seq;
   item.window_end_ms =
@@ -67,7 +55,7 @@ Dispatcher::Item Dispatcher::make_item(int64_t seq, std::shared_ptr<const Event>
   return item;
 }
 
-void Dispatcher::submit(int64_t seq, std::shared_ptr<const Event> event, int64_t now_ms) {
+void Lane::submit(int64_t seq, std::shared_ptr<const Event> event, int64_t now_ms) {
   if (stopped_ || !event) return;
   if (backlog_) {
     max_ignored_seq_ = std::max(max_ignored_seq_, seq);  // the spool has it: a later page will read it
@@ -85,30 +73,30 @@ void Dispatcher::submit(int64_t seq, std::shared_ptr<const Event> event, int64_t
   ready_.push_back(std::move(item));
 }
 
-void Dispatcher::overflow(int64_t first_dropped_seq) {
+void Lane::overflow(int64_t first_dropped_seq) {
   enter_backlog(first_dropped_seq);
 }
 
-void Dispatcher::rescan() {
+void Lane::rescan() {
   backlog_ = true;
   cursor_ = 0;
   backlog_retry_at_ = 0;
 }
 
-size_t Dispatcher::room() const {
+size_t Lane::room() const {
   if (held_.size() >= limits_.max_queued) return 0;
-  return std::min(limits_.max_queued - held_.size(), budget_.room(held_.size()));
+  return std::min(limits_.max_queued - held_.size(), ctx_.budget.room(held_.size()));
 }
 
-void Dispatcher::hold(int64_t seq) {
-  if (held_.insert(seq).second) budget_.moved(held_.size() - 1, held_.size());
+void Lane::hold(int64_t seq) {
+  if (held_.insert(seq).second) ctx_.budget.moved(held_.size() - 1, held_.size());
 }
 
-void Dispatcher::release(int64_t seq) {
-  if (held_.erase(seq) > 0) budget_.moved(held_.size() + 1, held_.size());
+void Lane::release(int64_t seq) {
+  if (held_.erase(seq) > 0) ctx_.budget.moved(held_.size() + 1, held_.size());
 }
 
-void Dispatcher::enter_backlog(int64_t first_dropped_seq) {
+void Lane::enter_backlog(int64_t first_dropped_seq) {
   if (!backlog_) {
     log::Line("delivery_backlog", log::Level::warn)
         .str("destination", name_)
@@ -121,17 +109,17 @@ void Dispatcher::enter_backlog(int64_t first_dropped_seq) {
   max_ignored_seq_ = std::max(max_ignored_seq_, first_dropped_seq);
 }
 
-bool Dispatcher::worth_reading() const {
+bool Lane::worth_reading() const {
   // "Runs low" is half of refill_: a lane short of room because other lanes hold the shared pool would
   // otherwise still top up a few rows per turn while it holds just under refill_ events.
   const size_t r = room();
   return r > 0 && (r >= refill_ || held_.size() < refill_ / 2);
 }
 
-void Dispatcher::load_backlog(int64_t now_ms, Updates& updates) {
+void Lane::load_backlog(int64_t now_ms) {
   if (!backlog_ || now_ms < backlog_retry_at_ || !worth_reading()) return;
   const size_t limit = std::min(limits_.spool_page, room());
-  auto rows = spool_.load_pending(name_, cursor_, limit);
+  auto rows = ctx_.spool.load_pending(name_, cursor_, limit);
   if (!rows) {
     log::Line("spool_read_failed", log::Level::error)
         .str("destination", name_)
@@ -147,9 +135,9 @@ void Dispatcher::load_backlog(int64_t now_ms, Updates& updates) {
     if (!event) {
       // Our own format failed to decode: nothing will ever make it sendable, so dead-letter it visibly.
       log::Line("spool_payload_invalid", log::Level::error).str("destination", name_).num("seq", row.seq).emit();
-      updates.push_back({row.seq, name_, spool::State::failed, "invalid_payload", row.attempts, 0, {}});
-      metrics_.delivery(name_, "failed");
-      metrics_.dead_letters(name_);
+      updates_.push_back({row.seq, name_, spool::State::failed, "invalid_payload", row.attempts, 0, {}});
+      ctx_.metrics.delivery(name_, "failed");
+      ctx_.metrics.dead_letters(name_);
       continue;
     }
     hold(row.seq);
@@ -168,7 +156,7 @@ void Dispatcher::load_backlog(int64_t now_ms, Updates& updates) {
   }
 }
 
-void Dispatcher::promote_due(int64_t now_ms) {
+void Lane::promote_due(int64_t now_ms) {
   std::vector<Item> due;
   while (!delayed_.empty() && delayed_.begin()->first <= now_ms) {
     due.push_back(std::move(delayed_.begin()->second));
@@ -181,12 +169,14 @@ void Dispatcher::promote_due(int64_t now_ms) {
   }
 }
 
-void Dispatcher::sweep_windows(int64_t now_ms, Updates& updates) {
-  auto closed = [&](Item& item) {
-    if (now_ms < item.window_end_ms) return false;
-    dead_letter(item, "window_closed" + (item.last_error.empty() ? std::string() : ": " + item.last_error), updates);
-    return true;
-  };
+bool Lane::window_closed(Item& item, int64_t now_ms) {
+  if (now_ms < item.window_end_ms) return false;
+  dead_letter(item, "window_closed" + (item.last_error.empty() ? std::string() : ": " + item.last_error));
+  return true;
+}
+
+void Lane::sweep_windows(int64_t now_ms) {
+  auto closed = [&](Item& item) { return window_closed(item, now_ms); };
   std::deque<Item> keep;
   for (Item& item : ready_)
     if (!closed(item)) keep.push_back(std::move(item));
@@ -196,37 +186,7 @@ void Dispatcher::sweep_windows(int64_t now_ms, Updates& updates) {
   std::erase_if(forced_, [](const Batch& b) { return b.items.empty(); });
 }
 
-bool Dispatcher::ensure_token(int64_t now_ms) {
-  if (token_.valid(now_ms)) return true;
-  if (!token_fetching_ && now_ms >= token_retry_at_) {
-    token_fetching_ = true;
-    client_.start(token_.refresh_request(), opt_.timeout_ms,
-                  [this](dest::HttpRequest&&, dest::HttpResponse&& r, double) { on_token(std::move(r)); });
-  }
-  return false;
-}
-
-void Dispatcher::on_token(dest::HttpResponse&& response) {
-  token_fetching_ = false;
-  int64_t now = now_ms();
-  Status s = token_.accept(response, now);
-  if (s) {
-    token_failures_ = 0;
-    log::Line("oauth_token_refreshed").str("destination", name_).emit();
-    return;
-  }
-  int64_t delay = full_jitter_ms(uniform(), token_failures_++, opt_.retry_base_ms, opt_.retry_max_ms);
-  if (auto it = response.headers.find("retry-after"); it != response.headers.end())
-    delay = std::max(delay, parse_retry_after_ms(it->second, now).value_or(0));
-  token_retry_at_ = now + delay;
-  log::Line("oauth_token_failed", log::Level::warn)
-      .str("destination", name_)
-      .str("error", s.error().message)
-      .num("retry_in_ms", delay)
-      .emit();
-}
-
-std::optional<Dispatcher::Batch> Dispatcher::next_batch(int64_t now_ms, Updates& updates) {
+std::optional<Lane::Batch> Lane::next_batch(int64_t now_ms) {
   for (;;) {
     Batch batch;
     if (!forced_.empty()) {
@@ -244,21 +204,17 @@ std::optional<Dispatcher::Batch> Dispatcher::next_batch(int64_t now_ms, Updates&
         ready_.pop_front();
       }
     }
-    std::erase_if(batch.items, [&](Item& item) {
-      if (now_ms < item.window_end_ms) return false;
-      dead_letter(item, "window_closed" + (item.last_error.empty() ? std::string() : ": " + item.last_error), updates);
-      return true;
-    });
+    std::erase_if(batch.items, [&](Item& item) { return window_closed(item, now_ms); });
     if (!batch.items.empty()) return batch;
   }
 }
 
-void Dispatcher::build(Batch batch, Updates& updates) {
+void Lane::build(Batch batch) {
   const size_t n = batch.items.size();
   std::vector<const Event*> events;
   events.reserve(n);
   for (const Item& item : batch.items) events.push_back(item.event.get());
-  std::vector<dest::Request> requests = dest_.build(std::span<const Event* const>(events), token_.auth());
+  std::vector<dest::Request> requests = dest_.build(std::span<const Event* const>(events), auth_.auth());
   std::vector<bool> taken(n, false);
   for (dest::Request& request : requests) {
     // The contract: each event in exactly one request. A request breaking it is dropped whole.
@@ -276,7 +232,7 @@ void Dispatcher::build(Batch batch, Updates& updates) {
     }
     auto flight = std::make_shared<Flight>();
     flight->after_refresh = batch.after_refresh;
-    flight->token_generation = token_.generation();
+    flight->token_generation = auth_.generation();
     for (size_t i : request.indices) {
       taken[i] = true;
       flight->items.push_back(std::move(batch.items[i]));
@@ -285,56 +241,55 @@ void Dispatcher::build(Batch batch, Updates& updates) {
     built_.push_back(std::move(flight));
   }
   for (size_t i = 0; i < n; ++i)
-    if (!taken[i]) dead_letter(batch.items[i], "build_failed", updates);
+    if (!taken[i]) dead_letter(batch.items[i], "build_failed");
 }
 
-void Dispatcher::send(std::shared_ptr<Flight> flight) {
-  if (token_.needed() && flight->token_generation != token_.generation()) {
+void Lane::send(std::shared_ptr<Flight> flight) {
+  if (auth_.needed() && flight->token_generation != auth_.generation()) {
     // Built with a token that has since been replaced: build again with the current one.
     forced_.push_front(Batch{std::move(flight->items), flight->after_refresh});
     return;
   }
   ++in_flight_;
   dest::HttpRequest http = std::move(flight->request.http);
-  client_.start(std::move(http), opt_.timeout_ms,
-                [this, flight](dest::HttpRequest&& request, dest::HttpResponse&& response, double latency_s) {
-                  flight->request.http = std::move(request);
-                  on_response(flight, std::move(response), latency_s);
-                });
+  ctx_.transport.start(std::move(http), opt_.timeout_ms,
+                       [this, flight](dest::HttpRequest&& request, dest::HttpResponse&& response, double latency_s) {
+                         flight->request.http = std::move(request);
+                         on_response(flight, std::move(response), latency_s);
+                       });
 }
 
-void Dispatcher::tick(int64_t now_ms) {
+void Lane::tick(int64_t now_ms) {
   // Hands the spool what the completions since the last tick decided: one update() per lane and loop
   // turn instead of one per response (GA4 has a response per event), so the spool writer is woken less.
-  Updates& updates = updates_;
   if (stopped_) {
-    flush(updates);
+    flush();
     return;
   }
-  load_backlog(now_ms, updates);
+  load_backlog(now_ms);
   promote_due(now_ms);
   if (now_ms >= sweep_at_) {
-    sweep_windows(now_ms, updates);
+    sweep_windows(now_ms);
     sweep_at_ = now_ms + kSweepIntervalMs;
   }
   if (now_ms >= paused_until_) {
     while (in_flight_ < opt_.max_in_flight && has_sendable()) {
-      if (!ensure_token(now_ms)) break;
+      if (!auth_.ready(now_ms)) break;
       if (!built_.empty()) {
         auto flight = std::move(built_.front());
         built_.pop_front();
         send(std::move(flight));
         continue;
       }
-      auto batch = next_batch(now_ms, updates);
+      auto batch = next_batch(now_ms);
       if (!batch) break;
-      build(std::move(*batch), updates);
+      build(std::move(*batch));
     }
   }
-  flush(updates);
+  flush();
 }
 
-int64_t Dispatcher::next_wakeup_ms(int64_t now_ms) const {
+int64_t Lane::next_wakeup_ms(int64_t now_ms) const {
   if (stopped_) return kNever;
   int64_t at = kNever;
   // Without room, the lane waits for its own completions or for another lane to give back to the pool
@@ -344,152 +299,151 @@ int64_t Dispatcher::next_wakeup_ms(int64_t now_ms) const {
   if (!held_.empty()) at = std::min(at, sweep_at_);
   if (in_flight_ >= opt_.max_in_flight || !has_sendable()) return at;
   if (now_ms < paused_until_) return std::min(at, paused_until_);
-  if (!token_.valid(now_ms)) return token_fetching_ ? at : std::min(at, std::max(now_ms, token_retry_at_));
+  if (!auth_.valid(now_ms)) return std::min(at, auth_.retry_at_ms(now_ms));
   if (!built_.empty() || !forced_.empty()) return now_ms;
   if (batch_full()) return now_ms;
   return std::min(at, ready_.front().ready_since_ms + opt_.linger_ms);
 }
 
-void Dispatcher::on_response(const std::shared_ptr<Flight>& flight, dest::HttpResponse&& response, double latency_s) {
+void Lane::on_response(const std::shared_ptr<Flight>& flight, dest::HttpResponse&& response, double latency_s) {
   --in_flight_;
-  const int64_t now = now_ms();
-  metrics_.attempt_latency(name_, latency_s);
+  const int64_t now = ctx_.clock.now_ms();
+  ctx_.metrics.attempt_latency(name_, latency_s);
   std::vector<Item>& items = flight->items;
-  const size_t n = items.size();
-  int attempt = 0;
   AttemptRecord record;
   record.destination = name_;
   record.http_status = response.status;
   record.latency_ms = latency_s * 1000.0;
   for (Item& item : items) {
-    attempt = std::max(attempt, ++item.attempts);
+    record.attempt = std::max(record.attempt, ++item.attempts);
     record.event_ids.push_back(item.event->event_id);
   }
-  record.attempt = attempt;
 
   dest::Classification c = dest_.classify(flight->request, response);
-  if (c.events.size() != n) {
+  if (c.events.size() != items.size())
     log::Line("destination_classify_invalid", log::Level::error).str("destination", name_).emit();
-    c.events.resize(n, dest::EventResult{dest::Outcome::retry, describe(response)});
+  const bool can_refresh = auth_.refreshable() && !flight->after_refresh;
+  const Verdict verdict = decide(response, std::move(c), items.size(), can_refresh, now);
+  for (const dest::EventResult& e : verdict.events) {
+    if (e.outcome == dest::Outcome::delivered) continue;
+    record.error = e.reason;  // the first reason of an event not delivered
+    break;
   }
-  for (dest::EventResult& e : c.events)
-    if (e.outcome != dest::Outcome::delivered && e.reason.empty()) e.reason = describe(response);
 
-  // Requests whose events stay pending in the spool as they are (stopping, or resent below).
-  auto release_all = [&] {
-    for (Item& item : items) release(item.seq);
-  };
-  if (c.refresh_auth && token_.refreshable() && !flight->after_refresh) {
-    record.outcome = "refresh_auth";
-    record.error = c.events.empty() ? std::string_view() : std::string_view(c.events.front().reason);
-    log_attempt(record);
-    token_.invalidate(flight->token_generation);
-    if (stopped_)
-      release_all();
-    else
-      forced_.push_front(Batch{std::move(items), true});
-    return;
-  }
-  if (c.split && n > 1) {
-    record.outcome = "split";
-    record.error = c.events.front().reason;
-    log_attempt(record);
-    if (stopped_) {
-      release_all();
+  switch (verdict.action) {
+    case Verdict::Action::refresh_auth:
+      record.outcome = "refresh_auth";
+      log_attempt(record);
+      auth_.invalidate(flight->token_generation);
+      resend_after_refresh(*flight);
       return;
-    }
-    Batch second;
-    second.items.assign(std::make_move_iterator(items.begin() + static_cast<std::ptrdiff_t>(n / 2)),
-                        std::make_move_iterator(items.end()));
-    items.resize(n / 2);
-    forced_.push_front(std::move(second));
-    forced_.push_front(Batch{std::move(items), false});
+    case Verdict::Action::split:
+      record.outcome = "split";
+      log_attempt(record);
+      split(*flight);
+      return;
+    case Verdict::Action::outcomes:
+      break;
+  }
+  const double u = uniform();  // one draw per response: a failed batch comes back as one batch
+  if (verdict.pause_lane) pause(verdict.min_wait_ms, u, now);
+  const size_t n = items.size();
+  const OutcomeCounts counts = apply_outcomes(items, verdict, u, now);
+  if (counts.delivered > 0 && !verdict.pause_lane) dest_failures_ = 0;
+  record.outcome = counts.delivered == n ? "delivered"
+                   : counts.retried == n ? "retry"
+                   : counts.failed == n  ? "failed"
+                                         : "partial";
+  log_attempt(record);
+}
+
+void Lane::resend_after_refresh(Flight& flight) {
+  if (stopped_) {  // the events stay pending in the spool as they are
+    for (Item& item : flight.items) release(item.seq);
     return;
   }
+  forced_.push_front(Batch{std::move(flight.items), true});
+}
 
-  // A 401 left after the one refresh (or with nothing to refresh) is about the destination: retry later.
-  const bool force_retry = c.refresh_auth;
-  std::optional<int64_t> retry_after;
-  if (c.retry_after)
-    retry_after = c.retry_after->count();
-  else if (auto it = response.headers.find("retry-after"); it != response.headers.end())
-    retry_after = parse_retry_after_ms(it->second, now);
-  const int64_t min_wait = std::max<int64_t>(retry_after.value_or(0), 0);
-  const double u = uniform();
-
-  bool all_retry = true;
-  for (const auto& e : c.events) all_retry = all_retry && e.outcome == dest::Outcome::retry;
-  // The request as a whole failed (not some rows of an accepted request): hold the lane back too.
-  const bool ok_status = response.status >= 200 && response.status < 300;
-  const bool transient = response.status == 0 || response.status == 429 || response.status >= 500 || force_retry ||
-                         (!ok_status && n > 0 && all_retry);
-  if (transient) {
-    int64_t pause = std::max(min_wait, full_jitter_ms(u, dest_failures_++, opt_.retry_base_ms, opt_.retry_max_ms));
-    paused_until_ = std::max(paused_until_, now + pause);
+void Lane::split(Flight& flight) {
+  std::vector<Item>& items = flight.items;
+  if (stopped_) {
+    for (Item& item : items) release(item.seq);
+    return;
   }
+  const size_t half = items.size() / 2;
+  Batch second;
+  second.items.assign(std::make_move_iterator(items.begin() + static_cast<std::ptrdiff_t>(half)),
+                      std::make_move_iterator(items.end()));
+  items.resize(half);
+  forced_.push_front(std::move(second));
+  forced_.push_front(Batch{std::move(items), false});
+}
 
-  Updates& updates = updates_;  // flushed by the next tick()
-  size_t n_delivered = 0, n_retry = 0, n_failed = 0;
-  for (size_t i = 0; i < n; ++i) {
-    const dest::EventResult& e = c.events[i];
-    dest::Outcome outcome = force_retry ? dest::Outcome::retry : e.outcome;
-    if (record.error.empty() && outcome != dest::Outcome::delivered) record.error = e.reason;
-    switch (outcome) {
+void Lane::pause(int64_t min_wait_ms, double u, int64_t now_ms) {
+  const int64_t pause =
+      std::max(min_wait_ms, full_jitter_ms(u, dest_failures_++, opt_.retry_base_ms, opt_.retry_max_ms));
+  paused_until_ = std::max(paused_until_, now_ms + pause);
+}
+
+Lane::OutcomeCounts Lane::apply_outcomes(std::vector<Item>& items, const Verdict& verdict, double u, int64_t now_ms) {
+  OutcomeCounts counts;
+  for (size_t i = 0; i < items.size(); ++i) {
+    const dest::EventResult& e = verdict.events[i];
+    switch (e.outcome) {
       case dest::Outcome::delivered:
-        delivered(items[i], updates);
-        ++n_delivered;
+        delivered(items[i]);
+        ++counts.delivered;
         break;
       case dest::Outcome::reject:
-        dead_letter(items[i], clip(e.reason), updates);
-        ++n_failed;
+        dead_letter(items[i], clip(e.reason));
+        ++counts.failed;
         break;
       case dest::Outcome::retry: {
-        int64_t delay = std::max(min_wait, full_jitter_ms(u, items[i].failures, opt_.retry_base_ms, opt_.retry_max_ms));
-        if (retry(std::move(items[i]), clip(e.reason), delay, now, updates))
-          ++n_retry;
+        const int64_t backoff = full_jitter_ms(u, items[i].failures, opt_.retry_base_ms, opt_.retry_max_ms);
+        if (retry(std::move(items[i]), clip(e.reason), std::max(verdict.min_wait_ms, backoff), now_ms))
+          ++counts.retried;
         else
-          ++n_failed;
+          ++counts.failed;  // its window closes before any retry could reach the platform
         break;
       }
     }
   }
   // One increment per response, not per event: a labelled counter lookup costs more than the count.
-  if (n_delivered > 0) metrics_.delivery(name_, "delivered", static_cast<double>(n_delivered));
-  if (n_delivered > 0 && !transient) dest_failures_ = 0;
-  record.outcome = n_delivered == n ? "delivered" : n_retry == n ? "retry" : n_failed == n ? "failed" : "partial";
-  log_attempt(record);
+  if (counts.delivered > 0) ctx_.metrics.delivery(name_, "delivered", static_cast<double>(counts.delivered));
+  return counts;
 }
 
-void Dispatcher::delivered(Item& item, Updates& updates) {
+void Lane::delivered(Item& item) {
   release(item.seq);
-  updates.push_back({item.seq, name_, spool::State::delivered, {}, item.attempts, 0, {}});
+  updates_.push_back({item.seq, name_, spool::State::delivered, {}, item.attempts, 0, {}});
 }
 
-void Dispatcher::dead_letter(Item& item, std::string reason, Updates& updates) {
+void Lane::dead_letter(Item& item, std::string reason) {
   release(item.seq);
-  updates.push_back({item.seq, name_, spool::State::failed, clip(std::move(reason)), item.attempts, 0, {}});
-  metrics_.delivery(name_, "failed");
-  metrics_.dead_letters(name_);
+  updates_.push_back({item.seq, name_, spool::State::failed, clip(std::move(reason)), item.attempts, 0, {}});
+  ctx_.metrics.delivery(name_, "failed");
+  ctx_.metrics.dead_letters(name_);
 }
 
-bool Dispatcher::retry(Item&& item, const std::string& reason, int64_t delay_ms, int64_t now_ms, Updates& updates) {
+bool Lane::retry(Item&& item, const std::string& reason, int64_t delay_ms, int64_t now_ms) {
   item.failures++;
   item.last_error = reason;
   int64_t at = now_ms + delay_ms;
   if (at >= item.window_end_ms) {  // no attempt could reach the platform in time
-    dead_letter(item, "window_closed: " + reason, updates);
+    dead_letter(item, "window_closed: " + reason);
     return false;
   }
-  updates.push_back({item.seq, name_, spool::State::pending, {}, item.attempts, at, reason});
-  metrics_.delivery(name_, "retry");
+  updates_.push_back({item.seq, name_, spool::State::pending, {}, item.attempts, at, reason});
+  ctx_.metrics.delivery(name_, "retry");
   delayed_.emplace(at, std::move(item));
   return true;
 }
 
-void Dispatcher::flush(Updates& updates) {
-  if (updates.empty()) return;
-  spool_.update(std::move(updates));
-  updates.clear();
+void Lane::flush() {
+  if (updates_.empty()) return;
+  ctx_.spool.update(std::move(updates_));
+  updates_.clear();
 }
 
 }  // namespace fanout::delivery
