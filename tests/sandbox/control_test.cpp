@@ -1,5 +1,5 @@
 // The sandbox control API (stats, event ids, request log, reset) and routing.
-#include "sandbox_fixture.h"
+#include "fixture.h"
 
 namespace fanout::sandbox {
 namespace {
