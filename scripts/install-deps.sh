@@ -9,6 +9,7 @@ PACKAGES=(
   libphonenumber-dev prometheus-cpp-dev libjemalloc-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 wrk sqlite3 curl ca-certificates
+  libicu-dev iso-codes                          # identity: NFC/lowercase (ICU); the country table generator and its test
 )
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
