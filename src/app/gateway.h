@@ -26,7 +26,7 @@ class Gateway {
   spool::Spool& spool() { return *spool_; }
   const Config& config() const { return config_; }
 
-  // Graceful stop (SPEC §5): stop accepting, answer requests in progress, let in-flight platform
+  // Graceful stop (docs/operations.md, "Shutdown and restarts"): stop accepting, answer requests in progress, let in-flight platform
   // requests finish, leave the rest pending in the spool. Bounded by shutdown_timeout_ms.
   void stop();
 

@@ -1,5 +1,5 @@
 #pragma once
-// The canonical event (SPEC §4.1) in two forms:
+// The canonical event (docs/api.md) in two forms:
 //  - RawUser: personal data as the caller sent it. Lives only in memory, between parsing and hashing.
 //  - Event: what fanout stores and delivers. Personal data is already normalized and hashed per
 //    platform rule (HashedUser); raw email, phone and names never reach an Event.
@@ -60,7 +60,7 @@ struct Ids {
   std::string ga_session_id;
 };
 
-// Per-event instructions for one destination (SPEC §4.1 `destinations`, and the legacy body).
+// Per-event instructions for one destination (docs/api.md `destinations`, and the legacy body).
 struct DestinationOverride {
   bool enabled = true;            // false: skipped with reason "disabled_for_event"
   std::string event_name;         // platform event name (google_ads: conversion action) for this event

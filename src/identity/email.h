@@ -1,6 +1,6 @@
 #pragma once
-// Email normalization, one function per platform rule (fact sheets: Meta §1.3, Microsoft §3a/§3b,
-// Google §3.2). Each returns the normalized plaintext, or "" when the value is not a plausible address
+// Email normalization, one function per platform rule (docs/platforms.md, "Hashing": Meta, Microsoft
+// capi/offline, Google). Each returns the normalized plaintext, or "" when the value is not a plausible address
 // (no '@', empty local part or domain, a domain without a dot, white space inside): such values are dropped.
 #include <string>
 #include <string_view>

@@ -1,13 +1,13 @@
 // Meta CAPI: which events go (skip_reason) and the requests that carry them (build). Pure functions.
 //
-// Choices (the fact sheet leaves them to us):
+// Choices (Meta's documentation leaves them to us):
 // - fbc from fbclid: "fb.1.<event_time in ms>.<fbclid>". Meta wants the time the click id was first seen;
 //   the event time is the closest fanout knows, and unlike "now" it stays the same on every retry, so
 //   retries carry identical payloads. Subdomain index 1 = a cookie on the eTLD+1 (example.com), Meta's
 //   own default.
 // - Website events without client_user_agent (or event_source_url) are still sent: Meta flags them in
 //   Events Manager diagnostics, and the conversion still counts; dropping it would lose more than it saves.
-// - action_source "crm" (SPEC) is not a Meta value; Meta's CRM integration uses "system_generated".
+// - action_source "crm" (docs/api.md) is not a Meta value; Meta's CRM integration uses "system_generated".
 // - A contents line without quantity is sent as quantity 1 (Meta requires id and quantity per line).
 // - `properties` are merged into custom_data; a key fanout already wrote there (value, currency, ...) wins.
 #include <rapidjson/stringbuffer.h>

@@ -1,7 +1,7 @@
 #pragma once
 // TikTok Events API 2.0: POST {base_url}/open_api/v1.3/event/track/ with header Access-Token.
 // Config: [destinations.tiktok] pixel_code, access_token_env|_file, test_event_code, plus the shared
-// delivery keys (SPEC §2).
+// delivery keys (docs/configuration.md).
 #include <memory>
 
 #include "core/config_table.h"
