@@ -95,6 +95,23 @@ TEST(Unicode, AsciiFoldMatchesIcu) {
   }
 }
 
+// to_lower() maps code point by code point unless U+0130 or a capital sigma is present: everywhere else
+// that must be ICU's full lowercase mapping (root locale, as JavaScript's toLowerCase()).
+TEST(Unicode, LowercaseMatchesIcuFullMappingEverywhere) {
+  for (UChar32 c = 0x80; c <= 0x10FFFF; ++c) {
+    if (c >= 0xD800 && c <= 0xDFFF) continue;
+    const std::u32string one(1, static_cast<char32_t>(c));
+    std::string expected;
+    icu::UnicodeString(c).toLower(icu::Locale::getRoot()).toUTF8String(expected);
+    ASSERT_EQ(encode_utf8(to_lower(one)), expected) << std::hex << c;
+  }
+  for (const std::string s : {"ΣΟΦΟΣ ΣΑΣ", "İstanbul", "ΑΣ.", "Σ", "Ünïcödé ΣΑΣ İ"}) {
+    std::string expected;
+    icu::UnicodeString::fromUTF8(s).toLower(icu::Locale::getRoot()).toUTF8String(expected);
+    EXPECT_EQ(fold8(s), expected) << s;
+  }
+}
+
 // The classes match ICU's general categories over the whole code space (and the two invisible spaces).
 TEST(Unicode, CharacterClassesMatchIcuEverywhere) {
   for (UChar32 c = 0; c <= 0x10FFFF; ++c) {
