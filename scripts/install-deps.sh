@@ -11,6 +11,7 @@ PACKAGES=(
   python3 wrk sqlite3 curl ca-certificates
   ccache                                       # rebuilds in fresh clones (CI) hit the cache
   dpkg-dev systemd prometheus               # packaging: dpkg-shlibdeps, systemd-analyze verify, promtool
+  libicu-dev iso-codes                          # identity: NFC/lowercase (ICU); the country table generator and its test
 )
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi

@@ -1,5 +1,5 @@
 #pragma once
-// The CLI commands of SPEC §1. Each returns the process exit code: 0 ok, 1 failure (one-line reason
+// The CLI commands (docs/operations.md, "Running"). Each returns the process exit code: 0 ok, 1 failure (one-line reason
 // on stderr), 2 usage error.
 #include <string>
 

@@ -1,5 +1,5 @@
 #pragma once
-// The whole configuration (SPEC §2), loaded from TOML with every problem reported by key.
+// The whole configuration (docs/configuration.md), loaded from TOML with every problem reported by key.
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -20,7 +20,7 @@ struct Config {
   int64_t shutdown_timeout_ms = 10000;   // SIGTERM: exit within this
   ingest::IntakeOptions intake;
   spool::SqliteOptions spool;
-  std::vector<std::unique_ptr<dest::Destination>> destinations;  // enabled ones, in SPEC order
+  std::vector<std::unique_ptr<dest::Destination>> destinations;  // enabled ones, in documented order (meta, ga4, google_ads, microsoft_ads, tiktok)
 
   std::vector<const dest::Destination*> destination_ptrs() const;
 };

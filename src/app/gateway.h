@@ -36,7 +36,7 @@ class Gateway {
   // setting that only a restart can change (restart_only_changes). Call from one thread (not with stop()).
   Status reload(Config next);
 
-  // Graceful stop (SPEC §5): stop accepting, answer requests in progress, let in-flight platform
+  // Graceful stop (docs/operations.md, "Shutdown and restarts"): stop accepting, answer requests in progress, let in-flight platform
   // requests finish, leave the rest pending in the spool. Bounded by shutdown_timeout_ms.
   void stop();
 

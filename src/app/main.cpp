@@ -1,4 +1,4 @@
-// fanout: the command line (SPEC §1). Exceptions are for startup only and are caught here once.
+// fanout: the command line (docs/operations.md, "Running"). Exceptions are for startup only and are caught here once.
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>

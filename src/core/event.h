@@ -1,5 +1,5 @@
 #pragma once
-// The canonical event in two forms:
+// The canonical event (docs/api.md) in two forms:
 //  - RawUser: personal data as the caller sent it. Lives only in memory, between parsing and hashing.
 //  - Event: what fanout stores and delivers. Personal data is already normalized and hashed, once per
 //    normalization rule (HashedUser); raw email, phone and names never reach an Event.
@@ -64,7 +64,7 @@ struct Ids {
   std::string ga_session_id;
 };
 
-// Per-event instructions for one destination (`destinations` in the API, and the legacy body).
+// Per-event instructions for one destination (docs/api.md `destinations`, and the legacy body).
 struct DestinationOverride {
   bool enabled = true;            // false: skipped with reason "disabled_for_event"
   std::string event_name;         // platform event name (google_ads: conversion action) for this event

@@ -1,5 +1,5 @@
 #pragma once
-// The one log line per delivery attempt (SPEC §7): destination, outcome, http_status, latency_ms,
+// The one log line per delivery attempt (docs/operations.md, "Logs"): destination, outcome, http_status, latency_ms,
 // batch_size, attempt and the event ids (or only their count for big batches). Never bodies or tokens.
 #include <cstdint>
 #include <string>

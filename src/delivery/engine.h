@@ -11,17 +11,14 @@
 
 #include "core/event.h"
 #include "destinations/destination.h"
+#include "spool/accepted.h"
 #include "spool/spool.h"
 #include "telemetry/metrics.h"
 
 namespace fanout::delivery {
 
-// An event just committed to the spool, with the destinations it is pending for.
-struct Accepted {
-  int64_t seq = 0;
-  std::shared_ptr<const Event> event;
-  std::vector<std::string> destinations;  // names of destinations whose delivery is `pending`
-};
+// An event just committed to the spool, with the destinations it is pending for (spool/accepted.h).
+using Accepted = spool::Accepted;
 
 // In-memory bounds. Events past them stay in the spool and are read back when there is room, so the
 // bounds cost re-reads, never events. A lane holds at most

@@ -77,7 +77,7 @@ struct OAuthSettings {
   std::string static_token;  // when set, used as is and never refreshed
 };
 
-// Delivery tuning common to every destination, with the platform's limits as defaults.
+// Delivery tuning common to every destination (docs/configuration.md), with the platform's limits as defaults.
 struct DeliveryOptions {
   bool enabled = true;
   std::string base_url;

@@ -1,5 +1,5 @@
 #pragma once
-// Reading the keys every destination shares (SPEC §2) and the event-name mapping.
+// Reading the keys every destination shares (docs/configuration.md) and the event-name mapping.
 #include <chrono>
 #include <map>
 #include <optional>

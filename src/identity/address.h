@@ -1,5 +1,5 @@
 #pragma once
-// City, state/region and postal code: Meta's hashed spellings (fact sheet §1.3) and the plain spellings
+// City, state/region and postal code: Meta's hashed spellings (docs/platforms.md, Meta) and the plain spellings
 // kept for platforms that take the address in the clear (GA4, Data Manager, TikTok).
 // `country` parameters are ISO alpha-2 in either case, "" when unknown.
 #include <string>

@@ -1,6 +1,6 @@
 #pragma once
 // Just enough Unicode for hashing personal data the way platforms' own (JavaScript/ICU) code does:
-// UTF-8 decoding, canonical composition (NFC), lowercase, and character classes. No ICU dependency.
+// UTF-8 decoding, NFC, lowercase and character classes, from ICU (with ASCII fast paths: most input is ASCII).
 #include <string>
 #include <string_view>
 
@@ -13,11 +13,12 @@ std::u32string decode_utf8(std::string_view utf8);
 // UTF-8 bytes of `text` (code points must be valid scalar values, as decode_utf8 returns).
 std::string encode_utf8(std::u32string_view text);
 
-// Canonical composition as in NFC, pairwise in the order sent: "e" + U+0301 -> "é", Hangul jamo -> syllables.
-// Simplification: combining marks are not canonically reordered first (matters only for unusual mark stacks).
+// NFC (ICU): "e" + U+0301 -> "é", Hangul jamo -> syllables, marks canonically reordered first ("a" + U+0306 +
+// U+0323 -> U+1EB7).
 std::u32string compose(std::u32string_view text);
 
-// Unicode lowercase (full mapping: U+0130 -> "i" U+0307; final sigma -> U+03C2), like JavaScript toLowerCase().
+// Unicode lowercase (ICU, root locale; full mapping: U+0130 -> "i" U+0307; final sigma -> U+03C2), like
+// JavaScript toLowerCase(). Not case folding: "ß" stays "ß", as platforms hash it.
 std::u32string to_lower(std::u32string_view text);
 
 // decode_utf8 + compose + to_lower: the canonical spelling every text rule starts from.

@@ -30,12 +30,12 @@ Prepared prepare(std::vector<Event> events, const std::vector<const dest::Destin
   return p;
 }
 
-std::vector<delivery::Accepted> accepted_for_delivery(const Prepared& prepared, const spool::EnqueueResult& result) {
-  std::vector<delivery::Accepted> out;
+std::vector<spool::Accepted> accepted_for_delivery(const Prepared& prepared, const spool::EnqueueResult& result) {
+  std::vector<spool::Accepted> out;
   for (size_t i = 0; i < prepared.events.size() && i < result.seq.size(); ++i) {
     bool duplicate = i < result.duplicate.size() && result.duplicate[i];
     if (duplicate || prepared.pending[i].empty()) continue;
-    out.push_back(delivery::Accepted{result.seq[i], prepared.events[i], prepared.pending[i]});
+    out.push_back(spool::Accepted{result.seq[i], prepared.events[i], prepared.pending[i]});
   }
   return out;
 }

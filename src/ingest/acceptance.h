@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "core/event.h"
-#include "delivery/engine.h"
 #include "destinations/destination.h"
+#include "spool/accepted.h"
 #include "spool/spool.h"
 
 namespace fanout::ingest {
@@ -24,7 +24,7 @@ struct Prepared {
 // that time and encodes the payload (hashes only, never raw personal data).
 Prepared prepare(std::vector<Event> events, const std::vector<const dest::Destination*>& destinations, int64_t now_ms);
 
-// The committed, non-duplicate events with at least one pending destination, for delivery::Engine::submit.
-std::vector<delivery::Accepted> accepted_for_delivery(const Prepared& prepared, const spool::EnqueueResult& result);
+// The committed, non-duplicate events with at least one pending destination, for delivery (Engine::submit).
+std::vector<spool::Accepted> accepted_for_delivery(const Prepared& prepared, const spool::EnqueueResult& result);
 
 }  // namespace fanout::ingest

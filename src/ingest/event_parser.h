@@ -1,5 +1,5 @@
 #pragma once
-// Parsing and validation of the canonical event body (SPEC §4.1): one event or {"events":[...]}.
+// Parsing and validation of the canonical event body (docs/api.md): one event or {"events":[...]}.
 // Personal data is hashed (identity::hash_user) before an Event is returned: raw values never leave parsing.
 // Used by intake (POST /v1/events) and by `fanout preview`.
 #include <cstddef>
@@ -34,7 +34,7 @@ struct ParsedBody {
 // Errors: code "invalid_json" (not JSON, not UTF-8, or not an object) or "invalid_event" with every
 // problem appended to `errors` (a batch is rejected as a whole, each error carrying its index).
 // Rules: event_id string 1..256; event_name string 1..128; event_time integer Unix seconds or RFC 3339
-// (default now; > 5 min ahead or before 2000 invalid); action_source from SPEC's list (default website);
+// (default now; > 5 min ahead or before 2000 invalid); action_source from docs/api.md's list (default website);
 // unknown fields at the top level and in user, ids, consent are errors. A null or "" optional field is absent.
 Result<ParsedBody> parse_body(std::string_view body, const ParseOptions& options, std::vector<FieldError>& errors);
 

@@ -244,7 +244,7 @@ void read_contents(const JsonValue& v, FieldReader& fields, std::vector<Content>
       continue;
     }
     Content c;
-    // SPEC names the unknown-field rule for the top level, user, ids and consent only; other keys of an
+    // docs/api.md names the unknown-field rule for the top level, user, ids and consent only; other keys of an
     // item are tolerated (catalog feeds carry extra attributes) but not forwarded.
     for (const auto& m : item.GetObject()) {
       std::string_view key = name_of(m.name);

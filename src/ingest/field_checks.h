@@ -1,5 +1,5 @@
 #pragma once
-// Small, pure checks and normalizations of single canonical-event fields (SPEC §4.1).
+// Small, pure checks and normalizations of single canonical-event fields (docs/api.md, "The canonical event").
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -8,7 +8,7 @@
 namespace fanout::ingest {
 
 // Bounds on what one event may carry; a body is also capped by server.max_body_bytes.
-inline constexpr size_t kMaxEventIdBytes = 256;       // SPEC §4.1
+inline constexpr size_t kMaxEventIdBytes = 256;       // docs/api.md
 inline constexpr size_t kMaxEventNameBytes = 128;     // longer than any platform event name
 inline constexpr size_t kMaxUrlBytes = 4096;          // browsers' practical URL limit
 inline constexpr size_t kMaxStringBytes = 1024;       // any other string field (user agent, ids, names, ...)
@@ -16,10 +16,10 @@ inline constexpr size_t kMaxIdentifiers = 10;         // emails or phones per ev
 inline constexpr size_t kMaxContents = 1000;          // items in contents[]
 inline constexpr size_t kMaxPropertiesBytes = 65536;  // `properties` as compact JSON
 inline constexpr size_t kMaxPropertiesDepth = 16;     // nesting inside `properties`
-inline constexpr int64_t kMaxFutureSeconds = 300;     // SPEC: more than 5 min in the future is invalid
+inline constexpr int64_t kMaxFutureSeconds = 300;     // docs/api.md: more than 5 min in the future is invalid
 inline constexpr int64_t kMinEventTime = 946684800;   // 2000-01-01T00:00:00Z: anything older is a unit mistake
 
-// True for one of SPEC §4.1's action_source values.
+// True for one of docs/api.md's action_source values.
 bool is_action_source(std::string_view s);
 
 // True for an absolute http(s) URL with a host and no whitespace or control characters.

@@ -1,5 +1,5 @@
 #pragma once
-// The bodies intake answers with (SPEC §3): JSON errors {"error","message","details"} and small
+// The bodies intake answers with (docs/api.md): JSON errors {"error","message","details"} and small
 // success bodies. Messages never carry platform answers, secrets or personal data.
 #include <string>
 #include <string_view>

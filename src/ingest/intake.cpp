@@ -51,7 +51,7 @@ struct LogNote {
 // construction; Metrics and Spool are thread-safe.
 struct Shared {
   Shared(IntakeOptions options_in, std::vector<const dest::Destination*> destinations_in, spool::Spool& spool_in,
-         telemetry::Metrics& metrics_in, std::function<void(std::vector<delivery::Accepted>)> on_accepted_in,
+         telemetry::Metrics& metrics_in, std::function<void(std::vector<spool::Accepted>)> on_accepted_in,
          std::function<bool()> ready_in)
       : options(std::move(options_in)),
         signature_header(lower(options.signature_header)),
@@ -66,7 +66,7 @@ struct Shared {
   std::vector<const dest::Destination*> destinations;
   spool::Spool& spool;
   telemetry::Metrics& metrics;
-  std::function<void(std::vector<delivery::Accepted>)> on_accepted;
+  std::function<void(std::vector<spool::Accepted>)> on_accepted;
   std::function<bool()> ready;
 };
 
@@ -108,7 +108,7 @@ bool signature_ok(const Shared& state, const net::Request& request) {
   return verify_signature(header(request, state.signature_header), request.body, state.options.secrets);
 }
 
-// Commits `events` and answers once the spool says they are durable (SPEC §3 acknowledgement rule).
+// Commits `events` and answers once the spool says they are durable (docs/api.md, "Acknowledgement and idempotency").
 void commit(const std::shared_ptr<Shared>& state, std::vector<Event> events, bool batch, bool legacy, Finisher finish) {
   auto prepared = std::make_shared<Prepared>(prepare(std::move(events), state->destinations, now_ms()));
   std::vector<spool::NewEvent> rows = std::move(prepared->rows);
@@ -142,7 +142,7 @@ void commit(const std::shared_ptr<Shared>& state, std::vector<Event> events, boo
           state->metrics.delivery(std::string(d->name()), "skipped");
     }
     state->metrics.events_accepted(static_cast<double>(n - duplicates.size()));
-    std::vector<delivery::Accepted> accepted = accepted_for_delivery(*prepared, *result);
+    std::vector<spool::Accepted> accepted = accepted_for_delivery(*prepared, *result);
     if (!accepted.empty() && state->on_accepted) state->on_accepted(std::move(accepted));
     note.duplicate = !batch && !duplicates.empty();
     if (legacy)
@@ -222,7 +222,7 @@ struct Intake::State : Shared {
 };
 
 Intake::Intake(IntakeOptions options, std::vector<const dest::Destination*> destinations, spool::Spool& spool,
-               telemetry::Metrics& metrics, std::function<void(std::vector<delivery::Accepted>)> on_accepted,
+               telemetry::Metrics& metrics, std::function<void(std::vector<spool::Accepted>)> on_accepted,
                std::function<bool()> ready)
     : state_(std::make_shared<State>(std::move(options), std::move(destinations), spool, metrics,
                                      std::move(on_accepted), std::move(ready))) {}

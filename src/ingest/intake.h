@@ -1,5 +1,5 @@
 #pragma once
-// Intake: the HTTP API of SPEC §3 on top of net::HttpServer. Verifies the signature, parses and
+// Intake: the HTTP API of docs/api.md on top of net::HttpServer. Verifies the signature, parses and
 // validates the canonical (or legacy) body, hashes personal data (identity/), decides per destination
 // whether the event is pending or skipped, commits to the spool and acknowledges only after the commit.
 #include <atomic>
@@ -9,10 +9,10 @@
 #include <string>
 #include <vector>
 
-#include "delivery/engine.h"
 #include "destinations/destination.h"
 #include "identity/identity.h"
 #include "net/http_server.h"
+#include "spool/accepted.h"
 #include "spool/spool.h"
 #include "telemetry/metrics.h"
 
@@ -22,7 +22,7 @@ struct IntakeOptions {
   std::string signature_header = "X-CRM-Signature";  // matched case-insensitively
   std::vector<std::string> secrets;                  // any may match (rotation); never logged
   size_t max_events_per_request = 500;
-  bool legacy_route = true;                          // POST / with the original Worker's body (SPEC §4.3)
+  bool legacy_route = true;                          // POST / with the original Worker's body (docs/configuration.md, `[legacy]`)
   bool trust_forwarded_for = false;                  // legacy: client IP from the first X-Forwarded-For hop
   std::string admin_token;                           // bearer for /v1/events/{id} and /metrics; "" = those answer 404
   identity::Options identity;
@@ -37,10 +37,10 @@ class Intake {
   // `on_accepted` receives committed events (called on the spool writer thread).
   // `ready` answers /readyz (spool writable and config loaded).
   Intake(IntakeOptions options, std::vector<const dest::Destination*> destinations, spool::Spool& spool,
-         telemetry::Metrics& metrics, std::function<void(std::vector<delivery::Accepted>)> on_accepted,
+         telemetry::Metrics& metrics, std::function<void(std::vector<spool::Accepted>)> on_accepted,
          std::function<bool()> ready);
 
-  // The net::Handler of the gateway: routes every request of SPEC §3.
+  // The net::Handler of the gateway: routes every request of docs/api.md.
   void handle(net::Request&& request, net::Respond respond);
 
   // Reload: requests that start after this call use `options` (secrets, admin token, ...) and

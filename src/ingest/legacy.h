@@ -1,5 +1,5 @@
 #pragma once
-// The original Worker's body (SPEC §4.3) mapped onto a canonical Event, for POST / (legacy_route).
+// The original Worker's body (README.md and docs/configuration.md, `[legacy]`) mapped onto a canonical Event, for POST / (legacy_route).
 #include <cstdint>
 #include <map>
 #include <string>

@@ -1,5 +1,5 @@
 #pragma once
-// Matching a request target to one of intake's routes (SPEC §3). Pure, so it is tested on its own.
+// Matching a request target to one of intake's routes (docs/api.md). Pure, so it is tested on its own.
 #include <string>
 #include <string_view>
 

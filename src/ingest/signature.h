@@ -1,5 +1,5 @@
 #pragma once
-// Webhook signature (SPEC §3): the header carries hex HMAC-SHA256 of the raw body keyed with the webhook
+// Webhook signature (docs/api.md, "Signature"): the header carries hex HMAC-SHA256 of the raw body keyed with the webhook
 // secret, optionally prefixed "sha256=". Several secrets may be configured during a rotation.
 #include <string>
 #include <string_view>

@@ -36,7 +36,7 @@ using Handler = std::function<void(Request&& request, Respond respond)>;
 
 struct ServerOptions {
   std::string listen = "127.0.0.1:0";             // host:port; port 0 picks a free port
-  size_t max_body_bytes = 1048576;                // larger bodies get 413 payload_too_large (JSON, SPEC §3)
+  size_t max_body_bytes = 1048576;                // larger bodies get 413 payload_too_large (JSON, docs/api.md "Errors")
   size_t threads = 1;                             // io_context threads
   std::chrono::milliseconds read_timeout{30000};  // whole request (headers + body) must arrive within this
   std::chrono::milliseconds idle_timeout{60000};  // keep-alive connection idle limit

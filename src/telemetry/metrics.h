@@ -1,5 +1,5 @@
 #pragma once
-// The Prometheus metrics of SPEC §7. Labels are bounded: route, status code, reason code,
+// The Prometheus metrics of docs/operations.md ("Metrics"). Labels are bounded: route, status code, reason code,
 // destination, outcome; never ids. Lookups of a label set are cached by prometheus-cpp's family.
 #include <functional>
 #include <memory>

@@ -137,6 +137,7 @@ TEST(EngineResume, EventsSubmittedBeforeStartAreNotLost) {
   ASSERT_TRUE(eventually([&] { return h.all_in(event_ids, "meta", spool::State::delivered); }));
   engine.stop(5s);
   for (const auto& [id, n] : id_counts(platform, "/meta")) EXPECT_EQ(n, 1) << id;
+  EXPECT_EQ(id_counts(platform, "/meta").size(), 7u);  // every event arrived (the loop above checks "once")
 }
 
 }  // namespace

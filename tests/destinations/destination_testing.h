@@ -1,6 +1,6 @@
 #pragma once
 // Test helpers for the Meta, TikTok and Microsoft Ads destinations: build one from TOML text, and a sample
-// event already hashed (hashes are the fact sheet's test vectors).
+// event already hashed (hashes are the platforms' published test vectors).
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 #include <toml++/toml.h>
@@ -51,7 +51,7 @@ inline std::unique_ptr<Loaded> load(const std::string& toml_text, const std::str
   return out;
 }
 
-// SHA-256 test vectors from the platform fact sheet, so the samples look like what identity/ produces.
+// SHA-256 test vectors the platforms publish, so the samples look like what identity/ produces.
 inline constexpr const char* kEmailMeta = "62a14e44f765419d10fea99367361a727c12365e2520f32218d505ed9aa0f62f";
 inline constexpr const char* kPhoneDigits = "e323ec626319ca94ee8bff2e4c87cf613be6ea19919ed1364124e16807ab3176";
 inline constexpr const char* kPhoneE164 = "1e231c66011e7a2d867a9cfae267a6aff103cf4913640b6e71a99850fc0ffbc8";

@@ -292,6 +292,7 @@ TEST_F(Ga4Test, ClassifiesEveryAnswer) {
   }
   for (int s : {400, 403, 404}) {
     auto c = classify(d, s);
+    ASSERT_EQ(c.events.size(), 3u);  // an empty answer would pass the loop below
     for (const auto& e : c.events) EXPECT_EQ(e.outcome, Outcome::reject) << s;
     EXPECT_FALSE(c.split) << "GA4 errors are never about one event";
   }

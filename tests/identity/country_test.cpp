@@ -1,7 +1,12 @@
 #include "identity/country.h"
 
 #include <gtest/gtest.h>
+#include <rapidjson/document.h>
 
+#include <fstream>
+#include <sstream>
+
+#include "identity/country_table.h"
 #include "identity/identity.h"
 
 namespace fanout::identity {
@@ -45,11 +50,45 @@ TEST(CountryCode, UnknownIsEmpty) {
   EXPECT_EQ(country_code(std::string(500, 'a')), "");
 }
 
-TEST(CountryCode, CoversEveryIso3166Code) {
-  // Spot-check across the table, including small territories.
+TEST(CountryCode, SmallTerritories) {
   for (const char* code : {"AD", "AQ", "AX", "BQ", "BV", "CW", "EH", "GS", "HM", "IO", "PN", "SJ", "SX", "TF", "UM",
                            "VA", "WF", "YT", "ZW"}) {
     EXPECT_EQ(country_code(code), code);
+  }
+}
+
+// Every entry of the iso-codes data the table is generated from (apt iso-codes; a build dependency) is
+// found by its codes and names.
+TEST(CountryCode, CoversEveryIso3166Entry) {
+  std::ifstream in("/usr/share/iso-codes/json/iso_3166-1.json");
+  ASSERT_TRUE(in) << "iso-codes is not installed (scripts/install-deps.sh)";
+  std::stringstream text;
+  text << in.rdbuf();
+  rapidjson::Document doc;
+  doc.Parse(text.str().c_str());
+  ASSERT_FALSE(doc.HasParseError());
+  const auto& entries = doc["3166-1"];
+  ASSERT_GE(entries.Size(), 249u);
+  for (const auto& e : entries.GetArray()) {
+    const std::string code = e["alpha_2"].GetString();
+    EXPECT_EQ(country_code(code), code);
+    EXPECT_EQ(country_code(e["alpha_3"].GetString()), code) << e["alpha_3"].GetString();
+    EXPECT_EQ(country_code(e["name"].GetString()), code) << e["name"].GetString();
+    for (const char* optional : {"official_name", "common_name"}) {
+      if (e.HasMember(optional)) EXPECT_EQ(country_code(e[optional].GetString()), code) << e[optional].GetString();
+    }
+  }
+}
+
+// The table's keys are spelled by scripts/gen-country-table.py's Python twin of country_key(): every key
+// must be what country_key() (ICU) makes of it, or that row could never be found. Sorted and unique too.
+TEST(CountryTable, EveryKeyIsItsOwnCountryKey) {
+  const auto& table = country_table::kCountries;
+  ASSERT_GT(table.size(), 1000u);
+  for (size_t i = 0; i < table.size(); ++i) {
+    EXPECT_EQ(country_key(table[i].key), table[i].key);
+    EXPECT_EQ(country_code(std::string(table[i].key)), table[i].code) << table[i].key;
+    if (i > 0) EXPECT_LT(table[i - 1].key, table[i].key);
   }
 }
 

@@ -10,7 +10,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
-// Known-good SHA-256 values, computed independently (Python hashlib) and published in the fact sheets.
+// Known-good SHA-256 values, computed independently (Python hashlib) and published in the platforms' documentation.
 constexpr const char* kJohnSmithGmail = "62a14e44f765419d10fea99367361a727c12365e2520f32218d505ed9aa0f62f";
 constexpr const char* kPhoneDigits = "e323ec626319ca94ee8bff2e4c87cf613be6ea19919ed1364124e16807ab3176";  // 16505551212
 constexpr const char* kPhoneE164 = "1e231c66011e7a2d867a9cfae267a6aff103cf4913640b6e71a99850fc0ffbc8";  // +16505551212

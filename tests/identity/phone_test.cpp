@@ -94,17 +94,25 @@ TEST(PhoneE164, NanpNumbersInE164AreWhatLibphonenumberMakesOfThem) {
   }
 }
 
-// Near misses of that form still go to libphonenumber (a "1" national prefix after +1, a short or
-// long number, an area code starting 0 or 1, spaces): same answers as libphonenumber gives.
+// Near misses of that form still go to libphonenumber (a "1" national prefix after +1, an area code
+// starting 0 or 1, spaces and punctuation): same answers as libphonenumber gives.
 TEST(PhoneE164, NearNanpFormsAreLeftToLibphonenumber) {
-  for (const std::string number : {"+116505551212", "+1650555121", "+165055512123", "+10505551212", "+11505551212",
-                                   "+1 650 555 1212", "+1650-555-1212", "+1(650)5551212"}) {
+  for (const std::string number : {"+116505551212", "+10505551212", "+11505551212", "+1 650 555 1212", "+1650-555-1212",
+                                   "+1(650)5551212"}) {
     const std::optional<std::string> expected = libphonenumber_e164(number, "US");
-    if (expected) {
-      EXPECT_EQ(phone_e164(number, "US"), expected) << number;
-    }
+    ASSERT_TRUE(expected.has_value()) << number << ": libphonenumber takes it";
+    EXPECT_EQ(phone_e164(number, "US"), expected) << number;
   }
   EXPECT_EQ(phone_e164("+116505551212", "US"), "+16505551212");  // the national prefix "1" is dropped
+}
+
+// A number too short or too long for NANP after +1 is one libphonenumber refuses: the fallback keeps the
+// digits as sent, as for any number it refuses (FallbackKeepsDigitsWhenLibphonenumberRejectsTheNumber).
+TEST(PhoneE164, NanpLengthMissesTakeTheFallback) {
+  for (const std::string number : {"+1650555121", "+165055512123"}) {
+    EXPECT_EQ(libphonenumber_e164(number, "US"), std::nullopt) << number << ": libphonenumber refuses it";
+    EXPECT_EQ(phone_e164(number, "US"), number);
+  }
 }
 
 }  // namespace

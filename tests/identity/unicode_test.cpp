@@ -1,8 +1,10 @@
 #include "identity/unicode.h"
 
 #include <gtest/gtest.h>
-
-#include "identity/unicode_data.h"
+#include <unicode/locid.h>
+#include <unicode/uchar.h>
+#include <unicode/unistr.h>
+#include <unicode/unorm2.h>
 
 namespace fanout::identity::unicode {
 namespace {
@@ -34,6 +36,15 @@ TEST(Unicode, ComposesCommonMarks) {
   EXPECT_EQ(fold8("\u110C\u1165\u11BC"), "정");  // Hangul jamo -> syllable
 }
 
+// NFC reorders marks by combining class before composing: below (220) comes before above (230), whatever
+// order the CRM sent them in. Pairwise composition in the order sent left "a" + U+0306 + U+0323 alone.
+TEST(Unicode, ComposesAfterCanonicalReordering) {
+  EXPECT_EQ(fold8("a\u0306\u0323"), "\u1EB7");  // ặ
+  EXPECT_EQ(fold8("a\u0323\u0306"), "\u1EB7");
+  EXPECT_EQ(fold8("A\u0306\u0323"), "\u1EB7");  // composed, then lowercased
+  EXPECT_EQ(fold8("\u212B"), "å");               // the Angstrom sign is a singleton: NFC is U+00C5
+}
+
 TEST(Unicode, LowercaseSpecialCases) {
   EXPECT_EQ(fold8("İ"), "i\u0307");            // full mapping, as JavaScript toLowerCase
   EXPECT_EQ(fold8("ΣΟΦΟΣ ΣΑΣ"), "σοφος σας");  // final sigma only at word ends
@@ -62,19 +73,56 @@ TEST(Unicode, TrimAndCollapse) {
   EXPECT_EQ(encode_utf8(collapse_spaces(U"  a \t\n b  ")), "a b");
 }
 
-// compose() skips the table for ASCII second code points; that is only right while no pair has one.
-TEST(Unicode, NoCanonicalPairEndsInAscii) {
-  for (const auto& c : unicode_data::kCompositions)
-    EXPECT_GE(static_cast<uint32_t>(c.mark), 0x80u) << std::hex << static_cast<uint32_t>(c.base);
+// compose() returns text below U+0300 as it is, without asking ICU: that is only right while every such
+// code point is NFC on its own, has combining class 0 and is never the second half of a composition
+// (NFC_Quick_Check = Yes: a second half would be Maybe).
+TEST(Unicode, TextBelowU0300IsAlreadyNfc) {
+  for (UChar32 c = 0; c < 0x300; ++c) {
+    EXPECT_EQ(u_getIntPropertyValue(c, UCHAR_NFC_QUICK_CHECK), UNORM_YES) << std::hex << c;
+    EXPECT_EQ(u_getCombiningClass(c), 0) << std::hex << c;
+  }
 }
 
-// fold() takes a one-pass path for pure ASCII: it must agree with decode + compose + lowercase.
-TEST(Unicode, AsciiFoldMatchesGeneralPath) {
+// fold() and to_lower() take a one-pass path for pure ASCII: it must agree with ICU's lowercase.
+TEST(Unicode, AsciiFoldMatchesIcu) {
   std::string all;
   for (int c = 0; c < 0x80; ++c) all.push_back(static_cast<char>(c));
-  for (std::string_view s : {std::string_view(all), std::string_view("Jane.Doe+X@Example.COM"),
-                             std::string_view("  SW1A 1AA "), std::string_view("")}) {
-    EXPECT_TRUE(fold(s) == to_lower(compose(decode_utf8(s)))) << s;
+  for (const std::string& s : {all, std::string("Jane.Doe+X@Example.COM"), std::string("  SW1A 1AA "), std::string()}) {
+    std::string expected;
+    icu::UnicodeString::fromUTF8(s).toLower(icu::Locale::getRoot()).toUTF8String(expected);
+    EXPECT_EQ(fold8(s), expected) << s;
+    EXPECT_EQ(encode_utf8(to_lower(decode_utf8(s))), expected) << s;
+  }
+}
+
+// to_lower() maps code point by code point unless U+0130 or a capital sigma is present: everywhere else
+// that must be ICU's full lowercase mapping (root locale, as JavaScript's toLowerCase()).
+TEST(Unicode, LowercaseMatchesIcuFullMappingEverywhere) {
+  for (UChar32 c = 0x80; c <= 0x10FFFF; ++c) {
+    if (c >= 0xD800 && c <= 0xDFFF) continue;
+    const std::u32string one(1, static_cast<char32_t>(c));
+    std::string expected;
+    icu::UnicodeString(c).toLower(icu::Locale::getRoot()).toUTF8String(expected);
+    ASSERT_EQ(encode_utf8(to_lower(one)), expected) << std::hex << c;
+  }
+  for (const std::string s : {"ΣΟΦΟΣ ΣΑΣ", "İstanbul", "ΑΣ.", "Σ", "Ünïcödé ΣΑΣ İ"}) {
+    std::string expected;
+    icu::UnicodeString::fromUTF8(s).toLower(icu::Locale::getRoot()).toUTF8String(expected);
+    EXPECT_EQ(fold8(s), expected) << s;
+  }
+}
+
+// The classes match ICU's general categories over the whole code space (and the two invisible spaces).
+TEST(Unicode, CharacterClassesMatchIcuEverywhere) {
+  for (UChar32 c = 0; c <= 0x10FFFF; ++c) {
+    if (c >= 0xD800 && c <= 0xDFFF) continue;
+    const auto cp = static_cast<char32_t>(c);
+    const bool space = u_isUWhiteSpace(c) || c == 0x200B || c == 0xFEFF;
+    ASSERT_EQ(is_space(cp), space) << std::hex << c;
+    const uint32_t gc = U_GET_GC_MASK(c);
+    ASSERT_EQ(is_punctuation_or_symbol(cp), (gc & (U_GC_P_MASK | U_GC_S_MASK)) || ((gc & U_GC_CC_MASK) && !space))
+        << std::hex << c;
+    ASSERT_EQ(is_digit(cp), u_charType(c) == U_DECIMAL_DIGIT_NUMBER) << std::hex << c;
   }
 }
 

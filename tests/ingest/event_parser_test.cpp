@@ -348,6 +348,9 @@ TEST(EventParser, EveryErrorIsListed) {
 TEST(EventParser, ErrorMessagesNeverEchoPersonalData) {
   Parsed p = parse(event_with(R"("user":{"email":["secret.person@example.com",5],"country":"Secretland"})"));
   ASSERT_FALSE(p.result.has_value());
+  ASSERT_FALSE(p.errors.empty());  // else the loop below checks nothing
+  EXPECT_EQ(p.result.error().message.find("secret"), std::string::npos);
+  EXPECT_EQ(p.result.error().message.find("Secretland"), std::string::npos);
   for (const auto& e : p.errors) {
     EXPECT_EQ(e.message.find("secret"), std::string::npos);
     EXPECT_EQ(e.message.find("Secretland"), std::string::npos);

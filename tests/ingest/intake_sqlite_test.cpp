@@ -39,7 +39,7 @@ class IntakeSqliteTest : public ::testing::Test {
     io.admin_token = "adm";
     intake_ = std::make_unique<Intake>(
         io, std::vector<const dest::Destination*>{&meta_, &tiktok_}, *spool_, metrics_,
-        [this](std::vector<delivery::Accepted> a) {
+        [this](std::vector<spool::Accepted> a) {
           std::lock_guard lock(mu_);
           accepted_ += a.size();
         },

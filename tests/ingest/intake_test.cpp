@@ -47,7 +47,7 @@ class IntakeTest : public ::testing::Test {
   void make(IntakeOptions o) {
     intake = std::make_unique<Intake>(
         std::move(o), std::vector<const dest::Destination*>{&meta, &ga4, &google_ads}, spool, metrics,
-        [this](std::vector<delivery::Accepted> a) {
+        [this](std::vector<spool::Accepted> a) {
           for (auto& x : a) accepted.push_back(std::move(x));
         },
         [this] { return ready; });
@@ -60,7 +60,7 @@ class IntakeTest : public ::testing::Test {
   FakeDestination meta{"meta"};
   FakeDestination ga4{"ga4", "missing_identifiers"};
   FakeDestination google_ads{"google_ads"};
-  std::vector<delivery::Accepted> accepted;
+  std::vector<spool::Accepted> accepted;
   bool ready = true;
   std::unique_ptr<Intake> intake;
 };
@@ -326,7 +326,7 @@ TEST_F(IntakeTest, EventStatusListsEveryDestination) {
   EXPECT_STREQ(dests["google_ads"]["state"].GetString(), "pending");
   EXPECT_STREQ(dests["google_ads"]["next_attempt_at"].GetString(), "2026-01-01T00:01:02.000Z");
   EXPECT_STREQ(dests["google_ads"]["last_error"].GetString(), "http_503");
-  // SPEC order, whatever order the spool returned.
+  // Documented order, whatever order the spool returned.
   EXPECT_LT(r.body.find("\"meta\""), r.body.find("\"ga4\""));
   EXPECT_LT(r.body.find("\"ga4\""), r.body.find("\"google_ads\""));
 }

@@ -1,4 +1,4 @@
-// The command line of SPEC §1, run as a user would: preview on every example shipped in examples/
+// The command line (docs/operations.md), run as a user would: preview on every example shipped in examples/
 // (the README points at them), check-config, --version and usage errors.
 #include <sys/wait.h>
 

@@ -1,4 +1,4 @@
-// Issue 4 end to end: the real binary, the real spool, the sandbox platforms over real sockets.
+// Delivery end to end: the real binary, the real spool, the sandbox platforms over real sockets.
 #include <signal.h>
 
 #include <atomic>

@@ -1,4 +1,4 @@
-// Issue 2 end to end: every status code of SPEC §3 from the real binary over HTTP, idempotency across a
+// Intake end to end: every status code of docs/api.md from the real binary over HTTP, idempotency across a
 // restart, and no secret or raw personal data in logs or in any file under the spool directory.
 #include <filesystem>
 

@@ -9,7 +9,7 @@
 
 namespace fanout::dest::ga4 {
 
-// Built-in canonical -> GA4 recommended event names (SPEC §2); names not listed go as their canonical name.
+// Built-in canonical -> GA4 recommended event names (docs/configuration.md, `[events.<canonical name>]`); names not listed go as their canonical name.
 const EventNameMap& default_event_names();
 
 // True when GA4 accepts `name` as an event name: ^[A-Za-z][A-Za-z0-9_]{0,39}$, no reserved prefix

@@ -1,7 +1,7 @@
 #pragma once
 // Meta Conversions API (CAPI): POST {base_url}/{api_version}/{pixel_id}/events?access_token=...
 // Config: [destinations.meta] pixel_id, access_token_env|_file, api_version, test_event_code,
-// allowed_pixel_ids, plus the shared delivery keys (SPEC §2).
+// allowed_pixel_ids, plus the shared delivery keys (docs/configuration.md).
 #include <memory>
 
 #include "core/config_table.h"

@@ -1,6 +1,6 @@
 // Meta CAPI: which events go (skip_reason) and the requests that carry them (build). Pure functions.
 //
-// Choices (the fact sheet leaves them to us):
+// Choices (Meta's documentation leaves them to us):
 // - fbc from fbclid: "fb.1.<event_time in ms>.<fbclid>". Meta wants the time the click id was first seen;
 //   the event time is the closest fanout knows, and unlike "now" it stays the same on every retry, so
 //   retries carry identical payloads. Subdomain index 1 = a cookie on the eTLD+1 (example.com), Meta's
@@ -10,7 +10,7 @@
 //   action_source "other" (website_without_browser = "other"; "skip" skips it, "website" sends it as is).
 // - App events need app_data (advertiser_tracking_enabled, application_tracking_enabled, extinfo), which the
 //   canonical event does not carry: they are skipped ("app_data_missing") instead of sent to be refused.
-// - action_source "crm" (SPEC) is not a Meta value; Meta's CRM integration uses "system_generated".
+// - action_source "crm" (docs/api.md) is not a Meta value; Meta's CRM integration uses "system_generated".
 // - A contents line without quantity is sent as quantity 1 (Meta requires id and quantity per line).
 // - `properties` are merged into custom_data; a key fanout already wrote there (value, currency, ...) wins.
 #include <rapidjson/stringbuffer.h>

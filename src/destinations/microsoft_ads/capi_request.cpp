@@ -1,6 +1,6 @@
 // Microsoft UET CAPI: which events go (skip_reason) and the requests that carry them (build). Pure.
 //
-// Choices (fact sheet §3b):
+// Choices (docs/platforms.md, Microsoft Advertising, capi):
 // - em and ph are single strings: the first hashed email / phone (CAPI rules: email_no_dots_tag_sha256,
 //   phone_e164_sha256); externalId goes raw, as Microsoft asks (it must be an anonymized id upstream).
 // - page_view with a URL and no explicit mapping becomes eventType "pageLoad" (no eventName, like the UET

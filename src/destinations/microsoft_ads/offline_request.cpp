@@ -1,6 +1,6 @@
 // Microsoft Ads ApplyOfflineConversions: which events go (skip_reason) and the requests (build). Pure.
 //
-// Choices (fact sheet §3a):
+// Choices (docs/platforms.md, Microsoft Advertising, offline):
 // - ConversionName is the [events.X].microsoft_ads goal name (or the event's own override); there is no
 //   default, because a name that matches no goal is silently not applied -> "not_mapped".
 // - Matchable = MicrosoftClickId, or a hashed email (offline rule: "+alias" dropped, dots kept) or phone

@@ -1,5 +1,5 @@
 // The sandbox control API (stats, event ids, request log, reset) and routing.
-#include "sandbox_fixture.h"
+#include "fixture.h"
 
 namespace fanout::sandbox {
 namespace {
@@ -63,6 +63,24 @@ TEST_F(SandboxTest, RequestsShowsTheLastBodiesWithCredentialsRedacted) {
   EXPECT_EQ(g["requests"][0]["headers"]["authorization"].GetString(), "Bearer " + issued);  // not a secret
 
   EXPECT_EQ(get("/_sandbox/requests?platform=meta&last=x").result_int(), 400);
+}
+
+// The control answers are written with RapidJSON: a body that is not JSON (quotes, a backslash, control
+// characters, UTF-8) comes back in the request log as the same string, and an event id with a quote in it
+// is a key of /_sandbox/events like any other.
+TEST_F(SandboxTest, RequestLogAndEventIdsKeepOddTextIntact) {
+  const std::string text = "not \"json\" \\ \x01\t\n\xc3\xa9";
+  post_ga4(text);
+  auto d = parse(get("/_sandbox/requests?platform=ga4&last=1"));
+  ASSERT_EQ(d["requests"].Size(), 1u);
+  const auto& body = d["requests"][0]["body"];
+  ASSERT_TRUE(body.IsString());
+  EXPECT_EQ(std::string(body.GetString(), body.GetStringLength()), text);
+
+  ASSERT_EQ(post_meta(batch({meta_event("q\\\"uote")})).result_int(), 200);  // JSON "q\"uote": q"uote
+  auto e = parse(get("/_sandbox/events?platform=meta"));
+  ASSERT_TRUE(e["event_ids"].HasMember("q\"uote"));
+  EXPECT_EQ(e["event_ids"]["q\"uote"].GetInt(), 1);
 }
 
 TEST_F(SandboxTest, ResetClearsCountersIdsRequestsFaultsAndTokens) {

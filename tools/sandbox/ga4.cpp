@@ -1,5 +1,5 @@
 // GA4 Measurement Protocol: POST /ga4/mp/collect?measurement_id=..&api_secret=..
-// Required (fact sheet §4): measurement_id and api_secret; client_id (web) or app_instance_id (app);
+// Required (docs/platforms.md): measurement_id and api_secret; client_id (web) or app_instance_id (app);
 // events with 1..25 entries, each with a valid name; body under 130 kB. Like GA4, /mp/collect answers
 // 204 even for a request it drops (counted as rejected); /debug/mp/collect answers the validation
 // messages instead, as GA4's validation server does.
@@ -66,15 +66,14 @@ std::vector<Problem> validate(const Call& call) {
 }
 
 std::string validation_messages(const std::vector<Problem>& problems) {
-  std::string b = R"({"validationMessages":[)";
-  for (size_t i = 0; i < problems.size(); ++i) {
-    const Problem& p = problems[i];
+  JsonOut j;
+  j.begin_object().key("validationMessages").begin_array();
+  for (const Problem& p : problems) {
     std::string path = p.index == Problem::kRequest ? p.field : "events[" + std::to_string(p.index) + "]." + p.field;
-    if (i) b += ',';
-    b += R"({"fieldPath":)" + quoted(path) + R"(,"description":)" + quoted(p.message) + R"(,"validationCode":)" +
-         quoted(p.code) + "}";
+    j.begin_object().field("fieldPath", path).field("description", p.message).field("validationCode", p.code);
+    j.end_object();
   }
-  return b + "]}";
+  return j.end_array().end_object().take();
 }
 
 class Ga4 final : public Platform {

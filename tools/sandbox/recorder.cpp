@@ -92,69 +92,49 @@ std::vector<std::string> Recorder::last_bodies(size_t n) const {
   return out;
 }
 
-void Recorder::append_ids(std::string& out) const {
-  out += '{';
-  bool first = true;
-  ids_.for_each([&](std::string_view id, uint64_t count) {
-    if (!first) out += ',';
-    first = false;
-    append_quoted(out, id);
-    out += ':';
-    out += std::to_string(count);
-  });
-  out += '}';
+void Recorder::write_ids(JsonOut& j) const {
+  j.begin_object();
+  ids_.for_each([&](std::string_view id, uint64_t count) { j.field(id, count); });
+  j.end_object();
 }
 
 std::string Recorder::stats_json(bool with_ids) const {
   std::lock_guard lock(mutex_);
-  std::string b = R"({"requests":)" + std::to_string(stats_.requests) + R"(,"events":)" +
-                  std::to_string(stats_.events) + R"(,"rejected_requests":)" +
-                  std::to_string(stats_.rejected_requests) + R"(,"faulted_requests":)" +
-                  std::to_string(stats_.faulted_requests) + R"(,"duplicate_events":)" +
-                  std::to_string(stats_.duplicate_events) + R"(,"distinct_event_ids":)" + std::to_string(ids_.size()) +
-                  R"(,"token_requests":)" + std::to_string(stats_.token_requests);
-  if (with_ids) {
-    b += R"(,"event_ids":)";
-    append_ids(b);
-  }
-  return b + "}";
+  JsonOut j;
+  j.begin_object().field("requests", stats_.requests).field("events", stats_.events);
+  j.field("rejected_requests", stats_.rejected_requests).field("faulted_requests", stats_.faulted_requests);
+  j.field("duplicate_events", stats_.duplicate_events).field("distinct_event_ids", ids_.size());
+  j.field("token_requests", stats_.token_requests);
+  if (with_ids) write_ids(j.key("event_ids"));
+  return j.end_object().take();
 }
 
 std::string Recorder::event_ids_json() const {
   std::lock_guard lock(mutex_);
-  std::string b;
-  b.reserve(ids_.size() * 24 + 64);
-  b += R"({"event_ids":)";
-  append_ids(b);
-  return b + R"(,"dropped_ids":)" + std::to_string(dropped_ids_) + "}";
+  JsonOut j;
+  write_ids(j.begin_object().key("event_ids"));
+  return j.field("dropped_ids", dropped_ids_).end_object().take();
 }
 
 std::string Recorder::requests_json(size_t n) const {
   std::lock_guard lock(mutex_);
-  std::string b = R"({"requests":[)";
+  JsonOut j;
+  j.begin_object().key("requests").begin_array();
   const size_t start = ring_.size() > n ? ring_.size() - n : 0;
   for (size_t i = start; i < ring_.size(); ++i) {
     const RecordedRequest& r = ring_[i];
-    if (i > start) b += ',';
-    b += R"({"method":)" + quoted(r.method) + R"(,"target":)" + quoted(redact_target(r.target)) + R"(,"status":)" +
-         std::to_string(r.status) + R"(,"headers":{)";
-    bool first = true;
-    for (const auto& [name, value] : r.headers) {
-      if (!first) b += ',';
-      first = false;
-      append_quoted(b, name);
-      b += ':';
-      append_quoted(b, redact_header(name, value));
-    }
-    b += R"(},"body":)";
+    j.begin_object().field("method", r.method).field("target", redact_target(r.target)).field("status", r.status);
+    j.key("headers").begin_object();
+    for (const auto& [name, value] : r.headers) j.field(name, redact_header(name, value));
+    j.end_object().key("body");
     if (r.body_is_json) {
-      b += r.body;
+      j.raw(r.body);  // parsed as JSON when it was recorded
     } else {
-      append_quoted(b, r.body);
+      j.value(r.body);
     }
-    b += '}';
+    j.end_object();
   }
-  return b + "]}";
+  return j.end_array().end_object().take();
 }
 
 void Recorder::reset() {

@@ -13,7 +13,7 @@
 #include "net/asio.h"
 #include "net/listen_address.h"
 #include "net/response_head.h"
-#include "sandbox_http_client.h"
+#include "test_http_client.h"
 
 namespace fanout::net {
 namespace {

@@ -1,6 +1,9 @@
 #pragma once
-// Small helpers the sandbox uses to read requests (RapidJSON, query strings, forms) and write answers.
+// Small helpers the sandbox uses to read requests (RapidJSON, query strings, forms) and write answers
+// (RapidJSON's Writer: escaping and number formatting are the library's, not ours).
 #include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include <cstdint>
 #include <map>
@@ -53,9 +56,42 @@ bool is_sha256_hex(std::string_view text);
 // A hashed field: a SHA-256 hex string, or a non-empty array of them.
 bool is_hashed_value(const Json& value);
 
-// Appends `text` as a quoted JSON string.
-void append_quoted(std::string& out, std::string_view text);
-std::string quoted(std::string_view text);
+// A JSON text written in order with RapidJSON's Writer. Chained calls mirror the document:
+//   JsonOut j; j.begin_object().field("code", 40002).field("message", text).end_object(); j.take();
+class JsonOut {
+ public:
+  JsonOut() : writer_(buffer_) {}
+  JsonOut(const JsonOut&) = delete;
+  JsonOut& operator=(const JsonOut&) = delete;
+
+  JsonOut& begin_object();
+  JsonOut& end_object();
+  JsonOut& begin_array();
+  JsonOut& end_array();
+  JsonOut& key(std::string_view name);
+  JsonOut& value(std::string_view text);
+  JsonOut& value(const char* text) { return value(std::string_view(text)); }
+  JsonOut& value(const std::string& text) { return value(std::string_view(text)); }
+  JsonOut& value(int64_t number);
+  JsonOut& value(uint64_t number);
+  JsonOut& value(int number) { return value(static_cast<int64_t>(number)); }
+  JsonOut& value(unsigned number) { return value(static_cast<uint64_t>(number)); }
+  JsonOut& value(bool flag);
+  JsonOut& null();
+  // An already serialized JSON value (a request body recorded as JSON), copied as it is.
+  JsonOut& raw(std::string_view json);
+  template <typename T>
+  JsonOut& field(std::string_view name, const T& v) {
+    return key(name).value(v);
+  }
+
+  // The text written so far; the document should be complete.
+  std::string take() const { return std::string(buffer_.GetString(), buffer_.GetSize()); }
+
+ private:
+  rapidjson::StringBuffer buffer_;
+  rapidjson::Writer<rapidjson::StringBuffer> writer_;
+};
 
 // Decodes "%41" and "+" (form encoding).
 std::string percent_decode(std::string_view text);

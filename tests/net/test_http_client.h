@@ -1,6 +1,6 @@
 #pragma once
 // A tiny blocking HTTP/1.1 test client over one TCP connection, with a timeout on every read so a broken
-// server fails a test instead of hanging it. Used by http_server_test.cpp and the sandbox_*.cpp tests.
+// server fails a test instead of hanging it. Used by http_server_test.cpp and tests/sandbox/.
 #include <chrono>
 #include <map>
 #include <string>

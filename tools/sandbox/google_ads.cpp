@@ -1,4 +1,4 @@
-// Google Ads, two endpoints (fact sheet §1, §2), both with an OAuth bearer token:
+// Google Ads, two endpoints (docs/platforms.md), both with an OAuth bearer token:
 // - Data Manager: POST /google_ads/v1/events:ingest: destinations (operatingAccount.accountId,
 //   productDestinationId) and 1..2000 events with eventTimestamp (RFC 3339); identifiers SHA-256 hex.
 //   No partial failure: any bad event rejects the request (400 INVALID_ARGUMENT with fieldViolations).
@@ -47,12 +47,13 @@ const char* status_name(int status) {
   }
 }
 
-// google.rpc.Status as JSON, optionally with details already rendered.
-std::string rpc_error(int status, const std::string& message, const std::string& details = "") {
-  std::string b = R"({"error":{"code":)" + std::to_string(status) + R"(,"message":)" + quoted(message) +
-                  R"(,"status":")" + status_name(status) + "\"";
-  if (!details.empty()) b += R"(,"details":[)" + details + "]";
-  return b + "}}";
+// google.rpc.Status as JSON, optionally with one detail already rendered as JSON.
+std::string rpc_error(int status, const std::string& message, const std::string& detail = "") {
+  JsonOut j;
+  j.begin_object().key("error").begin_object();
+  j.field("code", status).field("message", message).field("status", status_name(status));
+  if (!detail.empty()) j.key("details").begin_array().raw(detail).end_array();
+  return j.end_object().end_object().take();
 }
 
 // A GoogleAdsFailure detail with one error per (row, code).
@@ -63,19 +64,25 @@ struct AdsError {
   std::string message;
 };
 
-std::string ads_failure(const std::string& version, const std::vector<AdsError>& errors) {
-  std::string b =
-      R"({"@type":"type.googleapis.com/google.ads.googleads.)" + version + R"(.errors.GoogleAdsFailure","errors":[)";
-  for (size_t i = 0; i < errors.size(); ++i) {
-    const AdsError& e = errors[i];
-    if (i) b += ',';
-    b += R"({"errorCode":{)" + quoted(e.kind) + ":" + quoted(e.code) + R"(},"message":)" + quoted(e.message);
+void ads_failure(JsonOut& j, const std::string& version, const std::vector<AdsError>& errors) {
+  j.begin_object().field("@type", "type.googleapis.com/google.ads.googleads." + version + ".errors.GoogleAdsFailure");
+  j.key("errors").begin_array();
+  for (const AdsError& e : errors) {
+    j.begin_object().key("errorCode").begin_object().field(e.kind, e.code).end_object().field("message", e.message);
     if (e.row) {
-      b += R"(,"location":{"fieldPathElements":[{"fieldName":"conversions","index":)" + std::to_string(*e.row) + "}]}";
+      j.key("location").begin_object().key("fieldPathElements").begin_array();
+      j.begin_object().field("fieldName", "conversions").field("index", *e.row).end_object();
+      j.end_array().end_object();
     }
-    b += '}';
+    j.end_object();
   }
-  return b + R"(],"requestId":")" + next_trace_id() + "\"}";
+  j.end_array().field("requestId", next_trace_id()).end_object();
+}
+
+std::string ads_failure(const std::string& version, const std::vector<AdsError>& errors) {
+  JsonOut j;
+  ads_failure(j, version, errors);
+  return j.take();
 }
 
 bool all_digits(std::string_view s) {
@@ -107,13 +114,14 @@ struct Violation {
 };
 
 std::string bad_request(const std::vector<Violation>& violations) {
-  std::string d = R"({"@type":"type.googleapis.com/google.rpc.BadRequest","fieldViolations":[)";
+  JsonOut d;
+  d.begin_object().field("@type", "type.googleapis.com/google.rpc.BadRequest").key("fieldViolations").begin_array();
   for (size_t i = 0; i < violations.size() && i < 50; ++i) {
-    if (i) d += ',';
-    d += R"({"field":)" + quoted(violations[i].field) + R"(,"description":)" + quoted(violations[i].description) +
-         R"(,"reason":)" + quoted(violations[i].reason) + "}";
+    const Violation& v = violations[i];
+    d.begin_object().field("field", v.field).field("description", v.description).field("reason", v.reason);
+    d.end_object();
   }
-  return rpc_error(400, "There was a problem with the request.", d + "]}");
+  return rpc_error(400, "There was a problem with the request.", d.end_array().end_object().take());
 }
 
 void check_identifier(const Json& id, const std::string& at, bool hex, std::vector<Violation>& out) {
@@ -201,7 +209,8 @@ Outcome data_manager(const Call& call) {
   }
   out.event_ids.reserve(events->Size());
   for (const auto& e : events->GetArray()) out.event_ids.emplace_back(string_member(e, "transactionId").value_or(""));
-  out.response = json_response(200, R"({"requestId":")" + next_trace_id() + "\"}");
+  JsonOut j;
+  out.response = json_response(200, j.begin_object().field("requestId", next_trace_id()).end_object().take());
   return out;
 }
 
@@ -295,29 +304,29 @@ Outcome click_conversions(const Call& call, std::string_view version, std::strin
   std::vector<bool> bad(conversions->Size(), false);
   for (const auto& e : errors) bad[*e.row] = true;
 
-  std::string body = R"({"results":[)";
+  JsonOut j;
+  j.begin_object().key("results").begin_array();
   for (rapidjson::SizeType i = 0; i < conversions->Size(); ++i) {
     const Json& c = (*conversions)[i];
-    if (i) body += ',';
-    if (bad[i]) {
-      body += "{}";  // failed rows have empty results
-      continue;
+    j.begin_object();
+    if (!bad[i]) {  // failed rows have empty results
+      out.event_ids.emplace_back(string_member(c, "orderId").value_or(""));
+      j.field("conversionAction", string_member(c, "conversionAction").value_or(""));
+      j.field("conversionDateTime", string_member(c, "conversionDateTime").value_or(""));
+      if (auto gclid = string_member(c, "gclid")) j.field("gclid", *gclid);
     }
-    auto order = string_member(c, "orderId").value_or("");
-    out.event_ids.emplace_back(order);
-    body += R"({"conversionAction":)" + quoted(string_member(c, "conversionAction").value_or("")) +
-            R"(,"conversionDateTime":)" + quoted(string_member(c, "conversionDateTime").value_or(""));
-    if (auto gclid = string_member(c, "gclid")) body += R"(,"gclid":)" + quoted(*gclid);
-    body += '}';
+    j.end_object();
   }
-  body += ']';
+  j.end_array();
   if (!errors.empty()) {
     std::sort(errors.begin(), errors.end(), [](const AdsError& a, const AdsError& b) { return *a.row < *b.row; });
-    body += R"(,"partialFailureError":{"code":3,"message":)" +
-            quoted(errors.front().message + ", at conversions[" + std::to_string(*errors.front().row) + "]") +
-            R"(,"details":[)" + ads_failure(std::string(version), errors) + "]}";
+    j.key("partialFailureError").begin_object().field("code", 3);
+    j.field("message", errors.front().message + ", at conversions[" + std::to_string(*errors.front().row) + "]");
+    j.key("details").begin_array();
+    ads_failure(j, std::string(version), errors);
+    j.end_array().end_object();
   }
-  out.response = json_response(200, body + R"(,"jobId":")" + next_trace_id().substr(3) + "\"}");
+  out.response = json_response(200, j.field("jobId", next_trace_id().substr(3)).end_object().take());
   return out;
 }
 

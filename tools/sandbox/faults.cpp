@@ -148,21 +148,19 @@ void FaultTable::consume(const std::string& platform, FaultMode mode) {
 
 std::string FaultTable::json() const {
   std::lock_guard lock(mutex_);
-  std::string b = R"({"faults":[)";
-  bool first = true;
+  JsonOut j;
+  j.begin_object().key("faults").begin_array();
   for (const auto& [platform, list] : faults_) {
     for (const Fault& f : list) {
-      if (!first) b += ',';
-      first = false;
-      b += R"({"platform":)" + quoted(f.platform) + R"(,"mode":")" + mode_name(f.mode) + R"(","count":)" +
-           std::to_string(f.count) + R"(,"status":)" + std::to_string(f.status);
-      if (f.mode == FaultMode::rate_limit) b += R"(,"retry_after":)" + std::to_string(f.retry_after_s);
-      if (f.mode == FaultMode::delay_ms) b += R"(,"delay_ms":)" + std::to_string(f.delay_ms);
-      if (!f.ids.empty()) b += R"(,"id_count":)" + std::to_string(f.ids.size());
-      b += '}';
+      j.begin_object().field("platform", f.platform).field("mode", mode_name(f.mode)).field("count", f.count);
+      j.field("status", f.status);
+      if (f.mode == FaultMode::rate_limit) j.field("retry_after", f.retry_after_s);
+      if (f.mode == FaultMode::delay_ms) j.field("delay_ms", f.delay_ms);
+      if (!f.ids.empty()) j.field("id_count", f.ids.size());
+      j.end_object();
     }
   }
-  return b + "]}";
+  return j.end_array().end_object().take();
 }
 
 }  // namespace fanout::sandbox

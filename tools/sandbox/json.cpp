@@ -1,7 +1,6 @@
 #include "sandbox/json.h"
 
 #include <array>
-#include <cstdio>
 
 namespace fanout::sandbox {
 
@@ -63,43 +62,59 @@ bool is_hashed_value(const Json& value) {
   return true;
 }
 
-void append_quoted(std::string& out, std::string_view text) {
-  out.push_back('"');
-  for (char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned char>(c));
-          out += buf;
-        } else {
-          out.push_back(c);
-        }
-    }
-  }
-  out.push_back('"');
+JsonOut& JsonOut::begin_object() {
+  writer_.StartObject();
+  return *this;
 }
 
-std::string quoted(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + 2);
-  append_quoted(out, text);
-  return out;
+JsonOut& JsonOut::end_object() {
+  writer_.EndObject();
+  return *this;
+}
+
+JsonOut& JsonOut::begin_array() {
+  writer_.StartArray();
+  return *this;
+}
+
+JsonOut& JsonOut::end_array() {
+  writer_.EndArray();
+  return *this;
+}
+
+JsonOut& JsonOut::key(std::string_view name) {
+  writer_.Key(name.data(), static_cast<rapidjson::SizeType>(name.size()));
+  return *this;
+}
+
+JsonOut& JsonOut::value(std::string_view text) {
+  writer_.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+  return *this;
+}
+
+JsonOut& JsonOut::value(int64_t number) {
+  writer_.Int64(number);
+  return *this;
+}
+
+JsonOut& JsonOut::value(uint64_t number) {
+  writer_.Uint64(number);
+  return *this;
+}
+
+JsonOut& JsonOut::value(bool flag) {
+  writer_.Bool(flag);
+  return *this;
+}
+
+JsonOut& JsonOut::null() {
+  writer_.Null();
+  return *this;
+}
+
+JsonOut& JsonOut::raw(std::string_view json) {
+  writer_.RawValue(json.data(), json.size(), rapidjson::kObjectType);
+  return *this;
 }
 
 std::string percent_decode(std::string_view text) {

@@ -1,4 +1,4 @@
-// Microsoft Advertising, two endpoints (fact sheet §3):
+// Microsoft Advertising, two endpoints (docs/platforms.md):
 // - UET Conversions API: POST /microsoft_ads/v1/{tagId}/events, Authorization: Bearer <tag token>;
 //   data with 1..1000 events, each with eventType (pageLoad|custom), eventTime (within 7 days) and userData
 //   holding an identifier; em/ph hashed; pageLoad needs eventSourceUrl. All-or-nothing 400 ValidationError
@@ -22,29 +22,31 @@ constexpr const char* kOfflinePath = "/CampaignManagement/v13/OfflineConversions
 constexpr const char* kUserIds[] = {"anonymousId", "externalId", "em", "ph", "msclkid", "idfa", "gaid"};
 
 // "details":[...] with the first 10 problems, as CAPI reports them.
-std::string capi_details(const std::vector<Problem>& problems) {
-  std::string b = R"("details":[)";
+void capi_details(JsonOut& j, const std::vector<Problem>& problems) {
+  j.key("details").begin_array();
   for (size_t i = 0; i < problems.size() && i < kMaxDetails; ++i) {
     const Problem& p = problems[i];
-    if (i) b += ',';
-    b += R"({"index":)" + std::to_string(p.index) + R"(,"propertyName":)" +
-         quoted("data[" + std::to_string(p.index) + "]." + p.field) + R"(,"errorMessage":)" + quoted(p.message) +
-         R"(,"errorCode":)" + quoted(p.code) + R"(,"isWarning":false})";
+    j.begin_object().field("index", p.index).field("propertyName", "data[" + std::to_string(p.index) + "]." + p.field);
+    j.field("errorMessage", p.message).field("errorCode", p.code).field("isWarning", false).end_object();
   }
-  return b + "]";
+  j.end_array();
 }
 
 std::string capi_error(const char* code, const std::string& message, const std::vector<Problem>& problems = {}) {
-  std::string b = R"({"error":{"code":")" + std::string(code) + R"(","message":)" + quoted(message);
-  if (!problems.empty()) b += "," + capi_details(problems);
-  return b + "}}";
+  JsonOut j;
+  j.begin_object().key("error").begin_object().field("code", code).field("message", message);
+  if (!problems.empty()) capi_details(j, problems);
+  j.end_object().end_object();
+  return j.take();
 }
 
 // ApiFaultDetail as the REST Campaign Management service returns it.
 std::string api_fault(int code, const char* error_code, const std::string& message) {
-  return R"({"TrackingId":")" + next_trace_id() + R"(","Type":"ApiFault","OperationErrors":[{"Code":)" +
-         std::to_string(code) + R"(,"ErrorCode":")" + error_code + R"(","Message":)" + quoted(message) +
-         R"(}],"BatchErrors":[]})";
+  JsonOut j;
+  j.begin_object().field("TrackingId", next_trace_id()).field("Type", "ApiFault").key("OperationErrors").begin_array();
+  j.begin_object().field("Code", code).field("ErrorCode", error_code).field("Message", message).end_object();
+  j.end_array().key("BatchErrors").begin_array().end_array().end_object();
+  return j.take();
 }
 
 void check_capi_event(const Json& e, size_t i, const Call& call, std::vector<Problem>& problems) {
@@ -122,9 +124,10 @@ Outcome capi(const Call& call) {
   for (rapidjson::SizeType i = 0; i < data->Size(); ++i) {
     if (!bad[i]) out.event_ids.emplace_back(string_member((*data)[i], "eventId").value_or(""));
   }
-  std::string body = R"({"eventsReceived":)" + std::to_string(out.event_ids.size());
-  if (!problems.empty()) body += "," + capi_details(problems);  // the skipped events
-  out.response = json_response(200, body + "}");
+  JsonOut j;
+  j.begin_object().field("eventsReceived", out.event_ids.size());
+  if (!problems.empty()) capi_details(j, problems);  // the skipped events
+  out.response = json_response(200, j.end_object().take());
   return out;
 }
 
@@ -224,15 +227,14 @@ Outcome offline(const Call& call) {
     out.composed_ids.push_back(offline_row_id((*rows)[i]));
     out.event_ids.push_back(out.composed_ids.back());
   }
-  std::string body = R"({"PartialErrors":[)";
-  for (size_t i = 0; i < errors.size(); ++i) {
-    const RowError& e = errors[i];
-    if (i) body += ',';
-    body += R"({"Code":)" + std::to_string(e.code) + R"(,"Details":null,"ErrorCode":)" + quoted(e.error_code) +
-            R"(,"FieldPath":null,"ForwardCompatibilityMap":null,"Index":)" + std::to_string(e.index) +
-            R"(,"Message":)" + quoted(e.message) + R"(,"Type":"BatchError"})";
+  JsonOut j;
+  j.begin_object().key("PartialErrors").begin_array();
+  for (const RowError& e : errors) {
+    j.begin_object().field("Code", e.code).key("Details").null().field("ErrorCode", e.error_code);
+    j.key("FieldPath").null().key("ForwardCompatibilityMap").null().field("Index", e.index);
+    j.field("Message", e.message).field("Type", "BatchError").end_object();
   }
-  out.response = json_response(200, body + "]}");
+  out.response = json_response(200, j.end_array().end_object().take());
   return out;
 }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "sandbox/id_counts.h"
+#include "sandbox/json.h"
 
 namespace fanout::sandbox {
 
@@ -61,7 +62,7 @@ class Recorder {
   void reset();
 
  private:
-  void append_ids(std::string& out) const;
+  void write_ids(JsonOut& j) const;  // {"<id>":count,...}
 
   mutable std::mutex mutex_;
   PlatformStats stats_;

@@ -23,13 +23,19 @@ constexpr std::chrono::milliseconds kStopGrace{1000};
 constexpr size_t kDefaultLast = 10;  // GET /_sandbox/requests without last=
 
 net::Response control_error(int status, const char* code, const std::string& message, const std::string& field = "") {
-  std::string body = R"({"error":")" + std::string(code) + R"(","message":)" + quoted(message);
-  if (!field.empty()) body += R"(,"field":)" + quoted(field);
-  return json_response(status, body + "}");
+  JsonOut j;
+  j.begin_object().field("error", code).field("message", message);
+  if (!field.empty()) j.field("field", field);
+  return json_response(status, j.end_object().take());
 }
 
-net::Response ok(std::string body = R"({"ok":true})") {
+net::Response ok(std::string body) {
   return json_response(200, std::move(body));
+}
+
+net::Response ok() {
+  JsonOut j;
+  return ok(j.begin_object().field("ok", true).end_object().take());
 }
 
 bool truthy(const std::map<std::string, std::string>& query, const char* key) {
@@ -222,12 +228,10 @@ net::Response Sandbox::Impl::control(const net::Request& request, std::string_vi
   if (method != "GET") return control_error(405, "method_not_allowed", "use GET");
   if (path == "/_sandbox/stats") {
     const bool with_ids = truthy(query, "event_ids");
-    std::string body = "{";
-    for (const char* name : kPlatformNames) {
-      if (body.size() > 1) body += ',';
-      body += quoted(name) + ":" + recorder(name)->stats_json(with_ids);
-    }
-    return ok(body + "}");
+    JsonOut j;
+    j.begin_object();
+    for (const char* name : kPlatformNames) j.key(name).raw(recorder(name)->stats_json(with_ids));
+    return ok(j.end_object().take());
   }
   if (path == "/_sandbox/events" || path == "/_sandbox/requests") {
     Recorder* r = platform_of();

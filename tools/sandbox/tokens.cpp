@@ -10,7 +10,9 @@ namespace {
 net::Response oauth_error(const char* error, const std::string& description) {
   net::Response r;
   r.status = 400;
-  r.body = R"({"error":")" + std::string(error) + R"(","error_description":)" + quoted(description) + "}";
+  JsonOut j;
+  j.begin_object().field("error", error).field("error_description", description).end_object();
+  r.body = j.take();
   return r;
 }
 
@@ -35,7 +37,9 @@ net::Response TokenBook::issue(const std::string& platform, const std::string& f
     if (book.valid.size() > kMaxValid) book.valid.pop_front();
   }
   net::Response r;
-  r.body = R"({"access_token":")" + token + R"(","expires_in":3600,"token_type":"Bearer"})";
+  JsonOut j;
+  j.begin_object().field("access_token", token).field("expires_in", 3600).field("token_type", "Bearer").end_object();
+  r.body = j.take();
   return r;
 }
 

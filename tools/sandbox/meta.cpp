@@ -1,5 +1,5 @@
 // Meta Conversions API: POST /meta/{version}/{pixel}/events?access_token=..  body {"data":[...]}.
-// Required (fact sheet §1): access_token; data with 1..1000 events, each with event_name, event_time (Unix
+// Required (docs/platforms.md): access_token; data with 1..1000 events, each with event_name, event_time (Unix
 // seconds, not older than 7 days), action_source, user_data with at least one key; contact keys hashed.
 // One bad event rejects the whole batch with a 400 OAuthException, code 100, is_transient false.
 #include <algorithm>
@@ -27,15 +27,15 @@ constexpr const char* kHashedKeys[] = {"em", "ph", "fn", "ln", "db", "ge", "ct",
 
 std::string graph_error(int code, int subcode, const std::string& message, bool transient,
                         const std::string& user_title = "", const std::string& user_msg = "") {
-  std::string b =
-      R"({"error":{"message":)" + quoted(message) + R"(,"type":"OAuthException","code":)" + std::to_string(code);
-  if (subcode) b += R"(,"error_subcode":)" + std::to_string(subcode);
-  b += R"(,"is_transient":)";
-  b += transient ? "true" : "false";
-  if (!user_title.empty()) b += R"(,"error_user_title":)" + quoted(user_title);
-  if (!user_msg.empty()) b += R"(,"error_user_msg":)" + quoted(user_msg);
-  b += R"(,"fbtrace_id":")" + next_trace_id() + "\"}}";
-  return b;
+  JsonOut j;
+  j.begin_object().key("error").begin_object();
+  j.field("message", message).field("type", "OAuthException").field("code", code);
+  if (subcode) j.field("error_subcode", subcode);
+  j.field("is_transient", transient);
+  if (!user_title.empty()) j.field("error_user_title", user_title);
+  if (!user_msg.empty()) j.field("error_user_msg", user_msg);
+  j.field("fbtrace_id", next_trace_id()).end_object().end_object();
+  return j.take();
 }
 
 void check_event(const Json& e, size_t i, const Call& call, std::vector<Problem>& problems) {
@@ -120,8 +120,9 @@ class Meta final : public Platform {
     }
     out.event_ids.reserve(data->Size());
     for (const auto& e : data->GetArray()) out.event_ids.emplace_back(string_member(e, "event_id").value_or(""));
-    out.response = json_response(200, R"({"events_received":)" + std::to_string(out.event_ids.size()) +
-                                          R"(,"messages":[],"fbtrace_id":")" + next_trace_id() + "\"}");
+    JsonOut j;
+    j.begin_object().field("events_received", out.event_ids.size()).key("messages").begin_array().end_array();
+    out.response = json_response(200, j.field("fbtrace_id", next_trace_id()).end_object().take());
     return out;
   }
 

@@ -55,7 +55,7 @@ class Sandbox {
   uint64_t requests(const std::string& platform) const;  // event-endpoint requests received (0 for unknown names)
   uint64_t events(const std::string& platform) const;    // events accepted
   PlatformStats stats(const std::string& platform) const;
-  // How many times `platform` accepted an event with this id (platform dedup keys: SPEC §5).
+  // How many times `platform` accepted an event with this id (platform dedup keys: docs/api.md, "Acknowledgement and idempotency").
   uint64_t event_id_count(const std::string& platform, const std::string& event_id) const;
   // The bodies of the last `n` requests to `platform`, oldest first.
   std::vector<std::string> last_bodies(const std::string& platform, size_t n) const;

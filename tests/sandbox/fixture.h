@@ -9,7 +9,7 @@
 
 #include "core/clock.h"
 #include "sandbox/sandbox.h"
-#include "sandbox_http_client.h"
+#include "../net/test_http_client.h"
 
 namespace fanout::sandbox {
 

@@ -1,6 +1,6 @@
 // The sandbox's five platforms: a valid request is accepted and counted, an invalid one is refused with
 // the platform's own error shape.
-#include "sandbox_fixture.h"
+#include "fixture.h"
 
 namespace fanout::sandbox {
 namespace {

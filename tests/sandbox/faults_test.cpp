@@ -1,7 +1,7 @@
 // Fault injection over HTTP: POST/GET/DELETE /_sandbox/faults and each mode's effect.
 #include <chrono>
 
-#include "sandbox_fixture.h"
+#include "fixture.h"
 
 namespace fanout::sandbox {
 namespace {

@@ -1,5 +1,5 @@
 // TikTok Events API 2.0: POST /tiktok/open_api/v1.3/event/track/ with header Access-Token.
-// Required (fact sheet §2): event_source (web|app|offline|crm), event_source_id, data with 1..1000 events,
+// Required (docs/platforms.md): event_source (web|app|offline|crm), event_source_id, data with 1..1000 events,
 // each with event and event_time; email/phone/external_id hashed. Errors come back as HTTP 200 with a
 // non-zero code (40002 invalid parameters, 40062 PII not hashed, 40104 empty token), like TikTok's.
 #include <algorithm>
@@ -14,8 +14,10 @@ constexpr size_t kMaxEvents = 1000;
 constexpr const char* kHashedKeys[] = {"email", "phone", "external_id"};
 
 std::string tiktok_body(int code, const std::string& message) {
-  return R"({"code":)" + std::to_string(code) + R"(,"message":)" + quoted(message) + R"(,"request_id":")" +
-         next_trace_id() + R"(","data":{}})";
+  JsonOut j;
+  j.begin_object().field("code", code).field("message", message).field("request_id", next_trace_id());
+  j.key("data").begin_object().end_object().end_object();
+  return j.take();
 }
 
 class TikTok final : public Platform {

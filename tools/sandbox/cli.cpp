@@ -19,8 +19,10 @@ int run_sandbox_cli(const std::string& listen) {
   }
   std::string base = (*box)->base_url("");
   base.pop_back();  // no trailing '/'
-  std::printf("{\"msg\":\"sandbox_listening\",\"port\":%u,\"base_url\":%s}\n", static_cast<unsigned>((*box)->port()),
-              quoted(base).c_str());
+  JsonOut line;
+  line.begin_object().field("msg", "sandbox_listening").field("port", static_cast<unsigned>((*box)->port()));
+  line.field("base_url", base).end_object();
+  std::printf("%s\n", line.take().c_str());
   std::fflush(stdout);
 
   int signal = 0;
