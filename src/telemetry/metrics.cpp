@@ -62,6 +62,15 @@ void Metrics::dead_letters(const std::string& destination, double n) {
   dead_letters_.Add({{"destination", destination}}).Increment(n);
 }
 
+void Metrics::node_info(const std::string& node_id) {
+  prometheus::BuildGauge()
+      .Name("fanout_node_info")
+      .Help("This fanout node (1); node_id as in [spool] node_id")
+      .Register(*registry_)
+      .Add({{"node_id", node_id}})
+      .Set(1);
+}
+
 std::string Metrics::render() const {
   prometheus::TextSerializer serializer;
   return serializer.Serialize(registry_->Collect());

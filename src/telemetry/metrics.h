@@ -30,6 +30,9 @@ class Metrics {
   // fanout_dead_letters_total{destination}
   void dead_letters(const std::string& destination, double n = 1);
 
+  // fanout_node_info{node_id} 1: which node of a shared spool answers this scrape.
+  void node_info(const std::string& node_id);
+
   // Prometheus text exposition format of everything above.
   std::string render() const;
 
