@@ -42,7 +42,7 @@ void array_header(std::string& out, unsigned elem, size_t n) {
 std::string one_line(const char* message) {
   std::string out = message ? message : "";
   for (char& c : out)
-    if (c == '\n' || c == '\r') c = ' ';
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
   while (!out.empty() && out.back() == ' ') out.pop_back();
   return out;
 }
