@@ -9,6 +9,7 @@ PACKAGES=(
   libphonenumber-dev prometheus-cpp-dev libjemalloc-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 wrk sqlite3 curl ca-certificates
+  postgresql-15 libpq-dev                      # shared spool (libpq); tests start a throwaway server
 )
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi

@@ -87,12 +87,16 @@ int64_t clamp_limit(size_t limit) {
                                                                           : static_cast<int64_t>(limit);
 }
 
-// Every group's events in one statement: the events (sorted by event_id, so two nodes inserting the
-// same ids take their locks in the same order and never deadlock), their payloads, their pending
-// deliveries (owned by this node from the start) and their other deliveries (skipped). A duplicate
+// A whole group in one statement, hence one round trip and one (implicit) transaction: its events
+// (sorted by event_id, so two nodes inserting the same ids take their locks in the same order and never
+// deadlock), their payloads, their pending deliveries (owned by this node from the start) and their
+// other deliveries (skipped); then the delivery outcomes: a final one moves the row from the outbox to
+// fanout_deliveries (only while it is still pending), a retry updates the outbox row. A duplicate
 // event_id inserts nothing (unique constraint: no read-then-write race between nodes) and is absent
-// from the returned rows.
-constexpr const char* kEnqueueSql = R"sql(
+// from the returned rows. The parts touch different rows (new events vs earlier ones; one outcome per
+// delivery), which is what data-modifying WITH clauses in one statement require. Empty arrays make a
+// part a no-op.
+constexpr const char* kGroupSql = R"sql(
 WITH ev AS (SELECT * FROM unnest($1::text[], $2::int8[], $3::text[]) AS ev(event_id, received_at_ms, payload)),
 ins AS (INSERT INTO fanout_events(event_id, received_at_ms)
         SELECT event_id, received_at_ms FROM ev ORDER BY event_id
@@ -107,30 +111,22 @@ ob AS (INSERT INTO fanout_outbox(seq, destination, owner, attempts, next_attempt
 fin AS (INSERT INTO fanout_deliveries(seq, destination, state, reason, attempts, updated_at_ms, next_attempt_at_ms,
                                       last_error)
         SELECT ins.seq, dl.destination, dl.state, dl.reason, dl.attempts, dl.updated_at_ms, dl.next_attempt_at_ms,
-               dl.last_error FROM ins JOIN dl USING (event_id) WHERE dl.state <> 0)
+               dl.last_error FROM ins JOIN dl USING (event_id) WHERE dl.state <> 0),
+u AS (SELECT * FROM unnest($13::int8[], $14::int2[], $15::int2[], $16::text[], $17::int4[])
+      AS u(seq, destination, state, reason, attempts)),
+gone AS (DELETE FROM fanout_outbox o USING u WHERE o.destination = u.destination AND o.seq = u.seq
+         RETURNING o.seq, o.destination),
+outcome AS (INSERT INTO fanout_deliveries(seq, destination, state, reason, attempts, updated_at_ms)
+            SELECT u.seq, u.destination, u.state, u.reason, u.attempts, $23 FROM u JOIN gone USING (seq, destination)
+            ON CONFLICT (seq, destination) DO UPDATE SET state = excluded.state, reason = excluded.reason,
+              attempts = excluded.attempts, updated_at_ms = excluded.updated_at_ms, next_attempt_at_ms = 0,
+              last_error = ''),
+retry AS (UPDATE fanout_outbox o SET attempts = r.attempts, next_attempt_at_ms = r.next_attempt_at_ms,
+            last_error = r.last_error, updated_at_ms = $23
+          FROM unnest($18::int8[], $19::int2[], $20::int4[], $21::int8[], $22::text[])
+            AS r(seq, destination, attempts, next_attempt_at_ms, last_error)
+          WHERE o.destination = r.destination AND o.seq = r.seq)
 SELECT seq, event_id FROM ins
-)sql";
-
-// Final outcomes: the pending row leaves the outbox and its outcome row is written, only for
-// deliveries still pending (a row already final, or purged, is left alone).
-constexpr const char* kFinalSql = R"sql(
-WITH u AS (SELECT * FROM unnest($1::int8[], $2::int2[], $3::int2[], $4::text[], $5::int4[])
-           AS u(seq, destination, state, reason, attempts)),
-d AS (DELETE FROM fanout_outbox o USING u WHERE o.destination = u.destination AND o.seq = u.seq
-      RETURNING o.seq, o.destination)
-INSERT INTO fanout_deliveries(seq, destination, state, reason, attempts, updated_at_ms)
-SELECT u.seq, u.destination, u.state, u.reason, u.attempts, $6 FROM u JOIN d USING (seq, destination)
-ON CONFLICT (seq, destination) DO UPDATE SET state = excluded.state, reason = excluded.reason,
-  attempts = excluded.attempts, updated_at_ms = excluded.updated_at_ms, next_attempt_at_ms = 0, last_error = ''
-)sql";
-
-// A scheduled retry: the delivery stays pending (and owned) with its attempt count and error.
-constexpr const char* kRetrySql = R"sql(
-UPDATE fanout_outbox o SET attempts = u.attempts, next_attempt_at_ms = u.next_attempt_at_ms,
-  last_error = u.last_error, updated_at_ms = $6
-FROM unnest($1::int8[], $2::int2[], $3::int4[], $4::int8[], $5::text[])
-  AS u(seq, destination, attempts, next_attempt_at_ms, last_error)
-WHERE o.destination = u.destination AND o.seq = u.seq
 )sql";
 
 // This node's pending rows of one destination after a seq, claiming on the way the rows of nodes
@@ -224,11 +220,11 @@ Status PostgresSpool::prepare_writer() {
     V types;
   };
   const Def defs[] = {
-      {"enqueue", kEnqueueSql,
+      {"group", kGroupSql,
        V{P::kTextArray, P::kInt8Array, P::kTextArray, P::kTextArray, P::kInt2Array, P::kInt2Array, P::kTextArray,
-         P::kInt4Array, P::kInt8Array, P::kInt8Array, P::kTextArray, P::kInt8}},
-      {"final", kFinalSql, V{P::kInt8Array, P::kInt2Array, P::kInt2Array, P::kTextArray, P::kInt4Array, P::kInt8}},
-      {"retry", kRetrySql, V{P::kInt8Array, P::kInt2Array, P::kInt4Array, P::kInt8Array, P::kTextArray, P::kInt8}},
+         P::kInt4Array, P::kInt8Array, P::kInt8Array, P::kTextArray, P::kInt8, P::kInt8Array, P::kInt2Array,
+         P::kInt2Array, P::kTextArray, P::kInt4Array, P::kInt8Array, P::kInt2Array, P::kInt4Array, P::kInt8Array,
+         P::kTextArray, P::kInt8}},
       {"destination", kDestinationSql, V{P::kText, P::kInt8}},
       {"node_add", "INSERT INTO fanout_nodes(name, lease_until) VALUES ($1, now() + $2 * interval '1 millisecond') "
                    "RETURNING id",
@@ -521,46 +517,35 @@ Result<std::vector<Result<EnqueueResult>>> PostgresSpool::write_group(std::vecto
       }
     }
   }
-  // Resolved before BEGIN: a new destination name commits on its own.
+  // Resolved first: a new destination name commits on its own.
   for (const auto& u : updates) {
     auto id = destination_id(writer_, writer_ids_, u.destination, false);
     if (!id) return tl::unexpected(id.error());
   }
 
-  auto rollback = [&](Error e) -> Result<std::vector<Result<EnqueueResult>>> {
-    (void)writer_.exec("ROLLBACK");
-    return tl::unexpected(std::move(e));
-  };
-  const bool writes = !ids.empty() || !updates.empty();
   std::unordered_map<std::string_view, int64_t> seqs;
-  if (writes) {
-    if (auto r = writer_.exec("BEGIN"); !r) return tl::unexpected(r.error());
-    if (!ids.empty()) {
-      P p;
-      p.text_array(ids);
-      p.int8_array(received);
-      p.text_array(payloads);
-      p.text_array(d_ids);
-      p.int2_array(d_dest);
-      p.int2_array(d_state);
-      p.text_array(d_reasons);
-      p.int4_array(d_attempts);
-      p.int8_array(d_updated);
-      p.int8_array(d_next);
-      p.text_array(d_errors);
-      p.int8(node_.load());
-      auto r = writer_.run("enqueue", p);
-      if (!r) return rollback(r.error());
-      for (int row = 0; row < r->rows(); ++row) {
-        // The views point into `ids` (the ops' strings), which outlive this map.
-        auto it = first.find(r->text(row, 1));
-        if (it != first.end()) seqs.emplace(it->first, r->int64(row, 0));
-      }
+  if (!ids.empty() || !updates.empty()) {
+    P p;
+    p.text_array(ids);
+    p.int8_array(received);
+    p.text_array(payloads);
+    p.text_array(d_ids);
+    p.int2_array(d_dest);
+    p.int2_array(d_state);
+    p.text_array(d_reasons);
+    p.int4_array(d_attempts);
+    p.int8_array(d_updated);
+    p.int8_array(d_next);
+    p.text_array(d_errors);
+    p.int8(node_.load());
+    add_updates(updates, p);
+    auto r = writer_.run("group", p);
+    if (!r) return tl::unexpected(r.error());
+    for (int row = 0; row < r->rows(); ++row) {
+      // The views point into the ops' strings, which outlive this map.
+      auto it = first.find(r->text(row, 1));
+      if (it != first.end()) seqs.emplace(it->first, r->int64(row, 0));
     }
-    if (!updates.empty()) {
-      if (auto s = write_updates(updates); !s) return rollback(s.error());
-    }
-    if (auto r = writer_.exec("COMMIT"); !r) return tl::unexpected(r.error());
   }
   for (size_t o = 0; o < ops.size(); ++o) {
     if (is_invalid[o]) {
@@ -580,7 +565,7 @@ Result<std::vector<Result<EnqueueResult>>> PostgresSpool::write_group(std::vecto
   return results;
 }
 
-Status PostgresSpool::write_updates(std::vector<DeliveryUpdate>& updates) {
+void PostgresSpool::add_updates(const std::vector<DeliveryUpdate>& updates, PgParams& p) {
   // The last update of a delivery wins (a retry then its outcome arrive in that order); the rest commute.
   std::unordered_map<std::string, size_t> last;
   for (size_t i = 0; i < updates.size(); ++i)
@@ -608,28 +593,17 @@ Status PostgresSpool::write_updates(std::vector<DeliveryUpdate>& updates) {
       f_attempts.push_back(u.attempts);
     }
   }
-  const int64_t now = now_ms();
-  if (!f_seq.empty()) {
-    P p;
-    p.int8_array(f_seq);
-    p.int2_array(f_dest);
-    p.int2_array(f_state);
-    p.text_array(f_reason);
-    p.int4_array(f_attempts);
-    p.int8(now);
-    if (auto r = writer_.run("final", p); !r) return tl::unexpected(r.error());
-  }
-  if (!r_seq.empty()) {
-    P p;
-    p.int8_array(r_seq);
-    p.int2_array(r_dest);
-    p.int4_array(r_attempts);
-    p.int8_array(r_next);
-    p.text_array(r_error);
-    p.int8(now);
-    if (auto r = writer_.run("retry", p); !r) return tl::unexpected(r.error());
-  }
-  return {};
+  p.int8_array(f_seq);
+  p.int2_array(f_dest);
+  p.int2_array(f_state);
+  p.text_array(f_reason);
+  p.int4_array(f_attempts);
+  p.int8_array(r_seq);
+  p.int2_array(r_dest);
+  p.int4_array(r_attempts);
+  p.int8_array(r_next);
+  p.text_array(r_error);
+  p.int8(now_ms());
 }
 
 void PostgresSpool::run_heartbeat() {

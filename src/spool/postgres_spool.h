@@ -1,7 +1,7 @@
 #pragma once
 // The PostgreSQL Spool: several fanout nodes share one database. Writes queue in memory (bounded by
 // bytes) and one writer thread per node commits them in group transactions, like the SQLite spool:
-// an enqueue's callback runs after COMMIT returned. Reads, claims and admin operations use a second
+// an enqueue's callback runs after its commit returned. Reads, claims and admin operations use a second
 // connection; a third renews this node's lease.
 //
 // Sharing delivery: every pending (event, destination) row in fanout_outbox has an owner, the
@@ -64,7 +64,8 @@ class PostgresSpool final : public Spool {
   void run_heartbeat();
   // Commits `ops` and `updates` in one transaction; on failure nothing of it is written.
   Result<std::vector<Result<EnqueueResult>>> write_group(std::vector<EnqueueOp>& ops, std::vector<DeliveryUpdate>& updates);
-  Status write_updates(std::vector<DeliveryUpdate>& updates);
+  // Parameters 13..23 of the group statement: the outcomes, the last one per delivery.
+  void add_updates(const std::vector<DeliveryUpdate>& updates, PgParams& p);
   Status prepare_writer();
   Status prepare_reader();
   // The reader connection, reconnected when it was lost (not more often than the backoff allows).
