@@ -18,6 +18,10 @@ constexpr const char* kTcpUserTimeoutMs = "5000";
 constexpr const char* kKeepalivesIdleS = "5";
 constexpr const char* kKeepalivesIntervalS = "2";
 constexpr const char* kKeepalivesCount = "2";
+// Prepared statements are planned for each execution's values and the table's current size. A generic
+// plan, cached after five runs, would keep whatever was cheapest when the queue tables were empty
+// (sequential scans of the outbox) while they grow to thousands of rows.
+constexpr const char* kSessionOptions = "-c plan_cache_mode=force_custom_plan";
 
 void put_be32(std::string& out, uint32_t v) {
   v = htonl(v);
@@ -170,10 +174,12 @@ Status PgConn::connect(const std::string& url, const std::string& key) {
 Status PgConn::reconnect() {
   close();
   // Ours first: with expand_dbname the URL comes last, so whatever it sets itself wins.
-  const char* keys[] = {"connect_timeout",   "tcp_user_timeout",      "keepalives_idle", "keepalives_interval",
-                        "keepalives_count",  "application_name",      "dbname",          nullptr};
+  const char* keys[] = {"connect_timeout",  "tcp_user_timeout", "keepalives_idle", "keepalives_interval",
+                        "keepalives_count", "application_name", "options",         "dbname",
+                        nullptr};
   const char* values[] = {kConnectTimeoutS, kTcpUserTimeoutMs, kKeepalivesIdleS, kKeepalivesIntervalS,
-                          kKeepalivesCount, "fanout",          url_.c_str(),     nullptr};
+                          kKeepalivesCount, "fanout",          kSessionOptions,  url_.c_str(),
+                          nullptr};
   conn_ = PQconnectdbParams(keys, values, 1);
   if (!ok()) {
     std::string why = conn_ ? one_line(PQerrorMessage(conn_)) : "out of memory";

@@ -409,6 +409,7 @@ void PostgresSpool::run_writer() {
       const Error& e = results.error();
       if (!writer_.ok()) {
         writer_ok_ = false;
+        space_cv_.notify_all();  // update() no longer waits for room: nothing drains until reconnection
         retry_at = steady_ms() + backoff;
         log::Line("spool_unavailable", log::Level::error).str("error", e.message).emit();
       }

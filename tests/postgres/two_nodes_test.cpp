@@ -1,6 +1,7 @@
 // Several nodes on one PostgreSQL, end to end: the real binary twice, a real PostgreSQL server and the
 // sandbox platforms. Loads are small (hundreds of events) so each case takes seconds.
 #include <stdlib.h>
+#include <sys/wait.h>
 
 #include <filesystem>
 
@@ -64,6 +65,20 @@ struct Load {
     }
   }
 };
+
+// Runs the fanout CLI (inheriting T_PG) and returns its exit code and stdout.
+std::pair<int, std::string> run_fanout(const std::string& args, const std::map<std::string, std::string>& env) {
+  std::string cmd;
+  for (const auto& [k, v] : env) cmd += k + "='" + v + "' ";
+  cmd += std::string(FANOUT_BINARY) + " " + args + " 2>/dev/null";
+  std::string out;
+  FILE* p = popen(cmd.c_str(), "r");
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  int st = pclose(p);
+  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
+}
 
 class TwoNodes : public ::testing::Test {
  protected:
@@ -130,6 +145,11 @@ TEST_F(TwoNodes, SameIdsAtBothNodesAreAcceptedOnce) {
   }
   std::vector<std::string> ids;
   for (int i = 0; i < kIds; ++i) ids.push_back("dup-" + std::to_string(i));
+  // Each node names itself in /metrics.
+  auto metrics = app::http_call("GET", nodes_[1]->url("/metrics"),
+                                {{"Authorization", "Bearer " + nodes_[1]->admin_token()}}, "");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("fanout_node_info{node_id=\"b\"} 1"), std::string::npos);
   expect_all_delivered(ids);
   for (const auto& p : kPlatforms) {
     auto counts = box_->event_counts(p);
@@ -190,6 +210,24 @@ TEST_F(TwoNodes, RollingRestartUnderLoadLosesNothing) {
   writer.join();
   ASSERT_GT(load.acked.size(), 20u);
   expect_all_delivered(load.acked);
+}
+
+TEST_F(TwoNodes, DeadLettersAreListedAndReplayedFromAnyNode) {
+  box_->fault(R"({"platform":"meta","mode":"reject_event_ids","event_ids":["dlq-1"],"count":-1})");
+  ASSERT_EQ(nodes_[0]->post_event(purchase_event("dlq-1", now_s())).status, 202);
+  ASSERT_TRUE(wait_until([&] { return nodes_[1]->state("dlq-1", "meta") == "failed"; }, 20s));
+  // The CLI with the other node's config reads the same database.
+  const std::string config = "--config " + nodes_[1]->dir() + "/fanout.toml";
+  auto [code, out] = run_fanout("dlq list " + config, nodes_[1]->env());
+  EXPECT_EQ(code, 0);
+  EXPECT_NE(out.find("\"event_id\":\"dlq-1\""), std::string::npos) << out;
+  box_->clear_faults();
+  auto [rcode, rout] = run_fanout("dlq replay " + config + " --destination meta --event-id dlq-1", nodes_[1]->env());
+  EXPECT_EQ(rcode, 0);
+  EXPECT_NE(rout.find("\"replayed\":1"), std::string::npos) << rout;
+  // Some node claims the replayed delivery and sends it, once.
+  EXPECT_TRUE(wait_until([&] { return nodes_[0]->state("dlq-1", "meta") == "delivered"; }, 20s));
+  EXPECT_EQ(box_->event_counts("meta")["dlq-1"], 1);
 }
 
 }  // namespace
