@@ -389,7 +389,13 @@ void PostgresSpool::run_writer() {
 
     if (!connected) {
       for (auto& op : ops) op.done(fail("unavailable", "PostgreSQL is unreachable"));
-      if (steady_ms() < retry_at) continue;
+      bool stopping;
+      {
+        std::lock_guard lock(mu_);
+        stopping = stopping_;
+      }
+      // Stopping: one immediate attempt (no waiting out the backoff), then the updates are given up.
+      if (steady_ms() < retry_at && !stopping) continue;
       if (auto s = writer_.reconnect(); s) {
         log::Line("spool_reconnected").str("connection", "writer").emit();
         backoff = kMinBackoffMs;
@@ -398,8 +404,7 @@ void PostgresSpool::run_writer() {
         log::Line("spool_reconnect_failed", log::Level::warn).str("error", s.error().message).emit();
         backoff = std::min(backoff * 2, kMaxBackoffMs);
         retry_at = steady_ms() + backoff;
-        std::lock_guard lock(mu_);
-        final_attempt = stopping_;
+        final_attempt = stopping;
       }
       continue;
     }
