@@ -35,6 +35,13 @@ port_of() { # file, waits for a "port":N
   done
   echo "no port in $1" >&2; cat "$1" >&2; exit 1
 }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }  # utime + stime
+# CPU ticks of the PostgreSQL server: the postmaster and every process it forked (backends, WAL writer...).
+pg_ticks() {
+  local pm t=0; pm=$(head -1 "$WORK/pg/postmaster.pid" 2>/dev/null) || { echo 0; return; }
+  for p in $pm $(pgrep -P "$pm"); do t=$((t + $(cpu_ticks "$p"))); done
+  echo $t
+}
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 stats() { curl -s "http://127.0.0.1:$SANDBOX_PORT/_sandbox/stats"; }
 total_events() { stats | python3 -c 'import json,sys; d=json.load(sys.stdin); print(min(d[p]["events"] for p in ["meta","ga4","google_ads","microsoft_ads","tiktok"]))'; }
@@ -96,7 +103,8 @@ run_one() { # $1 = name, $2 = spool table body; prints one JSON line
   $B/fanout serve --config "$WORK/$1.toml" > "$WORK/$1.log" 2>&1 & local pid=$!; PIDS+=($pid)
   local port; port=$(port_of "$WORK/$1.log")
   echo "$1: saturation ${SAT_SECONDS}s, $CONNECTIONS connections, single events" >&2
-  local t0 sat accepted t1
+  local t0 sat accepted t1 cpu0 pg0 cpu pg
+  cpu0=$(cpu_ticks $pid); pg0=$(pg_ticks)
   t0=$(date +%s.%N)
   sat=$($B/bench_loadgen --port "$port" --secret bench-secret --connections "$CONNECTIONS" --batch 1 --rate 0 \
         --seconds "$SAT_SECONDS" --prefix "$1")
@@ -105,9 +113,12 @@ run_one() { # $1 = name, $2 = spool table body; prints one JSON line
   for _ in $(seq 1 600); do [ "$(total_events)" -ge "$want" ] && break; sleep 0.1; done
   t1=$(date +%s.%N)
   DELIVERED_BEFORE=$(total_events)
+  # Read before the node stops: its PostgreSQL backends exit with it.
+  cpu=$(( $(cpu_ticks $pid) - cpu0 )); pg=$(( $(pg_ticks) - pg0 ))
+  [ "$1" = sqlite ] && pg=0  # the server idles meanwhile; what it did not spend is not the node's
   kill -TERM $pid; wait $pid || true
-  python3 -c "import json,sys; s=json.loads(sys.argv[1]); print(json.dumps({'backend': sys.argv[2], 'accepted_per_s': s['accepted_per_s'], 'p99_ms': s['p99_ms'], 'accepted': s['accepted_events'], 'delivered_per_s': s['accepted_events'] / (float(sys.argv[4]) - float(sys.argv[3])), 'all_delivered': int(sys.argv[5]) >= int(sys.argv[6])}))" \
-    "$sat" "$1" "$t0" "$t1" "$DELIVERED_BEFORE" "$want"
+  python3 -c "import json,sys; s=json.loads(sys.argv[1]); n=s['accepted_events']; t=int(sys.argv[9]); print(json.dumps({'backend': sys.argv[2], 'accepted_per_s': s['accepted_per_s'], 'p99_ms': s['p99_ms'], 'accepted': n, 'delivered_per_s': n / (float(sys.argv[4]) - float(sys.argv[3])), 'all_delivered': int(sys.argv[5]) >= int(sys.argv[6]), 'fanout_cpu_us_per_event': int(sys.argv[7]) * 1e6 / t / n if n else None, 'postgres_cpu_us_per_event': int(sys.argv[8]) * 1e6 / t / n if n else None}))" \
+    "$sat" "$1" "$t0" "$t1" "$DELIVERED_BEFORE" "$want" "$cpu" "$pg" "$(getconf CLK_TCK)"
 }
 
 SQLITE=$(run_one sqlite "path = \"$WORK/spool.db\"")
@@ -122,8 +133,8 @@ stamp = datetime.datetime.utcnow().strftime("%Y%m%dT%H%M%SZ")
 open(f"bench/results/pg-{stamp}.json", "w").write(json.dumps({"seconds": int(sys.argv[3]), "connections": int(sys.argv[4]), "runs": rows}, indent=2))
 print(f"Single events, {sys.argv[4]} connections, {sys.argv[3]} s at saturation; delivered = accepted / (time until all five platforms had every event).")
 print()
-print("| spool | accepted events/s | ack p99 (ms) | delivered events/s | all delivered |")
-print("|---|---|---|---|---|")
+print("| spool | accepted events/s | ack p99 (ms) | delivered events/s | all delivered | CPU per event, intake to delivery to all five (µs): fanout / PostgreSQL |")
+print("|---|---|---|---|---|---|")
 for r in rows:
-    print(f"| {r['backend']} | {r['accepted_per_s']:.0f} | {r['p99_ms']:.2f} | {r['delivered_per_s']:.0f} | {r['all_delivered']} |")
+    print(f"| {r['backend']} | {r['accepted_per_s']:.0f} | {r['p99_ms']:.2f} | {r['delivered_per_s']:.0f} | {r['all_delivered']} | {r['fanout_cpu_us_per_event']:.0f} / {r['postgres_cpu_us_per_event']:.0f} |")
 PY
