@@ -67,7 +67,7 @@ class PgSpool : public ::testing::Test {
     server_->sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public");
   }
 
-  PostgresOptions options(const std::string& node, int64_t lease_ms = 1500) const {
+  PostgresOptions options(const std::string& node, int64_t lease_ms = 5000) const {
     PostgresOptions o;
     o.url = server_->url();
     o.node_id = node;
@@ -75,7 +75,7 @@ class PgSpool : public ::testing::Test {
     return o;
   }
 
-  std::unique_ptr<PostgresSpool> open(const std::string& node, int64_t lease_ms = 1500) {
+  std::unique_ptr<PostgresSpool> open(const std::string& node, int64_t lease_ms = 5000) {
     auto s = std::make_unique<PostgresSpool>(options(node, lease_ms));
     auto started = s->start();
     EXPECT_TRUE(started) << (started ? "" : started.error().message);

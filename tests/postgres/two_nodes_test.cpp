@@ -23,7 +23,7 @@ using namespace std::chrono_literals;
 using pgtest::PgServer;
 
 const std::vector<std::string> kPlatforms{"meta", "ga4", "google_ads", "microsoft_ads", "tiktok"};
-constexpr int64_t kLeaseMs = 1500;  // short, so a killed node's work moves within the test's seconds
+constexpr int64_t kLeaseMs = 3000;  // short, so a killed node's work moves within seconds; long enough for a starved renewal
 
 int64_t now_s() { return now_ms() / 1000; }
 
