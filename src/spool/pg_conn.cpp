@@ -44,9 +44,12 @@ void array_header(std::string& out, unsigned elem, size_t n) {
 
 // libpq messages end in a newline and may span lines; a log or error line wants one line.
 std::string one_line(const char* message) {
-  std::string out = message ? message : "";
-  for (char& c : out)
-    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+  std::string out;
+  for (const char* p = message ? message : ""; *p; ++p) {
+    const char c = (*p == '\n' || *p == '\r' || *p == '\t') ? ' ' : *p;
+    if (c == ' ' && (out.empty() || out.back() == ' ')) continue;  // "failed\n\tIs the..." -> "failed Is the..."
+    out.push_back(c);
+  }
   while (!out.empty() && out.back() == ' ') out.pop_back();
   return out;
 }
