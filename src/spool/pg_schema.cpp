@@ -14,7 +14,9 @@ constexpr const char* kSchemaLock = "SELECT pg_advisory_xact_lock(7236101845)";
 // deliveries (delivered, failed, skipped).
 // owner is the fanout_nodes.id (one per process start) sending it; a row is claimable when its owner
 // is NULL or has no live lease. Leases live on the node row, so renewing them is one tiny UPDATE
-// per node whatever the number of rows it holds.
+// per node whatever the number of rows it holds. The outbox has its primary key as only index (each
+// index is written for every pending delivery): finding an event's rows probes it once per
+// destination id (`destination = ANY(...) AND seq = s`).
 constexpr const char* kSchemaV1 = R"sql(
 CREATE TABLE fanout_meta(key text PRIMARY KEY, value bigint NOT NULL);
 INSERT INTO fanout_meta(key, value) VALUES ('replays', 0);
@@ -45,7 +47,6 @@ CREATE TABLE fanout_outbox(
   last_error text NOT NULL DEFAULT '',
   PRIMARY KEY(destination, seq)
 ) WITH (fillfactor = 80);
-CREATE INDEX fanout_outbox_seq ON fanout_outbox(seq);
 CREATE TABLE fanout_deliveries(
   seq bigint NOT NULL,
   destination smallint NOT NULL,

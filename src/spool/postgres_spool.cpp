@@ -145,14 +145,17 @@ SELECT c.seq, c.attempts, c.next_attempt_at_ms, p.payload FROM c JOIN fanout_pay
 ORDER BY c.seq
 )sql";
 
+// An event's pending rows are found by probing the outbox's primary key once per destination id.
 constexpr const char* kLookupSql = R"sql(
 SELECT e.received_at_ms, n.name, x.state, x.reason, x.attempts, x.updated_at_ms, x.next_attempt_at_ms, x.last_error
 FROM fanout_events e
-LEFT JOIN (SELECT seq, destination, 0 AS state, ''::text AS reason, attempts, updated_at_ms, next_attempt_at_ms,
-                  last_error FROM fanout_outbox
-           UNION ALL
-           SELECT seq, destination, state, reason, attempts, updated_at_ms, next_attempt_at_ms, last_error
-           FROM fanout_deliveries) x ON x.seq = e.seq
+LEFT JOIN LATERAL (
+  SELECT o.destination, 0 AS state, ''::text AS reason, o.attempts, o.updated_at_ms, o.next_attempt_at_ms,
+         o.last_error
+  FROM fanout_outbox o WHERE o.destination = ANY (ARRAY(SELECT id FROM fanout_destinations)) AND o.seq = e.seq
+  UNION ALL
+  SELECT d.destination, d.state, d.reason, d.attempts, d.updated_at_ms, d.next_attempt_at_ms, d.last_error
+  FROM fanout_deliveries d WHERE d.seq = e.seq) x ON true
 LEFT JOIN fanout_destinations n ON n.id = x.destination
 WHERE e.event_id = $1 ORDER BY n.name
 )sql";
@@ -179,7 +182,9 @@ SELECT count(*) FROM r
 constexpr const char* kPurgeSql = R"sql(
 WITH d AS (DELETE FROM fanout_events e WHERE e.seq IN (
              SELECT x.seq FROM fanout_events x WHERE x.received_at_ms < $1
-               AND NOT EXISTS (SELECT 1 FROM fanout_outbox o WHERE o.seq = x.seq)
+               AND NOT EXISTS (SELECT 1 FROM fanout_outbox o
+                               WHERE o.destination = ANY (ARRAY(SELECT id FROM fanout_destinations))
+                                 AND o.seq = x.seq)
              ORDER BY x.received_at_ms LIMIT $2)
            RETURNING e.seq),
 p AS (DELETE FROM fanout_payloads WHERE seq IN (SELECT seq FROM d)),
