@@ -23,7 +23,7 @@ constexpr int64_t kMinBackoffMs = 100;
 constexpr int64_t kMaxBackoffMs = 2000;
 // Most delivery-state updates in one transaction (as the SQLite spool: an enqueue queued behind them
 // waits one short transaction at most).
-constexpr size_t kUpdatesPerGroup = 2048;
+constexpr size_t kUpdatesPerGroup = 512;
 // Events deleted per purge statement: short transactions, no long lock on the events table.
 constexpr int64_t kPurgeChunk = 2000;
 // Rough per-row overhead (vectors, strings, callbacks) added to the payload when sizing the queue.
