@@ -217,7 +217,7 @@ Status PostgresSpool::register_node(PgConn& conn) {
   return {};
 }
 
-Status PostgresSpool::prepare_writer() {
+Status PostgresSpool::prepare_writer(PgConn& conn) {
   using V = std::vector<unsigned>;
   struct Def {
     const char* name;
@@ -238,7 +238,7 @@ Status PostgresSpool::prepare_writer() {
        V{P::kInt8}},
   };
   for (const auto& d : defs)
-    if (auto s = writer_.prepare(d.name, d.sql, d.types); !s) return s;
+    if (auto s = conn.prepare(d.name, d.sql, d.types); !s) return s;
   return {};
 }
 
@@ -275,7 +275,7 @@ Status PostgresSpool::start() {
   if (options_.url.empty()) return fail("unavailable", options_.url_key + ": the PostgreSQL URL is empty");
   if (auto s = writer_.connect(options_.url, options_.url_key); !s) return s;
   if (auto s = pg_create_schema(writer_); !s) return s;
-  if (auto s = prepare_writer(); !s) return s;
+  if (auto s = prepare_writer(writer_); !s) return s;
   if (auto s = reader_.connect(options_.url, options_.url_key); !s) return s;
   if (auto s = prepare_reader(); !s) return s;
   writer_ok_ = true;
@@ -295,7 +295,11 @@ Status PostgresSpool::start() {
                              {P::kText, P::kInt8});
       !s)
     return s;
-  writer_thread_ = std::thread([this] { run_writer(); });
+  if (auto s = outcome_conn_.connect(options_.url, options_.url_key); !s) return s;
+  if (auto s = prepare_writer(outcome_conn_); !s) return s;
+  outcomes_ok_ = true;
+  writer_thread_ = std::thread([this] { run_writer(Role::acks); });
+  outcome_thread_ = std::thread([this] { run_writer(Role::outcomes); });
   beat_thread_ = std::thread([this] { run_heartbeat(); });
   return {};
 }
@@ -314,7 +318,7 @@ void PostgresSpool::enqueue(std::vector<NewEvent> events, EnqueueDone done) {
       }
       queued_bytes_ += op.bytes;
       queue_.push_back(std::move(op));
-      work_cv_.notify_one();
+      work_cv_.notify_all();  // two writers wait on it: each checks its own queue
       return;
     }
   }
@@ -330,39 +334,62 @@ void PostgresSpool::update(std::vector<DeliveryUpdate> updates) {
   // kept whatever their size (never dropped): delivery sends nothing new meanwhile (may_send() is
   // false), so they are bounded by what was in flight.
   space_cv_.wait(lock, [&] {
-    return stopping_ || !writer_ok_ || updates_.empty() || update_bytes_ + bytes <= options_.max_update_bytes;
+    return stopping_ || !outcomes_ok_ || updates_.empty() || update_bytes_ + bytes <= options_.max_update_bytes;
   });
   if (stopping_) return;  // as the SQLite spool: those deliveries stay pending and resume (at-least-once)
   for (auto& u : updates) updates_.push_back(std::move(u));
   updates_pushed_ += updates.size();
   update_bytes_ += bytes;
-  work_cv_.notify_one();
+  work_cv_.notify_all();  // two writers wait on it: each checks its own queue
 }
 
-void PostgresSpool::run_writer() {
-  pthread_setname_np(pthread_self(), "spool-pg-writer");
+void PostgresSpool::run_writer(Role role) {
+  // Acknowledgements and delivery outcomes commit on separate connections, so a client's 202 never
+  // waits behind a statement of outcomes (they touch different rows: new events vs earlier ones).
+  const bool acks = role == Role::acks;
+  pthread_setname_np(pthread_self(), acks ? "spool-pg-writer" : "spool-pg-outcome");
+  PgConn& conn = acks ? writer_ : outcome_conn_;
+  auto& ids = acks ? writer_ids_ : outcome_ids_;
+  std::atomic<bool>& ok = acks ? writer_ok_ : outcomes_ok_;
   int64_t backoff = kMinBackoffMs;
   int64_t retry_at = 0;
   bool final_attempt = false;  // stopping with the database gone: one reconnect, then give up
   for (;;) {
     std::vector<EnqueueOp> ops;
     std::vector<DeliveryUpdate> updates;
-    bool connected = writer_.ok();
+    bool connected = conn.ok();
     {
       std::unique_lock lock(mu_);
-      auto ready = [&] { return stopping_ || !queue_.empty() || (!updates_.empty() && connected); };
+      // A barrier (an enqueue without events) waits until the outcomes reported before it are committed.
+      auto blocked = [&](const EnqueueOp& q) {
+        return q.events.empty() && q.after_updates != std::numeric_limits<uint64_t>::max() &&
+               q.after_updates > updates_done_;
+      };
+      auto has_work = [&] {
+        if (acks) return !queue_.empty() && (!connected || !blocked(queue_.front()));
+        return !updates_.empty() && connected;
+      };
+      auto ready = [&] { return stopping_ || has_work(); };
       if (connected) {
         work_cv_.wait(lock, ready);
       } else {
         work_cv_.wait_for(lock, std::chrono::milliseconds(std::max<int64_t>(retry_at - steady_ms(), 0)), ready);
       }
-      if (stopping_ && queue_.empty() && updates_.empty()) return;
-      if (!connected) {
-        // Nothing can commit: every waiting enqueue is refused at once (503), updates stay queued.
+      if (acks && stopping_ && queue_.empty()) return;
+      if (!acks && stopping_ && updates_.empty()) return;
+      if (acks && stopping_ && connected && !has_work()) {
+        // A barrier waiting for outcomes that will not come (their writer gave up): answered as unavailable.
         ops.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.end()));
         queue_.clear();
         queued_bytes_ = 0;
-        if (stopping_ && final_attempt) {
+        connected = false;
+      } else if (!connected) {
+        if (acks) {
+          // Nothing can commit: every waiting enqueue is refused at once (503).
+          ops.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.end()));
+          queue_.clear();
+          queued_bytes_ = 0;
+        } else if (stopping_ && final_attempt) {
           log::Line("spool_updates_abandoned", log::Level::error)
               .num("updates", static_cast<int64_t>(updates_.size()))
               .str("reason", "PostgreSQL unreachable at shutdown; those deliveries stay pending")
@@ -370,23 +397,24 @@ void PostgresSpool::run_writer() {
           updates_done_ += updates_.size();
           updates_.clear();
           update_bytes_ = 0;
+          work_cv_.notify_all();
+          return;
+        }
+      } else if (acks) {
+        size_t items = 0;
+        while (!queue_.empty() && !blocked(queue_.front())) {
+          const EnqueueOp& q = queue_.front();
+          if (!ops.empty() && items + q.events.size() > options_.max_group) break;
+          items += q.events.size();
+          queued_bytes_ -= q.bytes;
+          ops.push_back(std::move(queue_.front()));
+          queue_.pop_front();
         }
       } else {
         while (!updates_.empty() && updates.size() < kUpdatesPerGroup) {
           update_bytes_ -= update_bytes(updates_.front());
           updates.push_back(std::move(updates_.front()));
           updates_.pop_front();
-        }
-        size_t items = 0;
-        while (!queue_.empty()) {
-          const EnqueueOp& q = queue_.front();
-          const bool refusal = q.after_updates == std::numeric_limits<uint64_t>::max();
-          if (!refusal && q.events.empty() && q.after_updates > updates_done_ + updates.size()) break;
-          if (!ops.empty() && items + q.events.size() > options_.max_group) break;
-          items += q.events.size();
-          queued_bytes_ -= q.bytes;
-          ops.push_back(std::move(queue_.front()));
-          queue_.pop_front();
         }
       }
     }
@@ -399,12 +427,13 @@ void PostgresSpool::run_writer() {
         std::lock_guard lock(mu_);
         stopping = stopping_;
       }
+      if (acks && stopping) continue;  // the queue is empty now: the loop ends
       // Stopping: one immediate attempt (no waiting out the backoff), then the updates are given up.
       if (steady_ms() < retry_at && !stopping) continue;
-      if (auto s = writer_.reconnect(); s) {
-        log::Line("spool_reconnected").str("connection", "writer").emit();
+      if (auto s = conn.reconnect(); s) {
+        log::Line("spool_reconnected").str("connection", acks ? "writer" : "outcomes").emit();
         backoff = kMinBackoffMs;
-        writer_ok_ = true;
+        ok = true;
       } else {
         log::Line("spool_reconnect_failed", log::Level::warn).str("error", s.error().message).emit();
         backoff = std::min(backoff * 2, kMaxBackoffMs);
@@ -414,17 +443,17 @@ void PostgresSpool::run_writer() {
       continue;
     }
 
-    auto results = write_group(ops, updates);
+    auto results = write_group(conn, ids, ops, updates);
     if (!results) {
       const Error& e = results.error();
-      if (!writer_.ok()) {
-        writer_ok_ = false;
+      if (!conn.ok()) {
+        ok = false;
         space_cv_.notify_all();  // update() no longer waits for room: nothing drains until reconnection
         retry_at = steady_ms() + backoff;
         log::Line("spool_unavailable", log::Level::error).str("error", e.message).emit();
       }
-      const bool keep = retryable(e) || !ops.empty();
-      if (!keep) {
+      const bool keep = retryable(e);
+      if (!keep && !updates.empty()) {
         log::Line("spool_updates_failed", log::Level::error)
             .num("updates", static_cast<int64_t>(updates.size()))
             .str("error", e.message)
@@ -442,13 +471,17 @@ void PostgresSpool::run_writer() {
           updates_done_ += updates.size();
         }
       }
+      work_cv_.notify_all();
       for (auto& op : ops)
         op.done(tl::unexpected(Error{"unavailable", "spool: commit failed: " + e.message, ""}));
       continue;
     }
-    {
-      std::lock_guard lock(mu_);
-      updates_done_ += updates.size();
+    if (!updates.empty()) {
+      {
+        std::lock_guard lock(mu_);
+        updates_done_ += updates.size();
+      }
+      work_cv_.notify_all();  // a barrier may be waiting for these
     }
     for (size_t i = 0; i < ops.size(); ++i) {
       if (ops[i].after_updates == std::numeric_limits<uint64_t>::max()) {
@@ -479,7 +512,9 @@ Result<int16_t> PostgresSpool::destination_id(PgConn& conn, std::map<std::string
   return fail("internal", "spool: destination " + name + " could not be added");
 }
 
-Result<std::vector<Result<EnqueueResult>>> PostgresSpool::write_group(std::vector<EnqueueOp>& ops,
+Result<std::vector<Result<EnqueueResult>>> PostgresSpool::write_group(PgConn& conn,
+                                                                      std::map<std::string, int16_t>& ids_of,
+                                                                      std::vector<EnqueueOp>& ops,
                                                                       std::vector<DeliveryUpdate>& updates) {
   std::vector<Result<EnqueueResult>> results(ops.size());
   // Each event_id once per statement: the first occurrence in arrival order is inserted, any later one
@@ -515,7 +550,7 @@ Result<std::vector<Result<EnqueueResult>>> PostgresSpool::write_group(std::vecto
       received.push_back(e.received_at_ms);
       payloads.push_back(e.payload);
       for (const Delivery& d : e.deliveries) {
-        auto id = destination_id(writer_, writer_ids_, d.destination, true);
+        auto id = destination_id(conn, ids_of, d.destination, true);
         if (!id) return tl::unexpected(id.error());
         d_ids.push_back(e.event_id);
         d_dest.push_back(*id);
@@ -530,7 +565,7 @@ Result<std::vector<Result<EnqueueResult>>> PostgresSpool::write_group(std::vecto
   }
   // Resolved first: a new destination name commits on its own.
   for (const auto& u : updates) {
-    auto id = destination_id(writer_, writer_ids_, u.destination, false);
+    auto id = destination_id(conn, ids_of, u.destination, false);
     if (!id) return tl::unexpected(id.error());
   }
 
@@ -549,8 +584,8 @@ Result<std::vector<Result<EnqueueResult>>> PostgresSpool::write_group(std::vecto
     p.int8_array(d_next);
     p.text_array(d_errors);
     p.int8(node_.load());
-    add_updates(updates, p);
-    auto r = writer_.run("group", p);
+    add_updates(ids_of, updates, p);
+    auto r = conn.run("group", p);
     if (!r) return tl::unexpected(r.error());
     for (int row = 0; row < r->rows(); ++row) {
       // The views point into the ops' strings, which outlive this map.
@@ -576,7 +611,8 @@ Result<std::vector<Result<EnqueueResult>>> PostgresSpool::write_group(std::vecto
   return results;
 }
 
-void PostgresSpool::add_updates(const std::vector<DeliveryUpdate>& updates, PgParams& p) {
+void PostgresSpool::add_updates(const std::map<std::string, int16_t>& ids, const std::vector<DeliveryUpdate>& updates,
+                                PgParams& p) {
   // The last update of a delivery wins (a retry then its outcome arrive in that order); the rest commute.
   std::unordered_map<std::string, size_t> last;
   for (size_t i = 0; i < updates.size(); ++i)
@@ -588,8 +624,8 @@ void PostgresSpool::add_updates(const std::vector<DeliveryUpdate>& updates, PgPa
   for (size_t i = 0; i < updates.size(); ++i) {
     const DeliveryUpdate& u = updates[i];
     if (last[std::to_string(u.seq) + '/' + u.destination] != i) continue;
-    auto it = writer_ids_.find(u.destination);
-    if (it == writer_ids_.end()) continue;  // never stored: no such delivery
+    auto it = ids.find(u.destination);
+    if (it == ids.end()) continue;  // never stored: no such delivery
     if (u.state == State::pending) {
       r_seq.push_back(u.seq);
       r_dest.push_back(it->second);
@@ -799,7 +835,7 @@ Result<int64_t> PostgresSpool::purge(int64_t cutoff_ms) {
 
 bool PostgresSpool::writable() { return !closed_ && writer_ok_ && beat_ok_; }
 
-bool PostgresSpool::may_send() { return writable() && steady_ms() < proven_until_ms_.load(); }
+bool PostgresSpool::may_send() { return writable() && outcomes_ok_ && steady_ms() < proven_until_ms_.load(); }
 
 void PostgresSpool::close() {
   std::lock_guard close_lock(close_mu_);
@@ -811,6 +847,7 @@ void PostgresSpool::close() {
   work_cv_.notify_all();
   space_cv_.notify_all();
   beat_cv_.notify_all();
+  if (outcome_thread_.joinable()) outcome_thread_.join();  // first: a barrier may wait for its outcomes
   if (writer_thread_.joinable()) writer_thread_.join();
   if (beat_thread_.joinable()) beat_thread_.join();
   if (options_.serve && writer_.ok()) {
@@ -821,6 +858,7 @@ void PostgresSpool::close() {
   }
   closed_ = true;
   writer_.close();
+  outcome_conn_.close();
   {
     std::lock_guard lock(read_mu_);
     reader_.close();

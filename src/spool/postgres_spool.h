@@ -60,13 +60,18 @@ class PostgresSpool final : public Spool {
     uint64_t after_updates = 0;  // a barrier (no events) waits until this many updates are committed
   };
 
-  void run_writer();
+  enum class Role { acks, outcomes };
+  // The loop of one writer thread: enqueues (acks) or delivery outcomes, each on its own connection.
+  void run_writer(Role role);
   void run_heartbeat();
   // Commits `ops` and `updates` in one transaction; on failure nothing of it is written.
-  Result<std::vector<Result<EnqueueResult>>> write_group(std::vector<EnqueueOp>& ops, std::vector<DeliveryUpdate>& updates);
+  Result<std::vector<Result<EnqueueResult>>> write_group(PgConn& conn, std::map<std::string, int16_t>& ids,
+                                                         std::vector<EnqueueOp>& ops,
+                                                         std::vector<DeliveryUpdate>& updates);
   // Parameters 13..23 of the group statement: the outcomes, the last one per delivery.
-  void add_updates(const std::vector<DeliveryUpdate>& updates, PgParams& p);
-  Status prepare_writer();
+  void add_updates(const std::map<std::string, int16_t>& ids, const std::vector<DeliveryUpdate>& updates,
+                   PgParams& p);
+  Status prepare_writer(PgConn& conn);
   Status prepare_reader();
   // The reader connection, reconnected when it was lost (not more often than the backoff allows).
   Status reader_ready();
@@ -79,7 +84,7 @@ class PostgresSpool final : public Spool {
   std::atomic<int64_t> node_{0};
   std::atomic<int64_t> proven_until_ms_{0};  // steady clock: this node's lease is sure to hold until then
   std::atomic<int64_t> takeovers_{0};        // lapsed leases seen: added to the replay generation
-  std::atomic<bool> writer_ok_{false}, beat_ok_{false}, closed_{false};
+  std::atomic<bool> writer_ok_{false}, outcomes_ok_{false}, beat_ok_{false}, closed_{false};
 
   PgConn writer_;  // writer thread only (or before it starts / after it stops)
   std::map<std::string, int16_t> writer_ids_;
@@ -88,6 +93,9 @@ class PostgresSpool final : public Spool {
   PgConn reader_;
   std::map<std::string, int16_t> reader_ids_;
   int64_t reader_retry_at_ms_ = 0;
+
+  PgConn outcome_conn_;  // outcome writer thread only
+  std::map<std::string, int16_t> outcome_ids_;
 
   PgConn beat_;  // heartbeat thread only
 
@@ -100,7 +108,7 @@ class PostgresSpool final : public Spool {
   bool stopping_ = false;
 
   std::mutex close_mu_;
-  std::thread writer_thread_, beat_thread_;
+  std::thread writer_thread_, outcome_thread_, beat_thread_;
 };
 
 }  // namespace fanout::spool
