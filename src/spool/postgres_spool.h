@@ -1,8 +1,9 @@
 #pragma once
 // The PostgreSQL Spool: several fanout nodes share one database. Writes queue in memory (bounded by
-// bytes) and one writer thread per node commits them in group transactions, like the SQLite spool:
-// an enqueue's callback runs after its commit returned. Reads, claims and admin operations use a second
-// connection; a third renews this node's lease.
+// bytes) and writer threads commit them in group transactions, like the SQLite spool: an enqueue's
+// callback runs after its commit returned. Enqueues and delivery outcomes have a writer thread and a
+// connection each (a 202 never waits behind outcomes); reads, claims and admin operations use a third
+// connection; a fourth renews this node's lease.
 //
 // Sharing delivery: every pending (event, destination) row in fanout_outbox has an owner, the
 // fanout_nodes row of the process sending it. The node that accepts an event owns it from the start
