@@ -12,6 +12,7 @@ PACKAGES=(
   ccache                                       # rebuilds in fresh clones (CI) hit the cache
   dpkg-dev systemd prometheus               # packaging: dpkg-shlibdeps, systemd-analyze verify, promtool
   libicu-dev iso-codes                          # identity: NFC/lowercase (ICU); the country table generator and its test
+  postgresql-15 libpq-dev                      # shared spool (libpq); tests start a throwaway server
 )
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi

@@ -1,5 +1,8 @@
 #include "app/config.h"
 
+#include <unistd.h>
+
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <functional>
@@ -52,11 +55,33 @@ void read_ingest(ConfigTable t, Config& c) {
   t.finish();
 }
 
+std::string default_node_id() {
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0) std::snprintf(host, sizeof host, "localhost");
+  return std::string(host) + ":" + std::to_string(::getpid());
+}
+
 void read_spool(ConfigTable t, Config& c) {
+  c.spool_backend = t.str("backend", "sqlite");
+  const bool postgres = c.spool_backend == "postgres";
+  if (c.spool_backend != "sqlite" && !postgres) t.errors().add(t.full_key("backend"), "must be \"sqlite\" or \"postgres\"");
   c.spool.path = t.str("path", "./fanout-data/spool.db");
   c.spool.max_bytes = t.integer("max_bytes", 1073741824);
   if (c.spool.path.empty()) t.errors().add(t.full_key("path"), "must not be empty");
   if (c.spool.max_bytes < 1048576) t.errors().add(t.full_key("max_bytes"), "must be at least 1048576");
+  // The URL holds the password: environment or file only. Read even when other secrets are redacted
+  // (`fanout dlq` reads the spool), never printed.
+  const bool redact = t.errors().redact_secrets;
+  t.errors().redact_secrets = false;
+  c.postgres.url_key = t.has("url_file") ? t.full_key("url_file")
+                                         : t.full_key("url_env") + " (" + t.str("url_env", "FANOUT_DATABASE_URL") + ")";
+  c.postgres.url = t.secret("url", postgres && !redact, "FANOUT_DATABASE_URL");
+  t.errors().redact_secrets = redact;
+  c.postgres.node_id = t.str("node_id", "");
+  if (c.postgres.node_id.empty()) c.postgres.node_id = default_node_id();
+  c.postgres.lease_ms = t.integer("lease_ms", 10000);
+  if (c.postgres.lease_ms < 300 || c.postgres.lease_ms > 600000)
+    t.errors().add(t.full_key("lease_ms"), "must be between 300 and 600000");
   t.finish();
 }
 
@@ -111,6 +136,13 @@ void read_destinations(ConfigTable t, const std::map<std::string, dest::EventNam
 }
 
 }  // namespace
+
+Result<std::unique_ptr<spool::Spool>> open_spool(const Config& config, bool serve) {
+  if (config.spool_backend != "postgres") return spool::open_sqlite(config.spool);
+  spool::PostgresOptions options = config.postgres;
+  options.serve = serve;
+  return spool::open_postgres(options);
+}
 
 std::vector<const dest::Destination*> Config::destination_ptrs() const {
   std::vector<const dest::Destination*> out;

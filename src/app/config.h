@@ -19,7 +19,9 @@ struct Config {
   net::ServerOptions server;
   int64_t shutdown_timeout_ms = 10000;   // SIGTERM: exit within this
   ingest::IntakeOptions intake;
+  std::string spool_backend = "sqlite";  // [spool] backend: "sqlite" | "postgres"
   spool::SqliteOptions spool;
+  spool::PostgresOptions postgres;       // backend = "postgres": url, node_id, lease_ms
   std::vector<std::unique_ptr<dest::Destination>> destinations;  // enabled ones, in documented order (meta, ga4, google_ads, microsoft_ads, tiktok)
 
   std::vector<const dest::Destination*> destination_ptrs() const;
@@ -36,6 +38,9 @@ std::string resolve_config_path(const std::string& flag);
 // Loads and validates `path`. On failure the Error message lists every problem, one per line,
 // each starting with its key.
 Result<Config> load_config(const std::string& path, const LoadOptions& options = {});
+
+// Opens the configured spool backend. `serve` false (CLI tools): a shared spool registers no node.
+Result<std::unique_ptr<spool::Spool>> open_spool(const Config& config, bool serve);
 
 // Same from TOML text (tests, demo).
 Result<Config> load_config_text(const std::string& text, const std::string& path, const LoadOptions& options = {});

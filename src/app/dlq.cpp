@@ -12,7 +12,7 @@ namespace {
 Result<std::unique_ptr<spool::Spool>> open_spool(const std::string& config_flag) {
   auto config = load_config(resolve_config_path(config_flag), LoadOptions{.redact_secrets = true});
   if (!config) return tl::unexpected(config.error());
-  return spool::open_sqlite(config->spool);
+  return open_spool(*config, false);
 }
 
 }  // namespace

@@ -8,10 +8,12 @@ namespace fanout::app {
 Result<std::unique_ptr<Gateway>> Gateway::start(Config config) {
   std::unique_ptr<Gateway> g(new Gateway());
   g->config_ = std::move(config);
-  auto spool = spool::open_sqlite(g->config_.spool);
+  auto spool = open_spool(g->config_, true);
   if (!spool) return tl::unexpected(spool.error());
   g->spool_ = std::move(*spool);
   g->publish_gauges();
+  const bool shared = g->config_.spool_backend == "postgres";
+  if (shared) g->metrics_.node_info(g->config_.postgres.node_id);
 
   g->engine_ = std::make_unique<delivery::Engine>(g->config_.destination_ptrs(), *g->spool_, g->metrics_);
   g->engine_->start();
@@ -40,7 +42,8 @@ Result<std::unique_ptr<Gateway>> Gateway::start(Config config) {
       .str("address", g->server_->host() + ":" + std::to_string(g->server_->port()))
       .num("port", static_cast<int64_t>(g->server_->port()))
       .str("destinations", names)
-      .str("spool", g->config_.spool.path)
+      .str("spool", shared ? "postgres" : g->config_.spool.path)
+      .str("node_id", shared ? g->config_.postgres.node_id : "")
       .str("version", FANOUT_VERSION)
       .emit();
   return g;

@@ -132,9 +132,11 @@ void Engine::Impl::run() {
     drain_inbox();
     const int64_t now = clock.now_ms();
     const bool stop = stopping.load();
+    // A shared spool: while this node cannot prove it owns its work, it sends nothing new.
+    const bool owns = spool.may_send();
     for (auto& lane : lanes) {
       if (stop) lane->stop();
-      lane->tick(now);
+      if (owns) lane->tick(now);
     }
     publish_depths(now, false);
     check_replays(now);

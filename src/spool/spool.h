@@ -117,6 +117,10 @@ class Spool {
 
   // The live size last measured against max_bytes, for fanout_spool_bytes; -1 when unknown.
   virtual int64_t live_bytes() { return -1; }
+  // A spool shared by several nodes: false while this node cannot prove it still owns the deliveries it
+  // holds (its database is unreachable, or its lease may have lapsed and been taken over). Delivery
+  // sends nothing new meanwhile. A spool of one node always owns its work.
+  virtual bool may_send() { return true; }
 
   // Waits until every accepted write is committed and stops the writer.
   virtual void close() = 0;
@@ -136,5 +140,20 @@ struct SqliteOptions {
 
 // Opens (creating if needed) the SQLite spool: WAL, synchronous=FULL, one writer thread.
 Result<std::unique_ptr<Spool>> open_sqlite(const SqliteOptions& options);
+
+struct PostgresOptions {
+  std::string url;                                  // libpq URI or conninfo (holds the password: never logged)
+  std::string url_key = "spool.url_env";            // the config key it came from, named in errors
+  std::string node_id;                              // shown in logs, metrics, fanout_nodes
+  int64_t lease_ms = 10000;                         // a dead node's work is claimable after this
+  int64_t idempotency_ms = 7LL * 24 * 3600 * 1000;  // duplicate window for event_id (purge age)
+  size_t max_group = 4096;                          // most events committed in one transaction
+  size_t max_queue_bytes = 64 << 20;                // as SqliteOptions
+  size_t max_update_bytes = 8 << 20;                // as SqliteOptions
+  bool serve = true;  // false (CLI tools): no node row, no leases, reads and admin only
+};
+
+// Connects to PostgreSQL, creates or upgrades the schema, registers this node (when serving).
+Result<std::unique_ptr<Spool>> open_postgres(const PostgresOptions& options);
 
 }  // namespace fanout::spool

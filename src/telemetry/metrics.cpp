@@ -91,6 +91,15 @@ void Metrics::spool_size(double bytes, double max_bytes) {
   spool_max_bytes_.Set(max_bytes);
 }
 
+void Metrics::node_info(const std::string& node_id) {
+  prometheus::BuildGauge()
+      .Name("fanout_node_info")
+      .Help("This fanout node (1); node_id as in [spool] node_id")
+      .Register(*registry_)
+      .Add({{"node_id", node_id}})
+      .Set(1);
+}
+
 std::string Metrics::render() const {
   if (refresh_) refresh_();
   prometheus::TextSerializer serializer;

@@ -39,6 +39,8 @@ class Metrics {
   // Runs `refresh` at the start of every render(), so gauges like fanout_ready are read from their
   // source when scraped. Set once, before the first render.
   void on_render(std::function<void()> refresh) { refresh_ = std::move(refresh); }
+  // fanout_node_info{node_id} 1: which node of a shared spool answers this scrape.
+  void node_info(const std::string& node_id);
 
   // Prometheus text exposition format of everything above.
   std::string render() const;

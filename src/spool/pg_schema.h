@@ -1,0 +1,18 @@
+#pragma once
+// The PostgreSQL spool's tables, created or upgraded at start under an advisory lock (nodes may start
+// together), with the version in fanout_schema: a node older than the schema refuses to run.
+#include "core/result.h"
+#include "spool/pg_conn.h"
+
+namespace fanout::spool {
+
+// The schema version this build writes and understands.
+constexpr int kPgSchemaVersion = 1;
+
+// Delivery states as stored (fanout_deliveries.state): the same numbers as the SQLite spool's.
+constexpr int kPgPending = 0, kPgDelivered = 1, kPgFailed = 2, kPgSkipped = 3;
+
+// Creates or upgrades the schema in one transaction holding a transaction-level advisory lock.
+Status pg_create_schema(PgConn& conn);
+
+}  // namespace fanout::spool

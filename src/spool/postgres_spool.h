@@ -1,0 +1,115 @@
+#pragma once
+// The PostgreSQL Spool: several fanout nodes share one database. Writes queue in memory (bounded by
+// bytes) and writer threads commit them in group transactions, like the SQLite spool: an enqueue's
+// callback runs after its commit returned. Enqueues and delivery outcomes have a writer thread and a
+// connection each (a 202 never waits behind outcomes); reads, claims and admin operations use a third
+// connection; a fourth renews this node's lease.
+//
+// Sharing delivery: every pending (event, destination) row in fanout_outbox has an owner, the
+// fanout_nodes row of the process sending it. The node that accepts an event owns it from the start
+// (it hands it straight to its delivery engine); load_pending() returns this node's rows and claims
+// rows whose owner's lease lapsed (FOR UPDATE SKIP LOCKED, so nodes never wait for each other).
+// Leases are per node, not per row: renewing is one UPDATE every lease_ms/3 whatever the backlog.
+// replay_generation() moves when some node's lease has lapsed, so the engine re-reads its pending
+// work and picks up what the dead node left. close() ends this node's lease at once (SIGTERM hands
+// work back).
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "spool/pg_conn.h"
+#include "spool/spool.h"
+
+namespace fanout::spool {
+
+class PostgresSpool final : public Spool {
+ public:
+  explicit PostgresSpool(PostgresOptions options);
+  ~PostgresSpool() override;
+
+  // Connects, creates or upgrades the schema, registers this node and starts the threads.
+  Status start();
+
+  void enqueue(std::vector<NewEvent> events, EnqueueDone done) override;
+  void update(std::vector<DeliveryUpdate> updates) override;
+  Result<std::optional<EventStatus>> lookup(const std::string& event_id) override;
+  Result<std::vector<PendingDelivery>> load_pending(const std::string& destination, int64_t after_seq,
+                                                    size_t limit) override;
+  Result<std::vector<DeadLetter>> dead_letters(const std::string& destination, const std::string& event_id,
+                                               size_t limit) override;
+  Result<int64_t> replay(const std::string& destination, const std::string& event_id) override;
+  Result<int64_t> replay_generation() override;
+  Result<int64_t> purge(int64_t cutoff_ms) override;
+  bool writable() override;
+  bool may_send() override;
+  void close() override;
+
+  // This process's fanout_nodes.id (changes when a lapsed lease forced a new registration).
+  int64_t node() const { return node_.load(); }
+
+ private:
+  struct EnqueueOp {
+    std::vector<NewEvent> events;
+    EnqueueDone done;
+    size_t bytes = 0;
+    uint64_t after_updates = 0;  // a barrier (no events) waits until this many updates are committed
+  };
+
+  enum class Role { acks, outcomes };
+  // The loop of one writer thread: enqueues (acks) or delivery outcomes, each on its own connection.
+  void run_writer(Role role);
+  void run_heartbeat();
+  // Commits `ops` and `updates` in one transaction; on failure nothing of it is written.
+  Result<std::vector<Result<EnqueueResult>>> write_group(PgConn& conn, std::map<std::string, int16_t>& ids,
+                                                         std::vector<EnqueueOp>& ops,
+                                                         std::vector<DeliveryUpdate>& updates);
+  // Parameters 13..23 of the group statement: the outcomes, the last one per delivery.
+  void add_updates(const std::map<std::string, int16_t>& ids, const std::vector<DeliveryUpdate>& updates,
+                   PgParams& p);
+  Status prepare_writer(PgConn& conn);
+  Status prepare_reader();
+  // The reader connection, reconnected when it was lost (not more often than the backoff allows).
+  Status reader_ready();
+  // Destination name -> id through `conn` (adding it when `add`); 0 when unknown and not added.
+  Result<int16_t> destination_id(PgConn& conn, std::map<std::string, int16_t>& ids, const std::string& name,
+                                 bool add);
+  Status register_node(PgConn& conn);
+
+  const PostgresOptions options_;
+  std::atomic<int64_t> node_{0};
+  std::atomic<int64_t> proven_until_ms_{0};  // steady clock: this node's lease is sure to hold until then
+  std::atomic<int64_t> takeovers_{0};        // lapsed leases seen: added to the replay generation
+  std::atomic<bool> writer_ok_{false}, outcomes_ok_{false}, beat_ok_{false}, closed_{false};
+
+  PgConn writer_;  // writer thread only (or before it starts / after it stops)
+  std::map<std::string, int16_t> writer_ids_;
+
+  std::mutex read_mu_;  // guards reader_, reader_ids_, reader_retry_at_ms_
+  PgConn reader_;
+  std::map<std::string, int16_t> reader_ids_;
+  int64_t reader_retry_at_ms_ = 0;
+
+  PgConn outcome_conn_;  // outcome writer thread only
+  std::map<std::string, int16_t> outcome_ids_;
+
+  PgConn beat_;  // heartbeat thread only
+
+  std::mutex mu_;  // guards the fields below
+  std::condition_variable work_cv_, space_cv_, beat_cv_;
+  std::deque<EnqueueOp> queue_;
+  std::deque<DeliveryUpdate> updates_;
+  uint64_t updates_pushed_ = 0, updates_done_ = 0;  // over the spool's life, for barriers
+  size_t queued_bytes_ = 0, update_bytes_ = 0;
+  bool stopping_ = false;
+
+  std::mutex close_mu_;
+  std::thread writer_thread_, outcome_thread_, beat_thread_;
+};
+
+}  // namespace fanout::spool

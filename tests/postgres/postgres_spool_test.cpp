@@ -1,0 +1,301 @@
+// The PostgreSQL spool against a real server (started by the test): idempotency across nodes, shared
+// delivery through leases, outcomes, dead letters, schema versions, connection errors, an outage.
+#include <future>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "core/clock.h"
+#include "postgres/pg_server.h"
+#include "spool/postgres_spool.h"
+
+namespace fanout::spool {
+namespace {
+
+using namespace std::chrono_literals;
+using pgtest::PgServer;
+
+NewEvent event(const std::string& id, int64_t received_at_ms = now_ms()) {
+  NewEvent e;
+  e.event_id = id;
+  e.received_at_ms = received_at_ms;
+  e.payload = "{\"event_id\":\"" + id + "\"}";
+  Delivery pending;
+  pending.destination = "meta";
+  e.deliveries.push_back(pending);
+  Delivery skipped;
+  skipped.destination = "ga4";
+  skipped.state = State::skipped;
+  skipped.reason = "missing_identifiers";
+  e.deliveries.push_back(skipped);
+  return e;
+}
+
+Result<EnqueueResult> enqueue(Spool& s, std::vector<NewEvent> events) {
+  std::promise<Result<EnqueueResult>> p;
+  auto f = p.get_future();
+  s.enqueue(std::move(events), [&p](Result<EnqueueResult> r) { p.set_value(std::move(r)); });
+  return f.get();
+}
+
+// Waits until every update() before it is committed.
+void barrier(Spool& s) { (void)enqueue(s, {}); }
+
+bool wait_for(const std::function<bool()>& pred, std::chrono::milliseconds timeout) {
+  auto end = std::chrono::steady_clock::now() + timeout;
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() > end) return false;
+    std::this_thread::sleep_for(20ms);
+  }
+  return true;
+}
+
+class PgSpool : public ::testing::Test {
+ protected:
+  // One server for the suite (initdb takes seconds); each test starts from an empty database.
+  static void SetUpTestSuite() {
+    if (!PgServer::bin_dir().empty()) shared_ = new PgServer();
+  }
+  static void TearDownTestSuite() {
+    delete shared_;
+    shared_ = nullptr;
+  }
+  void SetUp() override {
+    if (PgServer::bin_dir().empty())
+      GTEST_SKIP() << "PostgreSQL server binaries not found (apt install postgresql-15): skipping";
+    server_ = shared_;
+    server_->sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public");
+  }
+
+  PostgresOptions options(const std::string& node, int64_t lease_ms = 5000) const {
+    PostgresOptions o;
+    o.url = server_->url();
+    o.node_id = node;
+    o.lease_ms = lease_ms;
+    return o;
+  }
+
+  std::unique_ptr<PostgresSpool> open(const std::string& node, int64_t lease_ms = 5000) {
+    auto s = std::make_unique<PostgresSpool>(options(node, lease_ms));
+    auto started = s->start();
+    EXPECT_TRUE(started) << (started ? "" : started.error().message);
+    return s;
+  }
+
+  static inline PgServer* shared_ = nullptr;
+  PgServer* server_ = nullptr;
+};
+
+TEST_F(PgSpool, DuplicateAcrossNodesIsReportedAndWritesNothing) {
+  auto a = open("a");
+  auto b = open("b");
+  auto ra = enqueue(*a, {event("e1"), event("e2")});
+  ASSERT_TRUE(ra) << ra.error().message;
+  EXPECT_EQ(ra->duplicate, (std::vector<bool>{false, false}));
+  auto rb = enqueue(*b, {event("e2"), event("e3"), event("e3")});
+  ASSERT_TRUE(rb) << rb.error().message;
+  EXPECT_EQ(rb->duplicate, (std::vector<bool>{true, false, true}));
+  EXPECT_EQ(rb->seq[0], 0);
+  auto st = b->lookup("e1");
+  ASSERT_TRUE(st && *st);
+  ASSERT_EQ((*st)->deliveries.size(), 2u);
+  EXPECT_EQ((*st)->deliveries[0].destination, "ga4");
+  EXPECT_EQ((*st)->deliveries[0].state, State::skipped);
+  EXPECT_EQ((*st)->deliveries[1].destination, "meta");
+  EXPECT_EQ((*st)->deliveries[1].state, State::pending);
+  EXPECT_EQ(server_->sql("SELECT count(*) FROM fanout_events"), "3");
+}
+
+TEST_F(PgSpool, SameIdsAtTwoNodesAtOnceAreAcceptedOnce) {
+  auto a = open("a");
+  auto b = open("b");
+  constexpr int kIds = 200;
+  std::vector<int> accepted(kIds, 0);
+  std::mutex mu;
+  auto post_all = [&](Spool& s) {
+    std::vector<std::future<void>> waits;
+    for (int i = 0; i < kIds; ++i) {
+      auto p = std::make_shared<std::promise<void>>();
+      waits.push_back(p->get_future());
+      s.enqueue({event("same-" + std::to_string(i))}, [&, i, p](Result<EnqueueResult> r) {
+        if (r && !r->duplicate[0]) {
+          std::lock_guard lock(mu);
+          ++accepted[i];
+        }
+        p->set_value();
+      });
+    }
+    for (auto& w : waits) w.wait();
+  };
+  std::thread ta([&] { post_all(*a); });
+  std::thread tb([&] { post_all(*b); });
+  ta.join();
+  tb.join();
+  for (int i = 0; i < kIds; ++i) EXPECT_EQ(accepted[i], 1) << "same-" << i;
+}
+
+TEST_F(PgSpool, EachPendingDeliveryHasOneOwnerAndSigtermHandsItBack) {
+  auto a = open("a");
+  auto b = open("b");
+  std::vector<NewEvent> events;
+  for (int i = 0; i < 10; ++i) events.push_back(event("own-" + std::to_string(i)));
+  ASSERT_TRUE(enqueue(*a, std::move(events)));
+  auto mine = a->load_pending("meta", 0, 100);
+  ASSERT_TRUE(mine);
+  EXPECT_EQ(mine->size(), 10u);
+  auto theirs = b->load_pending("meta", 0, 100);
+  ASSERT_TRUE(theirs);
+  EXPECT_TRUE(theirs->empty()) << "a live node's work is not claimable";
+  a->close();
+  auto taken = b->load_pending("meta", 0, 100);
+  ASSERT_TRUE(taken);
+  EXPECT_EQ(taken->size(), 10u);
+  EXPECT_EQ(server_->sql("SELECT count(DISTINCT owner) FROM fanout_outbox"), "1");
+}
+
+TEST_F(PgSpool, ALapsedLeaseIsTakenOverAndTheGenerationMoves) {
+  auto a = open("a");
+  auto b = open("b");
+  ASSERT_TRUE(enqueue(*a, {event("lap-1"), event("lap-2")}));
+  auto before = b->replay_generation();
+  ASSERT_TRUE(before);
+  // As if `a` had been killed: its lease ends without a release.
+  const int64_t old = a->node();
+  server_->sql("UPDATE fanout_nodes SET lease_until = now() - interval '1 second' WHERE id = " +
+               std::to_string(a->node()));
+  auto after = b->replay_generation();
+  ASSERT_TRUE(after);
+  EXPECT_NE(*after, *before) << "a lapsed lease makes the engine re-read";
+  auto taken = b->load_pending("meta", 0, 100);
+  ASSERT_TRUE(taken);
+  EXPECT_EQ(taken->size(), 2u);
+  // `a` notices on its next renewal, registers anew and no longer sees the rows b took.
+  EXPECT_TRUE(wait_for([&] { return a->node() != old; }, 5s));
+  EXPECT_TRUE(wait_for([&] { return a->may_send(); }, 5s));
+  auto left = a->load_pending("meta", 0, 100);
+  ASSERT_TRUE(left);
+  EXPECT_TRUE(left->empty());
+}
+
+TEST_F(PgSpool, OutcomesRetriesDeadLettersAndReplay) {
+  auto a = open("a");
+  auto r = enqueue(*a, {event("o-1"), event("o-2"), event("o-3")});
+  ASSERT_TRUE(r);
+  const int64_t s1 = r->seq[0], s2 = r->seq[1], s3 = r->seq[2];
+  a->update({{s1, "meta", State::delivered, "", 1, 0, ""},
+             {s2, "meta", State::pending, "", 1, now_ms() + 60000, "http_503"},
+             {s3, "meta", State::pending, "", 1, 0, "timeout"},
+             {s3, "meta", State::failed, "rejected: bad pixel", 2, 0, ""}});
+  barrier(*a);
+  auto st1 = a->lookup("o-1");
+  ASSERT_TRUE(st1 && *st1);
+  EXPECT_EQ((*st1)->deliveries[1].state, State::delivered);
+  auto st2 = a->lookup("o-2");
+  ASSERT_TRUE(st2 && *st2);
+  EXPECT_EQ((*st2)->deliveries[1].state, State::pending);
+  EXPECT_EQ((*st2)->deliveries[1].last_error, "http_503");
+  EXPECT_EQ((*st2)->deliveries[1].attempts, 1);
+  auto pending = a->load_pending("meta", 0, 100);
+  ASSERT_TRUE(pending);
+  ASSERT_EQ(pending->size(), 1u);
+  EXPECT_EQ((*pending)[0].seq, s2);
+  EXPECT_GT((*pending)[0].next_attempt_at_ms, now_ms());
+
+  auto letters = a->dead_letters("", "", 10);
+  ASSERT_TRUE(letters);
+  ASSERT_EQ(letters->size(), 1u);
+  EXPECT_EQ((*letters)[0].event_id, "o-3");
+  EXPECT_EQ((*letters)[0].reason, "rejected: bad pixel");
+  auto gen = a->replay_generation();
+  ASSERT_TRUE(gen);
+  auto replayed = a->replay("meta", "");
+  ASSERT_TRUE(replayed);
+  EXPECT_EQ(*replayed, 1);
+  auto gen2 = a->replay_generation();
+  ASSERT_TRUE(gen2);
+  EXPECT_NE(*gen2, *gen);
+  pending = a->load_pending("meta", 0, 100);
+  ASSERT_TRUE(pending);
+  EXPECT_EQ(pending->size(), 2u) << "the replayed dead letter is pending again";
+}
+
+TEST_F(PgSpool, PurgeDeletesOldFinishedEventsOnly) {
+  auto a = open("a");
+  const int64_t old = now_ms() - 8LL * 24 * 3600 * 1000;
+  auto r = enqueue(*a, {event("old-done", old), event("old-pending", old), event("new-done")});
+  ASSERT_TRUE(r);
+  a->update({{r->seq[0], "meta", State::delivered, "", 1, 0, ""}, {r->seq[2], "meta", State::delivered, "", 1, 0, ""}});
+  barrier(*a);
+  auto purged = a->purge(now_ms() - 7LL * 24 * 3600 * 1000);
+  ASSERT_TRUE(purged);
+  EXPECT_EQ(*purged, 1);
+  EXPECT_FALSE(a->lookup("old-done").value());
+  EXPECT_TRUE(a->lookup("old-pending").value());
+  EXPECT_TRUE(a->lookup("new-done").value());
+  EXPECT_EQ(server_->sql("SELECT count(*) FROM fanout_payloads"), "2");
+}
+
+TEST_F(PgSpool, ANewerSchemaIsRefusedNamingBothVersions) {
+  open("a")->close();
+  server_->sql("UPDATE fanout_schema SET version = 99");
+  PostgresSpool b(options("b"));
+  auto started = b.start();
+  ASSERT_FALSE(started);
+  EXPECT_NE(started.error().message.find("99"), std::string::npos) << started.error().message;
+  EXPECT_NE(started.error().message.find("(1)"), std::string::npos) << started.error().message;
+}
+
+TEST_F(PgSpool, NodesStartingTogetherCreateTheSchemaOnce) {
+  std::vector<std::unique_ptr<PostgresSpool>> spools(4);
+  std::vector<std::thread> threads;
+  std::vector<int> ok(4, 0);
+  for (int i = 0; i < 4; ++i) {
+    spools[i] = std::make_unique<PostgresSpool>(options("n" + std::to_string(i)));
+    threads.emplace_back([&, i] { ok[i] = spools[i]->start() ? 1 : 0; });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok, (std::vector<int>{1, 1, 1, 1}));
+  EXPECT_EQ(server_->sql("SELECT count(*) FROM fanout_schema"), "1");
+}
+
+TEST_F(PgSpool, AWrongPasswordNamesTheKeyAndHostButNotThePassword) {
+  auto o = options("a");
+  o.url = server_->url_with_password("Wrong-Pa55word");
+  o.url_key = "spool.url_env (T_PG)";
+  PostgresSpool s(o);
+  auto started = s.start();
+  ASSERT_FALSE(started);
+  const std::string& m = started.error().message;
+  EXPECT_EQ(m.find('\n'), std::string::npos) << m;
+  EXPECT_NE(m.find("spool.url_env (T_PG)"), std::string::npos) << m;
+  EXPECT_NE(m.find("127.0.0.1"), std::string::npos) << m;
+  EXPECT_EQ(m.find("Wrong-Pa55word"), std::string::npos) << m;
+}
+
+TEST_F(PgSpool, AnOutageRefusesWritesKeepsOutcomesAndRecovers) {
+  auto a = open("a", 3000);
+  auto r = enqueue(*a, {event("out-1")});
+  ASSERT_TRUE(r);
+  server_->stop();
+  a->update({{r->seq[0], "meta", State::delivered, "", 1, 0, ""}});
+  EXPECT_TRUE(wait_for([&] { return !a->writable(); }, 10s));
+  EXPECT_FALSE(a->may_send());
+  auto refused = enqueue(*a, {event("out-2")});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, "unavailable");
+  server_->start();
+  EXPECT_TRUE(wait_for([&] { return a->writable(); }, 15s));
+  // The outcome recorded while the database was gone was kept and written after it came back.
+  EXPECT_TRUE(wait_for(
+      [&] {
+        auto st = a->lookup("out-1");
+        return st && *st && (*st)->deliveries[1].state == State::delivered;
+      },
+      10s));
+  auto accepted = enqueue(*a, {event("out-2")});
+  ASSERT_TRUE(accepted) << accepted.error().message;
+  EXPECT_FALSE(accepted->duplicate[0]);
+}
+
+}  // namespace
+}  // namespace fanout::spool

@@ -1,0 +1,234 @@
+// Several nodes on one PostgreSQL, end to end: the real binary twice, a real PostgreSQL server and the
+// sandbox platforms. Loads are small (hundreds of events) so each case takes seconds.
+#include <stdlib.h>
+#include <sys/wait.h>
+
+#include <filesystem>
+
+#include <atomic>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "core/clock.h"
+#include "integration/harness.h"
+#include "postgres/pg_server.h"
+
+namespace fanout::itest {
+namespace {
+
+using namespace std::chrono_literals;
+using pgtest::PgServer;
+
+const std::vector<std::string> kPlatforms{"meta", "ga4", "google_ads", "microsoft_ads", "tiktok"};
+constexpr int64_t kLeaseMs = 3000;  // short, so a killed node's work moves within seconds; long enough for a starved renewal
+
+int64_t now_s() { return now_ms() / 1000; }
+
+bool all_received(SandboxProcess& box, const std::string& platform, const std::vector<std::string>& ids) {
+  auto counts = box.event_counts(platform);
+  for (const auto& id : ids)
+    if (!counts.count(id)) return false;
+  return true;
+}
+
+std::string node_toml(const std::string& node) {
+  return "backend = \"postgres\"\nurl_env = \"T_PG\"\nnode_id = \"" + node +
+         "\"\nlease_ms = " + std::to_string(kLeaseMs) + "\n";
+}
+
+// Posts events "<prefix>-<n>" round-robin to `nodes` until `stop`; keeps the acknowledged ids and
+// counts answers by status.
+struct Load {
+  std::vector<std::string> acked;
+  std::map<long, int> statuses;
+  std::mutex mu;
+  std::atomic<bool> stop{false};
+  std::atomic<int> sent{0};
+
+  void run(std::vector<GatewayProcess*> nodes, const std::string& prefix, int max_events,
+           std::atomic<bool>* record_2xx_as_bad = nullptr, std::atomic<int>* bad = nullptr) {
+    for (int i = 0; i < max_events && !stop; ++i) {
+      std::string id = prefix + "-" + std::to_string(i);
+      GatewayProcess* gw = nodes[i % nodes.size()];
+      auto r = gw->post_event(purchase_event(id, now_s()));
+      ++sent;
+      std::lock_guard lock(mu);
+      ++statuses[r.status];
+      if (r.status == 202) {
+        acked.push_back(id);
+        if (record_2xx_as_bad && record_2xx_as_bad->load()) ++*bad;
+      }
+      if (r.status == 0 || r.status == 503) std::this_thread::sleep_for(20ms);  // a node restarting
+    }
+  }
+};
+
+// Runs the fanout CLI (inheriting T_PG) and returns its exit code and stdout.
+std::pair<int, std::string> run_fanout(const std::string& args, const std::map<std::string, std::string>& env) {
+  std::string cmd;
+  for (const auto& [k, v] : env) cmd += k + "='" + v + "' ";
+  cmd += std::string(FANOUT_BINARY) + " " + args + " 2>/dev/null";
+  std::string out;
+  FILE* p = popen(cmd.c_str(), "r");
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  int st = pclose(p);
+  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
+}
+
+class TwoNodes : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (PgServer::bin_dir().empty())
+      GTEST_SKIP() << "PostgreSQL server binaries not found (apt install postgresql-15): skipping";
+    pg_ = std::make_unique<PgServer>();
+    ::setenv("T_PG", pg_->url().c_str(), 1);  // inherited by the gateways
+    box_ = std::make_unique<SandboxProcess>(dir_.path);
+    for (const char* name : {"a", "b"}) {
+      std::string dir = dir_.path + "/" + name;
+      std::filesystem::create_directories(dir);
+      nodes_.push_back(std::make_unique<GatewayProcess>(dir, all_destinations_toml(*box_, 50), node_toml(name)));
+    }
+    for (auto& n : nodes_) n->start();
+  }
+
+  void expect_all_delivered(const std::vector<std::string>& ids) {
+    for (const auto& p : kPlatforms)
+      EXPECT_TRUE(wait_until([&] { return all_received(*box_, p, ids); }, 60s))
+          << p << ": not every acknowledged event arrived";
+  }
+
+  TempDir dir_;
+  std::unique_ptr<PgServer> pg_;
+  std::unique_ptr<SandboxProcess> box_;
+  std::vector<std::unique_ptr<GatewayProcess>> nodes_;
+};
+
+TEST_F(TwoNodes, Kill9OfOneNodeLosesNoAcknowledgedEvent) {
+  GatewayProcess& a = *nodes_[0];
+  GatewayProcess& b = *nodes_[1];
+  // `a` cannot reach one platform for now: what it accepted stays pending on it, so its death
+  // leaves work that only a takeover by `b` can deliver.
+  box_->fault(R"({"platform":"tiktok","mode":"status","status":503,"count":-1})");
+  Load load;
+  std::thread writer([&] { load.run({&a, &b}, "k9", 400); });
+  std::this_thread::sleep_for(1500ms);
+  a.kill9();
+  load.stop = true;
+  writer.join();
+  box_->clear_faults();
+  ASSERT_GT(load.acked.size(), 20u);
+  expect_all_delivered(load.acked);
+  // Any node answers for any event.
+  EXPECT_TRUE(wait_until([&] { return b.state(load.acked.front(), "meta") == "delivered"; }, 10s));
+}
+
+TEST_F(TwoNodes, SameIdsAtBothNodesAreAcceptedOnce) {
+  constexpr int kIds = 150;
+  std::vector<long> at_a(kIds), at_b(kIds);
+  const int64_t t = now_s();
+  std::thread ta([&] {
+    for (int i = 0; i < kIds; ++i) at_a[i] = nodes_[0]->post_event(purchase_event("dup-" + std::to_string(i), t)).status;
+  });
+  std::thread tb([&] {
+    for (int i = 0; i < kIds; ++i) at_b[i] = nodes_[1]->post_event(purchase_event("dup-" + std::to_string(i), t)).status;
+  });
+  ta.join();
+  tb.join();
+  for (int i = 0; i < kIds; ++i) {
+    std::multiset<long> got{at_a[i], at_b[i]};
+    EXPECT_EQ(got, (std::multiset<long>{200, 202})) << "dup-" << i;
+  }
+  std::vector<std::string> ids;
+  for (int i = 0; i < kIds; ++i) ids.push_back("dup-" + std::to_string(i));
+  // Each node names itself in /metrics.
+  auto metrics = app::http_call("GET", nodes_[1]->url("/metrics"),
+                                {{"Authorization", "Bearer " + nodes_[1]->admin_token()}}, "");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("fanout_node_info{node_id=\"b\"} 1"), std::string::npos);
+  expect_all_delivered(ids);
+  for (const auto& p : kPlatforms) {
+    auto counts = box_->event_counts(p);
+    int twice = 0;
+    for (const auto& id : ids) twice += counts[id] > 1;
+    EXPECT_EQ(twice, 0) << p << ": an event accepted once was sent twice";
+  }
+}
+
+TEST_F(TwoNodes, PostgresStoppedUnderLoadAnswersNo2xxAndRecovers) {
+  Load load;
+  std::atomic<bool> down{false};
+  std::atomic<int> acked_while_down{0};
+  std::thread writer([&] {
+    load.run({nodes_[0].get(), nodes_[1].get()}, "pgdown", 100000, &down, &acked_while_down);
+  });
+  std::this_thread::sleep_for(800ms);
+  // `down` is raised after the server is gone: a request acknowledged before the stop began may still
+  // be answered while it runs.
+  pg_->stop();
+  down = true;
+  std::this_thread::sleep_for(1500ms);
+  const int sent_while_down = load.sent.load();
+  std::this_thread::sleep_for(500ms);
+  EXPECT_GT(load.sent.load(), sent_while_down) << "requests kept being answered (503) while down";
+  down = false;
+  pg_->start();
+  // Both nodes become ready again by themselves, then accept again.
+  for (auto& n : nodes_)
+    EXPECT_TRUE(wait_until([&] { return app::http_call("GET", n->url("/readyz"), {}, "").value().status == 200; }, 20s));
+  const size_t before = [&] {
+    std::lock_guard lock(load.mu);
+    return load.acked.size();
+  }();
+  EXPECT_TRUE(wait_until(
+      [&] {
+        std::lock_guard lock(load.mu);
+        return load.acked.size() > before + 20;
+      },
+      20s));
+  load.stop = true;
+  writer.join();
+  EXPECT_EQ(acked_while_down.load(), 0);
+  EXPECT_GT(load.statuses[503], 0);
+  expect_all_delivered(load.acked);
+}
+
+TEST_F(TwoNodes, RollingRestartUnderLoadLosesNothing) {
+  Load load;
+  std::thread writer([&] { load.run({nodes_[0].get(), nodes_[1].get()}, "roll", 100000); });
+  for (auto& n : nodes_) {
+    std::this_thread::sleep_for(700ms);
+    EXPECT_EQ(n->terminate(), 0);
+    n->start();
+  }
+  std::this_thread::sleep_for(700ms);
+  load.stop = true;
+  writer.join();
+  ASSERT_GT(load.acked.size(), 20u);
+  expect_all_delivered(load.acked);
+}
+
+TEST_F(TwoNodes, DeadLettersAreListedAndReplayedFromAnyNode) {
+  box_->fault(R"({"platform":"meta","mode":"reject_event_ids","event_ids":["dlq-1"],"count":-1})");
+  ASSERT_EQ(nodes_[0]->post_event(purchase_event("dlq-1", now_s())).status, 202);
+  ASSERT_TRUE(wait_until([&] { return nodes_[1]->state("dlq-1", "meta") == "failed"; }, 20s));
+  // The CLI with the other node's config reads the same database.
+  const std::string config = "--config " + nodes_[1]->dir() + "/fanout.toml";
+  auto [code, out] = run_fanout("dlq list " + config, nodes_[1]->env());
+  EXPECT_EQ(code, 0);
+  EXPECT_NE(out.find("\"event_id\":\"dlq-1\""), std::string::npos) << out;
+  box_->clear_faults();
+  auto [rcode, rout] = run_fanout("dlq replay " + config + " --destination meta --event-id dlq-1", nodes_[1]->env());
+  EXPECT_EQ(rcode, 0);
+  EXPECT_NE(rout.find("\"replayed\":1"), std::string::npos) << rout;
+  // Some node claims the replayed delivery and sends it, once.
+  EXPECT_TRUE(wait_until([&] { return nodes_[0]->state("dlq-1", "meta") == "delivered"; }, 20s));
+  EXPECT_EQ(box_->event_counts("meta")["dlq-1"], 1);
+}
+
+}  // namespace
+}  // namespace fanout::itest
