@@ -19,6 +19,10 @@ std::vector<std::string> restart_only_changes(const Config& running, const Confi
   check(running.server.max_body_bytes == next.server.max_body_bytes, "server.max_body_bytes");
   check(running.spool.path == next.spool.path, "spool.path");
   check(running.spool.max_bytes == next.spool.max_bytes, "spool.max_bytes");
+  check(running.spool_backend == next.spool_backend, "spool.backend");
+  check(running.postgres.url == next.postgres.url, "spool.url_env");
+  check(running.postgres.node_id == next.postgres.node_id, "spool.node_id");
+  check(running.postgres.lease_ms == next.postgres.lease_ms, "spool.lease_ms");
   return keys;
 }
 
