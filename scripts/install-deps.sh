@@ -9,6 +9,7 @@ PACKAGES=(
   libphonenumber-dev prometheus-cpp-dev libjemalloc-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 wrk sqlite3 curl ca-certificates
+  chromium nodejs npm                          # the web console's browser test (tests/browser/, puppeteer-core)
 )
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi

@@ -433,6 +433,7 @@ void Dispatcher::on_response(const std::shared_ptr<Flight>& flight, dest::HttpRe
     const dest::EventResult& e = c.events[i];
     dest::Outcome outcome = force_retry ? dest::Outcome::retry : e.outcome;
     if (record.error.empty() && outcome != dest::Outcome::delivered) record.error = e.reason;
+    const size_t first_update = updates.size();  // the updates this event's outcome adds get the attempt
     switch (outcome) {
       case dest::Outcome::delivered:
         delivered(items[i], updates);
@@ -451,6 +452,8 @@ void Dispatcher::on_response(const std::shared_ptr<Flight>& flight, dest::HttpRe
         break;
       }
     }
+    for (size_t k = first_update; k < updates.size(); ++k)
+      updates[k].attempt = spool::Attempt{now, response.status, record.latency_ms, clip(e.reason)};
   }
   // One increment per response, not per event: a labelled counter lookup costs more than the count.
   if (n_delivered > 0) metrics_.delivery(name_, "delivered", static_cast<double>(n_delivered));
