@@ -94,7 +94,7 @@ void Connection::shutdown() {
   asio::post(stream_.get_executor(), [self = shared_from_this()] {
     if (self->closed_) return;
     self->stop_reading_ = true;
-    if (self->slots_.empty() && self->read_state_ != ReadState::reading) {
+    if (self->slots_.empty() && self->read_state_ != ReadState::reading && !self->streaming_) {
       self->close_now();  // nothing in progress
       return;
     }
@@ -312,9 +312,11 @@ Awaitable<> Connection::write_loop() {
 
 Awaitable<bool> Connection::write_stream(const std::shared_ptr<BodyStream>& stream, bool chunked) {
   const ServerOptions& options = core_->options;
-  beast::error_code ec;
+  beast::error_code ec;     // of the writes
+  beast::error_code waited;  // of the waits (cancelled to wake)
   std::string frame;
   // The client closing its side (the reader saw EOF) means nobody reads the stream any more.
+  streaming_ = true;
   auto live = [this] {
     return !closed_ && !core_->stopping.load(std::memory_order_relaxed) && read_state_ != ReadState::done;
   };
@@ -332,7 +334,7 @@ Awaitable<bool> Connection::write_stream(const std::shared_ptr<BodyStream>& stre
       });
     });
     while (stream_waiting_ && live()) {
-      co_await writer_wake_.async_wait(redirect_error(use_awaitable, ec));
+      co_await writer_wake_.async_wait(redirect_error(use_awaitable, waited));
     }
     if (stream_waiting_) {  // stopped or closed while waiting
       stream_waiting_ = false;
@@ -352,17 +354,17 @@ Awaitable<bool> Connection::write_stream(const std::shared_ptr<BodyStream>& stre
     stream_.expires_after(options.write_timeout);
     co_await asio::async_write(stream_, asio::buffer(frame), redirect_error(use_awaitable, ec));
     writing_ = false;
-    if (ec) co_return false;
+    if (ec) break;
   }
-  if (chunked && !closed_) {
+  if (!ec && chunked && !closed_) {
     static constexpr char kLastChunk[] = "0\r\n\r\n";
     writing_ = true;
     stream_.expires_after(options.write_timeout);
     co_await asio::async_write(stream_, asio::buffer(kLastChunk, sizeof kLastChunk - 1), redirect_error(use_awaitable, ec));
     writing_ = false;
-    if (ec) co_return false;
   }
-  co_return true;
+  streaming_ = false;  // only now: a graceful shutdown must not close the socket under the last chunk
+  co_return !ec;
 }
 
 void Connection::stream_arrived(uint64_t generation, std::optional<std::string> piece) {

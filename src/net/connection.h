@@ -81,7 +81,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool closed_ = false;
   int running_ = 0;  // live coroutines; the last one unregisters the connection
 
-  // Streamed body (write_stream): the piece asked for, and whether it has come.
+  // Streamed body (write_stream): in progress (its slot has left slots_), the piece asked for, and
+  // whether it has come.
+  bool streaming_ = false;
   uint64_t stream_generation_ = 0;
   bool stream_waiting_ = false;
   std::optional<std::string> stream_piece_;

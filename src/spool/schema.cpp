@@ -68,8 +68,9 @@ CREATE TABLE IF NOT EXISTS attempts(
 INSERT OR IGNORE INTO meta(key, value) VALUES('next_seq', 1);
 )sql";
 
-// Version 3 added `attempts`, the last kAttemptsKept HTTP attempts of each delivery (writer.h): a ring
-// indexed by slot = (attempt number - 1) mod kAttemptsKept, so it never needs a delete to stay bounded.
+// Version 3 added `attempts`, the last kAttemptsKept HTTP attempts of each delivery: a ring indexed by
+// slot = (attempt number - 1) mod kAttemptsKept, so it never needs a delete to stay bounded. A replay
+// (attempt numbers restart) moves the previous round to slots below 0: at most 2 x kAttemptsKept rows.
 // Upgrading from version 2 is creating that table (kSchema does, IF NOT EXISTS); nothing else changes.
 
 // Version 1 kept a row per (event, destination) from the start, keyed by the destination's name, and

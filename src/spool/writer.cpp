@@ -118,6 +118,16 @@ Status Writer::open(const std::string& path, int64_t idempotency_ms) {
        "SELECT o.seq, ?2, ?3, ?4, ?5, ?6, ?7, ?8 FROM json_each(?1) j JOIN outbox o ON o.seq = j.value "
        "WHERE ((o.pending >> ?2) & 1) = 1"},
       {&delete_attempts_, "DELETE FROM attempts WHERE seq = ?1"},
+      // A replay restarts attempt numbers, hence ring slots: the dead letters' history moves to slots
+      // below 0 (kept beside the new round's), after dropping what an earlier replay had moved there.
+      {&replay_attempts_drop_,
+       "DELETE FROM attempts WHERE slot < 0 AND (seq, destination) IN (SELECT d.seq, d.destination FROM deliveries d "
+       "WHERE d.state = 2 AND (?1 = '' OR d.destination = (SELECT id FROM destinations WHERE name = ?1)) "
+       "AND (?2 = '' OR d.seq IN (SELECT seq FROM events WHERE event_id = ?2)))"},
+      {&replay_attempts_shift_,
+       "UPDATE attempts SET slot = slot - ?3 WHERE (seq, destination) IN (SELECT d.seq, d.destination FROM deliveries "
+       "d WHERE d.state = 2 AND (?1 = '' OR d.destination = (SELECT id FROM destinations WHERE name = ?1)) "
+       "AND (?2 = '' OR d.seq IN (SELECT seq FROM events WHERE event_id = ?2)))"},
   };
   for (const auto& d : defs) {
     auto stmt = Stmt::prepare(db, d.sql);
@@ -136,7 +146,8 @@ void Writer::close() {
        {&begin_,          &commit_,       &rollback_,           &read_next_seq_,   &write_next_seq_,    &page_count_,
         &freelist_count_, &insert_event_, &find_event_,         &has_pending_,     &insert_outbox_,     &write_run_,
         &clear_run_,      &delete_run_,   &insert_destination_, &insert_delivery_, &delete_deliveries_, &delete_event_,
-        &replay_outbox_,  &replay_,       &bump_replays_,       &purge_scan_,      &write_attempts_,    &delete_attempts_}) {
+        &replay_outbox_,  &replay_,       &bump_replays_,       &purge_scan_,      &write_attempts_,    &delete_attempts_,
+        &replay_attempts_drop_, &replay_attempts_shift_}) {
     *s = Stmt();
   }
   db_.close();
@@ -460,6 +471,17 @@ Result<int64_t> Writer::replay(const std::string& destination, const std::string
   if (auto s = run(db_.get(), replay_outbox_, "re-queueing dead letters"); !s) {
     rollback();
     return tl::unexpected(s.error());
+  }
+  replay_attempts_drop_.bind(1, destination);
+  replay_attempts_drop_.bind(2, event_id);
+  replay_attempts_shift_.bind(1, destination);
+  replay_attempts_shift_.bind(2, event_id);
+  replay_attempts_shift_.bind(3, kAttemptsKept);
+  for (Stmt* stmt : {&replay_attempts_drop_, &replay_attempts_shift_}) {
+    if (auto s = run(db_.get(), *stmt, "keeping the attempts of replayed dead letters"); !s) {
+      rollback();
+      return tl::unexpected(s.error());
+    }
   }
   replay_.bind(1, destination);
   replay_.bind(2, event_id);

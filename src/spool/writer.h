@@ -114,6 +114,7 @@ class Writer {
   Stmt insert_destination_, insert_delivery_, delete_deliveries_, delete_event_;
   Stmt replay_outbox_, replay_, bump_replays_, purge_scan_;
   Stmt write_attempts_, delete_attempts_;  // the attempt history (schema.cpp, version 3)
+  Stmt replay_attempts_drop_, replay_attempts_shift_;
 };
 
 }  // namespace fanout::spool

@@ -146,7 +146,10 @@ google_ads = "customers/1234567890/conversionActions/111"
     const page = await browser.newPage();
     await page.setViewport({ width: 1500, height: 900 });
     const violations = [];
-    page.on('console', (m) => { if (m.type() === 'error') violations.push(m.text()); });
+    // Script errors and CSP violations; a refused token's 401 is logged by the browser and expected.
+    page.on('console', (m) => {
+      if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) violations.push(m.text());
+    });
     page.on('pageerror', (e) => violations.push(String(e)));
 
     step('without a token: only the login form');
@@ -197,6 +200,7 @@ google_ads = "customers/1234567890/conversionActions/111"
     await page.select('#filter-state', '');
 
     step('detail: request bodies, hashed and redacted');
+    await page.waitForSelector('tr[data-event-id="bt-ok"]');  // rendering is throttled
     await page.click('tr[data-event-id="bt-ok"]');
     await page.waitForSelector('[data-detail-for="bt-ok"] [data-request-for="meta"]');
     const bodies = await page.$$eval('[data-detail-for="bt-ok"] [data-request-for]', (els) =>
@@ -244,6 +248,8 @@ google_ads = "customers/1234567890/conversionActions/111"
 
     if (screenshot) {
       step('screenshot ' + screenshot);
+      await page.$eval('#detail', (e) => { e.scrollTop = 0; });
+      await page.evaluate(() => window.scrollTo(0, 0));
       await page.screenshot({ path: screenshot });
     }
 

@@ -79,7 +79,7 @@ class ConsoleTest : public ::testing::Test {
     std::vector<ingest::FieldError> errors;
     const std::string body = R"({"event_id":")" + id + R"(","event_name":"purchase","event_time":)" +
                              std::to_string(options.now_s) +
-                             R"(,"action_source":"website","user":{"email":"Jane.Doe@Example.com","client_ip":"203.0.113.9"},"value":12.5,"currency":"EUR"})";
+                             R"(,"action_source":"website","user":{"email":"Jane.Doe@Example.com","ip":"203.0.113.9"},"value":12.5,"currency":"EUR"})";
     auto parsed = ingest::parse_body(body, options, errors);
     EXPECT_TRUE(parsed) << (parsed ? "" : parsed.error().message);
     spool::NewEvent e;

@@ -156,6 +156,27 @@ TEST_F(SpoolConsoleTest, AttemptHistoryIsBounded) {
   EXPECT_EQ(attempts->back().attempt.error, "http_4");
 }
 
+// Attempt numbers restart at a replay: the history before it stays (one round of it), beside the new one.
+TEST_F(SpoolConsoleTest, ReplayKeepsThePreviousRoundOfAttempts) {
+  auto spool = open();
+  auto r = enqueue_sync(*spool, {make_event("a", kT0, {"meta"})});
+  ASSERT_TRUE(r);
+  const int64_t seq = r->seq[0];
+  for (int round = 0; round < 3; ++round) {
+    spool->update({with_attempt(seq, "meta", State::pending, 1, kT0 + round * 100 + 1, 503, "round" + std::to_string(round))});
+    spool->update({with_attempt(seq, "meta", State::failed, 2, kT0 + round * 100 + 2, 400, "dead" + std::to_string(round))});
+    flush(*spool);
+    if (round < 2) ASSERT_EQ(*spool->replay("meta", "a"), 1);
+  }
+  auto attempts = spool->attempts(seq);
+  ASSERT_TRUE(attempts);
+  ASSERT_EQ(attempts->size(), 4u);  // the last round and the one before; the first is gone
+  EXPECT_EQ(attempts->at(0).attempt.error, "dead2");
+  EXPECT_EQ(attempts->at(1).attempt.error, "round2");
+  EXPECT_EQ(attempts->at(2).attempt.error, "dead1");
+  EXPECT_EQ(attempts->at(3).attempt.error, "round1");
+}
+
 TEST_F(SpoolConsoleTest, PurgeDeletesTheAttempts) {
   auto spool = open();
   auto r = enqueue_sync(*spool, {make_event("a", kT0, {"meta"})});

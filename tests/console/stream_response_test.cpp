@@ -20,28 +20,50 @@
 namespace fanout::net {
 namespace {
 
+// Threads that answer pieces, joined at the end of each test (after the server has stopped).
+class Answerers {
+ public:
+  ~Answerers() {
+    std::lock_guard lock(mu_);
+    for (auto& t : threads_) t.join();
+  }
+  // Answers `piece` with `value` from another thread after `delay`.
+  void answer(BodyStream::Piece piece, std::optional<std::string> value,
+              std::chrono::milliseconds delay = std::chrono::milliseconds(0)) {
+    std::lock_guard lock(mu_);
+    threads_.emplace_back([piece = std::move(piece), value = std::move(value), delay] {
+      std::this_thread::sleep_for(delay);
+      piece(value);
+    });
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::thread> threads_;
+};
+
 // A source that answers from a list of pieces (nullopt ends), answering from another thread.
-std::shared_ptr<BodyStream> list_stream(std::vector<std::optional<std::string>> pieces, std::atomic<int>* asked) {
+std::shared_ptr<BodyStream> list_stream(std::vector<std::optional<std::string>> pieces, std::atomic<int>* asked,
+                                        Answerers* answerers) {
   auto body = std::make_shared<BodyStream>();
   auto shared = std::make_shared<std::vector<std::optional<std::string>>>(std::move(pieces));
   auto index = std::make_shared<std::atomic<size_t>>(0);
-  body->next = [shared, index, asked](BodyStream::Piece piece) {
+  body->next = [shared, index, asked, answerers](BodyStream::Piece piece) {
     ++*asked;
     const size_t i = (*index)++;
-    std::thread([piece = std::move(piece), value = i < shared->size() ? (*shared)[i] : std::nullopt] {
-      piece(value);
-    }).detach();
+    answerers->answer(std::move(piece), i < shared->size() ? (*shared)[i] : std::nullopt);
   };
   return body;
 }
 
 TEST(StreamResponse, WritesPiecesChunkedUntilTheSourceEnds) {
+  Answerers answerers;
   std::atomic<int> asked{0};
   auto server = HttpServer::start(ServerOptions{}, [&](Request&&, Respond respond) {
     Response r;
     r.content_type = "text/event-stream";
     r.stream = list_stream({std::string("data: a\n\n"), std::string(""), std::string("data: b\n\n"), std::nullopt},
-                           &asked);
+                           &asked, &answerers);
     respond(std::move(r));
   });
   ASSERT_TRUE(server) << server.error().message;
@@ -59,15 +81,13 @@ TEST(StreamResponse, WritesPiecesChunkedUntilTheSourceEnds) {
 }
 
 TEST(StreamResponse, StopsAskingOnceTheClientHasGone) {
+  Answerers answerers;
   std::atomic<int> asked{0};
   auto server = HttpServer::start(ServerOptions{}, [&](Request&&, Respond respond) {
     auto body = std::make_shared<BodyStream>();
-    body->next = [&asked](BodyStream::Piece piece) {
+    body->next = [&asked, &answerers](BodyStream::Piece piece) {
       ++asked;
-      std::thread([piece = std::move(piece)] {
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        piece(std::string("data: tick\n\n"));
-      }).detach();
+      answerers.answer(std::move(piece), std::string("data: tick\n\n"), std::chrono::milliseconds(20));
     };
     Response r;
     r.stream = body;
@@ -108,13 +128,11 @@ TEST(StreamResponse, StopsAskingOnceTheClientHasGone) {
 }
 
 TEST(StreamResponse, ServerStopEndsAnEndlessStream) {
+  Answerers answerers;
   auto server = HttpServer::start(ServerOptions{}, [&](Request&&, Respond respond) {
     auto body = std::make_shared<BodyStream>();
-    body->next = [](BodyStream::Piece piece) {
-      std::thread([piece = std::move(piece)] {
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        piece(std::string("data: tick\n\n"));
-      }).detach();
+    body->next = [&answerers](BodyStream::Piece piece) {
+      answerers.answer(std::move(piece), std::string("data: tick\n\n"), std::chrono::milliseconds(20));
     };
     Response r;
     r.stream = body;

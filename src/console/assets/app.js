@@ -18,6 +18,7 @@ let streamAbort = null;
 let selected = '';
 let view = 'events';
 let destinationsTimer = null;
+let setUp = false;
 
 function h(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -55,7 +56,16 @@ async function start() {
     $('token').value = '';
     enter();
   });
-  $('logout').addEventListener('click', () => showLogin(''));
+  $('logout').addEventListener('click', () => {
+    token.clear();
+    location.reload();  // nothing of the session stays on the page
+  });
+  // A #token= link opened on a page already showing (the login form, say) changes only the fragment.
+  window.addEventListener('hashchange', () => {
+    if (!/(?:^#|&)token=/.test(location.hash)) return;
+    takeTokenFromFragment();
+    enter();
+  });
   if (!token.get()) return showLogin('');
   enter();
 }
@@ -67,12 +77,15 @@ async function enter() {
   } catch (e) {
     return showLogin(e instanceof Unauthorized ? 'That token was not accepted.' : 'fanout cannot be reached.');
   }
-  destinations = session.destinations;
   $('login').hidden = true;
   $('app').hidden = false;
-  setupEvents();
-  setupNav();
-  setupDeadLetters();
+  if (!setUp) {  // once per page: signing in again after a refused token keeps the listeners
+    setUp = true;
+    destinations = session.destinations;
+    setupEvents();
+    setupNav();
+    setupDeadLetters();
+  }
   stream();
 }
 
@@ -242,7 +255,8 @@ async function openDetail(id, fromSearch) {
     dirty.add(id);
   }
   scheduleFullRender();
-  const sections = detail.destinations.map((d) => {
+  const place = (name) => (destinations.indexOf(name) + 1) || destinations.length + 1;  // config order
+  const sections = [...detail.destinations].sort((a, b) => place(a.destination) - place(b.destination)).map((d) => {
     const request = d.request;
     const attempts = d.attempts.length
       ? h('table', { class: 'attempts' },
