@@ -34,7 +34,7 @@ function h(tag, attrs = {}, ...children) {
 
 const time = (ms) => (ms ? new Date(ms).toLocaleTimeString([], { hour12: false }) + '.' + String(ms % 1000).padStart(3, '0') : '');
 const dateTime = (ms) => (ms ? new Date(ms).toLocaleString([], { hour12: false }) : '');
-const badge = (state) => h('span', { class: 'badge state-' + state, text: state });
+const badge = (state, text = state) => h('span', { class: 'badge state-' + state, text });
 
 // ---- login ----
 
@@ -263,7 +263,7 @@ async function openDetail(id, fromSearch) {
         h('thead', {}, h('tr', {}, ...['Time', 'HTTP', 'Outcome', 'Error', 'Latency'].map((t) => h('th', { text: t })))),
         h('tbody', {}, ...d.attempts.map((a) => h('tr', {},
           h('td', { text: dateTime(a.at_ms) }), h('td', { text: a.http_status ? String(a.http_status) : '—' }),
-          h('td', {}, badge(a.outcome === 'retry' ? 'pending' : a.outcome), ' ', a.outcome),
+          h('td', {}, badge(a.outcome === 'retry' ? 'pending' : a.outcome, a.outcome)),
           h('td', { text: a.error }), h('td', { text: a.latency_ms.toFixed(1) + ' ms' })))))
       : h('p', { class: 'muted', text: 'No attempt recorded.' });
     const replay = d.state === 'failed'
