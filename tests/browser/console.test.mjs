@@ -256,6 +256,7 @@ google_ads = "customers/1234567890/conversionActions/111"
     step('destinations and dead letters views');
     await page.click('nav button[data-view="destinations"]');
     await page.waitForSelector('[data-destination-card="meta"] svg.chart');
+    if (screenshot) await page.screenshot({ path: screenshot.replace(/\.png$/, '') + '-destinations.png' });
     const delivered = Number(await page.$eval('[data-destination-card="meta"] [data-count="delivered"]', (e) => e.textContent));
     assert.ok(delivered >= 402, `meta delivered count ${delivered}`);
     await page.click('nav button[data-view="dead-letters"]');

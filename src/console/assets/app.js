@@ -314,7 +314,7 @@ async function refreshDestinations() {
           h('dt', { text: 'Retries' }), h('dd', { text: String(d.retries) }),
           h('dt', { text: 'Backlog' }), h('dd', { 'data-count': 'backlog', text: String(d.backlog) }),
           h('dt', { text: 'Last error' }), h('dd', { text: d.last_error ? `${d.last_error} (${dateTime(d.last_error_at_ms)})` : '—' })),
-        h('div', { class: 'muted', text: `events/s, last ${Math.round(series.length * data.rates.step_s / 60) || 0} min` }),
+        h('div', { class: 'muted', text: `events/s over the last 5 min · peak ${Math.max(0, ...series).toFixed(1)}` }),
         rateChart(series, data.rates.step_s));
     });
     $('destination-cards').replaceChildren(...cards);

@@ -7,13 +7,15 @@ function el(name, attrs) {
   return node;
 }
 
-// values: per-second rates, oldest first, one per `stepSeconds`.
-export function rateChart(values, stepSeconds) {
+// values: per-second rates, oldest first, one per `stepSeconds`; the newest sits at the right edge of a
+// window of `slots` steps (the server keeps 60 x 5 s), so the time axis does not stretch while it fills.
+export function rateChart(values, stepSeconds, slots = 60) {
   const width = 300, height = 60, pad = 2;
   const svg = el('svg', { viewBox: `0 0 ${width} ${height}`, class: 'chart', role: 'img', preserveAspectRatio: 'none' });
   const max = Math.max(1, ...values);
-  const n = Math.max(values.length, 2);
-  const x = (i) => pad + (i * (width - 2 * pad)) / (n - 1);
+  const n = Math.max(values.length, slots, 2);
+  const offset = n - values.length;
+  const x = (i) => pad + ((i + offset) * (width - 2 * pad)) / (n - 1);
   const y = (v) => height - pad - (v / max) * (height - 2 * pad);
   svg.append(el('line', { x1: 0, y1: height - pad, x2: width, y2: height - pad, class: 'axis' }));
   if (values.length) {
@@ -22,7 +24,7 @@ export function rateChart(values, stepSeconds) {
     svg.append(el('polyline', { points: points.join(' '), class: 'line' }));
   }
   const title = el('title', {});
-  title.textContent = `events/s over the last ${Math.round((values.length * stepSeconds) / 60)} min, max ${max.toFixed(1)}`;
+  title.textContent = `events/s over the last ${values.length * stepSeconds} s, max ${max.toFixed(1)}`;
   svg.append(title);
   return svg;
 }
