@@ -166,7 +166,9 @@ TEST_F(SpoolConsoleTest, ReplayKeepsThePreviousRoundOfAttempts) {
     spool->update({with_attempt(seq, "meta", State::pending, 1, kT0 + round * 100 + 1, 503, "round" + std::to_string(round))});
     spool->update({with_attempt(seq, "meta", State::failed, 2, kT0 + round * 100 + 2, 400, "dead" + std::to_string(round))});
     flush(*spool);
-    if (round < 2) ASSERT_EQ(*spool->replay("meta", "a"), 1);
+    if (round < 2) {
+      ASSERT_EQ(*spool->replay("meta", "a"), 1);
+    }
   }
   auto attempts = spool->attempts(seq);
   ASSERT_TRUE(attempts);
