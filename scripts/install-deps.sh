@@ -13,6 +13,7 @@ PACKAGES=(
   dpkg-dev systemd prometheus               # packaging: dpkg-shlibdeps, systemd-analyze verify, promtool
   libicu-dev iso-codes                          # identity: NFC/lowercase (ICU); the country table generator and its test
   postgresql-15 libpq-dev                      # shared spool (libpq); tests start a throwaway server
+  chromium nodejs npm                          # the web console's browser test (tests/browser/, puppeteer-core)
 )
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi

@@ -7,7 +7,8 @@
 # platform, measured until every platform has every event), saturation (accepted events/s).
 # Env: BUILD_DIR (build-release), FIXED_RATE (5000 events/s), FIXED_SECONDS (10), E2E_RATE (20000 events/s),
 #      E2E_SECONDS (10), SAT_SECONDS (10), CONNECTIONS (32), BATCH (1 event per request),
-#      IDS (sequential: "<prefix>-<connection>-<n>"; random: UUID-shaped event ids)
+#      IDS (sequential: "<prefix>-<connection>-<n>"; random: UUID-shaped event ids),
+#      CONSOLE_STREAMS (0: web-console live streams held open during the run)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 FIXED_RATE=${FIXED_RATE:-5000}     # events/s (requests/s = FIXED_RATE / BATCH)
@@ -80,6 +81,10 @@ TOML
 export BENCH_SECRET=bench-secret BENCH_ADMIN=bench-admin BENCH_TOKEN=bench-token
 $B/fanout serve --config "$WORK/fanout.toml" > "$WORK/fanout.log" 2>&1 & FANOUT_PID=$!; PIDS+=($FANOUT_PID)
 FANOUT_PORT=$(port_of "$WORK/fanout.log")
+# CONSOLE_STREAMS=N: N web-console live streams stay open through every phase (the console's cost).
+for _ in $(seq 1 "${CONSOLE_STREAMS:-0}"); do
+  curl -sN -H "Authorization: Bearer bench-admin" "http://127.0.0.1:$FANOUT_PORT/ui/api/stream" > /dev/null & PIDS+=($!)
+done
 
 LG="$B/bench_loadgen --port $FANOUT_PORT --secret bench-secret --connections $CONNECTIONS --batch $BATCH --ids $IDS"
 rps() { python3 -c "print($1 / $BATCH)"; }  # events/s -> requests/s

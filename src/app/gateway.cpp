@@ -26,10 +26,26 @@ Result<std::unique_ptr<Gateway>> Gateway::start(Config config) {
       [spool_ptr] { return spool_ptr->writable(); });
 
   ingest::Intake* intake = g->intake_.get();
-  auto server = net::HttpServer::start(g->config_.server, [intake](net::Request&& request, net::Respond respond) {
+  console::Console* console = nullptr;
+  if (!g->config_.intake.admin_token.empty()) {
+    console::ConsoleOptions options;
+    options.admin_token = g->config_.intake.admin_token;
+    for (const auto* d : g->config_.destination_ptrs()) options.destination_names.emplace_back(d->name());
+    // Request previews are built like `fanout preview`'s, from the config read with secrets redacted.
+    if (auto redacted = load_config(g->config_.path, LoadOptions{.redact_secrets = true})) {
+      g->preview_config_ = std::make_unique<Config>(std::move(*redacted));
+      options.preview_destinations = g->preview_config_->destination_ptrs();
+    }
+    g->console_ = std::make_unique<console::Console>(std::move(options), *g->spool_, g->metrics_);
+    console = g->console_.get();
+  }
+  auto server = net::HttpServer::start(g->config_.server, [intake, console](net::Request&& request,
+                                                                             net::Respond respond) {
+    if (console && console::Console::owns(request.target)) return console->handle(std::move(request), std::move(respond));
     intake->handle(std::move(request), std::move(respond));
   });
   if (!server) {
+    if (g->console_) g->console_->stop();
     g->engine_->stop(std::chrono::milliseconds(1000));
     g->spool_->close();
     return tl::unexpected(server.error());
@@ -66,6 +82,7 @@ void Gateway::stop() {
   };
   // HTTP first: requests in progress get their (post-commit) answers; nothing new is accepted.
   if (server_) server_->stop(std::chrono::milliseconds(std::min<int64_t>(2000, timeout_ms / 2)));
+  if (console_) console_->stop();
   if (engine_) engine_->stop(budget());
   if (spool_) spool_->close();
   log::Line("stopped").num("shutdown_ms", now_ms() - started).emit();

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "app/config.h"
+#include "console/console.h"
 #include "core/result.h"
 #include "delivery/engine.h"
 #include "ingest/intake.h"
@@ -53,6 +54,8 @@ class Gateway {
   std::unique_ptr<delivery::Engine> engine_;
   std::unique_ptr<ingest::Intake> intake_;
   std::unique_ptr<net::HttpServer> server_;
+  std::unique_ptr<Config> preview_config_;  // the config re-read with secrets redacted (console previews)
+  std::unique_ptr<console::Console> console_;  // the web console, when an admin token is configured
   bool stopped_ = false;
 
   std::mutex engine_mu_;  // guards engine_ against reload() swapping it while submit() uses it

@@ -348,7 +348,7 @@ void Lane::on_response(const std::shared_ptr<Flight>& flight, dest::HttpResponse
   const double u = uniform();  // one draw per response: a failed batch comes back as one batch
   if (verdict.pause_lane) pause(verdict.min_wait_ms, u, now);
   const size_t n = items.size();
-  const OutcomeCounts counts = apply_outcomes(items, verdict, u, now);
+  const OutcomeCounts counts = apply_outcomes(items, verdict, u, now, response.status, record.latency_ms);
   if (counts.delivered > 0 && !verdict.pause_lane) dest_failures_ = 0;
   record.outcome = counts.delivered == n ? "delivered"
                    : counts.retried == n ? "retry"
@@ -386,10 +386,12 @@ void Lane::pause(int64_t min_wait_ms, double u, int64_t now_ms) {
   paused_until_ = std::max(paused_until_, now_ms + pause);
 }
 
-Lane::OutcomeCounts Lane::apply_outcomes(std::vector<Item>& items, const Verdict& verdict, double u, int64_t now_ms) {
+Lane::OutcomeCounts Lane::apply_outcomes(std::vector<Item>& items, const Verdict& verdict, double u, int64_t now_ms,
+                                         int http_status, double latency_ms) {
   OutcomeCounts counts;
   for (size_t i = 0; i < items.size(); ++i) {
     const dest::EventResult& e = verdict.events[i];
+    const size_t first_update = updates_.size();  // the updates this event's outcome adds carry the attempt
     switch (e.outcome) {
       case dest::Outcome::delivered:
         delivered(items[i]);
@@ -408,6 +410,8 @@ Lane::OutcomeCounts Lane::apply_outcomes(std::vector<Item>& items, const Verdict
         break;
       }
     }
+    for (size_t k = first_update; k < updates_.size(); ++k)
+      updates_[k].attempt = spool::Attempt{now_ms, http_status, latency_ms, clip(e.reason)};
   }
   // One increment per response, not per event: a labelled counter lookup costs more than the count.
   if (counts.delivered > 0) ctx_.metrics.delivery(name_, "delivered", static_cast<double>(counts.delivered));

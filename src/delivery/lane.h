@@ -151,7 +151,9 @@ class Lane {
     size_t delivered = 0, retried = 0, failed = 0;
   };
   // The one place where a response's per-event outcomes become spool updates (and metrics).
-  OutcomeCounts apply_outcomes(std::vector<Item>& items, const Verdict& verdict, double u, int64_t now_ms);
+  // `http_status` and `latency_ms` describe the answer; each update made here records them as its attempt.
+  OutcomeCounts apply_outcomes(std::vector<Item>& items, const Verdict& verdict, double u, int64_t now_ms,
+                               int http_status, double latency_ms);
   void delivered(Item& item);  // the caller counts the metric, once per response
   void dead_letter(Item& item, std::string reason);
   // Schedules a retry at now + delay; false when that is past the window (then it is dead-lettered).

@@ -3,6 +3,7 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 
 #include "net/response_head.h"
 
@@ -93,12 +94,13 @@ void Connection::shutdown() {
   asio::post(stream_.get_executor(), [self = shared_from_this()] {
     if (self->closed_) return;
     self->stop_reading_ = true;
-    if (self->slots_.empty() && self->read_state_ != ReadState::reading) {
+    if (self->slots_.empty() && self->read_state_ != ReadState::reading && !self->streaming_) {
       self->close_now();  // nothing in progress
       return;
     }
     if (self->read_state_ == ReadState::waiting) self->cancel_read();
     if (self->read_state_ == ReadState::full) self->reader_wake_.cancel();
+    if (self->stream_waiting_) self->writer_wake_.cancel();  // a streamed body ends at the next wake
   });
 }
 
@@ -273,6 +275,16 @@ Awaitable<> Connection::write_loop() {
       graceful = false;
       break;
     }
+    if (r.stream && send_body) {
+      // A stream ends by the source, the server stopping or the client leaving; HTTP/1.0 has no other end
+      // than closing the connection.
+      const bool chunked = slot.version >= 11;
+      if (!co_await write_stream(r.stream, chunked)) {
+        graceful = false;
+        break;
+      }
+      if (!chunked || closed_ || core_->stopping.load(std::memory_order_relaxed)) break;
+    }
     if (!keep_alive) break;
     if (cancel_after_write_) {
       cancel_after_write_ = false;
@@ -296,6 +308,70 @@ Awaitable<> Connection::write_loop() {
   }
   close_now();
   coroutine_done();
+}
+
+Awaitable<bool> Connection::write_stream(const std::shared_ptr<BodyStream>& stream, bool chunked) {
+  const ServerOptions& options = core_->options;
+  beast::error_code ec;     // of the writes
+  beast::error_code waited;  // of the waits (cancelled to wake)
+  std::string frame;
+  // The client closing its side (the reader saw EOF) means nobody reads the stream any more.
+  streaming_ = true;
+  auto live = [this] {
+    return !closed_ && !core_->stopping.load(std::memory_order_relaxed) && read_state_ != ReadState::done;
+  };
+  while (live()) {
+    const uint64_t generation = ++stream_generation_;
+    stream_waiting_ = true;
+    stream_piece_.reset();
+    // Answered from any thread: hop back here, unless the server has stopped running its io_contexts.
+    stream->next([self = shared_from_this(), generation](std::optional<std::string> piece) {
+      ServerCore& core = self->core();
+      std::shared_lock lock(core.gate_mutex);
+      if (!core.gate_open) return;
+      asio::dispatch(self->executor(), [self, generation, p = std::move(piece)]() mutable {
+        self->stream_arrived(generation, std::move(p));
+      });
+    });
+    while (stream_waiting_ && live()) {
+      co_await writer_wake_.async_wait(redirect_error(use_awaitable, waited));
+    }
+    if (stream_waiting_) {  // stopped or closed while waiting
+      stream_waiting_ = false;
+      break;
+    }
+    if (!stream_piece_) break;  // the source ended the body
+    if (stream_piece_->empty()) continue;
+    frame.clear();
+    if (chunked) {
+      char size[20];
+      const int n = std::snprintf(size, sizeof size, "%zx\r\n", stream_piece_->size());
+      frame.append(size, static_cast<size_t>(n));
+    }
+    frame.append(*stream_piece_);
+    if (chunked) frame.append("\r\n");
+    writing_ = true;
+    stream_.expires_after(options.write_timeout);
+    co_await asio::async_write(stream_, asio::buffer(frame), redirect_error(use_awaitable, ec));
+    writing_ = false;
+    if (ec) break;
+  }
+  if (!ec && chunked && !closed_) {
+    static constexpr char kLastChunk[] = "0\r\n\r\n";
+    writing_ = true;
+    stream_.expires_after(options.write_timeout);
+    co_await asio::async_write(stream_, asio::buffer(kLastChunk, sizeof kLastChunk - 1), redirect_error(use_awaitable, ec));
+    writing_ = false;
+  }
+  streaming_ = false;  // only now: a graceful shutdown must not close the socket under the last chunk
+  co_return !ec;
+}
+
+void Connection::stream_arrived(uint64_t generation, std::optional<std::string> piece) {
+  if (closed_ || !stream_waiting_ || generation != stream_generation_) return;
+  stream_piece_ = std::move(piece);
+  stream_waiting_ = false;
+  writer_wake_.cancel();
 }
 
 void Connection::cancel_read() {

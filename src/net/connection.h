@@ -54,6 +54,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void cancel_read();
   void close_now();
   void coroutine_done();
+  // Writes a streamed body (Response::stream) piece by piece; false when a write failed.
+  Awaitable<bool> write_stream(const std::shared_ptr<BodyStream>& stream, bool chunked);
+  // A piece of the streamed body arrived (on the connection's io_context); `generation` names the request
+  // for it, so a late answer to an abandoned one is dropped.
+  void stream_arrived(uint64_t generation, std::optional<std::string> piece);
 
   std::shared_ptr<ServerCore> core_;  // first member: destroyed last, after the socket that needs its io_context
   Stream stream_;
@@ -75,6 +80,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool drain_on_close_ = false;      // client may still be sending (413/400): drain before closing
   bool closed_ = false;
   int running_ = 0;  // live coroutines; the last one unregisters the connection
+
+  // Streamed body (write_stream): in progress (its slot has left slots_), the piece asked for, and
+  // whether it has come.
+  bool streaming_ = false;
+  uint64_t stream_generation_ = 0;
+  bool stream_waiting_ = false;
+  std::optional<std::string> stream_piece_;
 };
 
 }  // namespace fanout::net

@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -23,11 +24,22 @@ struct Request {
   std::string peer_ip;  // remote address of the connection
 };
 
+// A response body written as it is produced (Transfer-Encoding: chunked), e.g. Server-Sent Events.
+// The connection asks for one piece at a time by calling `next` with a callback; the source calls that
+// callback exactly once, from any thread and whenever it has something (it paces the stream): with the
+// next piece ("" writes nothing and asks again), or with std::nullopt to end the body. The connection
+// stops asking when the client is gone (a write fails) or the server stops.
+struct BodyStream {
+  using Piece = std::function<void(std::optional<std::string>)>;
+  std::function<void(Piece)> next;
+};
+
 struct Response {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers
+  std::shared_ptr<BodyStream> stream;  // when set, the body is streamed from it and `body` is ignored
 };
 
 // Completes a request. Call exactly once, from any thread; the server hops back to the connection.

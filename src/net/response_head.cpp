@@ -39,6 +39,12 @@ void format_response_head(std::string& out, const Response& response, int status
   // HTTP/1.1 keeps the connection unless told otherwise; HTTP/1.0 closes it unless told otherwise.
   if (version >= 11 && !keep_alive) append_header(out, "Connection", "close");
   if (version < 11 && keep_alive) append_header(out, "Connection", "keep-alive");
+  if (response.stream && !status_has_no_body(status)) {
+    // Streamed: chunked on HTTP/1.1; on HTTP/1.0 the body ends when the connection closes.
+    if (version >= 11) append_header(out, "Transfer-Encoding", "chunked");
+    out.append("\r\n");
+    return;
+  }
   char digits[24];
   const size_t length = status_has_no_body(status) ? 0 : response.body.size();
   const auto end = std::to_chars(digits, digits + sizeof digits, length).ptr;

@@ -14,7 +14,7 @@ namespace fanout::spool {
 namespace {
 
 constexpr int kBusyTimeoutMs = 5000;
-constexpr int kSchemaVersion = 2;
+constexpr int kSchemaVersion = 3;
 
 // seq is assigned by the writer (never reused, see writer.cpp). Each destination name gets a small id
 // (1..62) once, so an event's pending destinations fit one integer: `outbox` holds one row per event
@@ -54,8 +54,24 @@ CREATE TABLE IF NOT EXISTS deliveries(
   PRIMARY KEY(seq, destination)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS deliveries_failed ON deliveries(updated_at_ms) WHERE state = 2;
+CREATE TABLE IF NOT EXISTS attempts(
+  seq INTEGER NOT NULL,
+  destination INTEGER NOT NULL,
+  slot INTEGER NOT NULL,
+  at_ms INTEGER NOT NULL,
+  http_status INTEGER NOT NULL,
+  outcome INTEGER NOT NULL,
+  error TEXT NOT NULL,
+  latency_us INTEGER NOT NULL,
+  PRIMARY KEY(seq, destination, slot)
+) WITHOUT ROWID;
 INSERT OR IGNORE INTO meta(key, value) VALUES('next_seq', 1);
 )sql";
+
+// Version 3 added `attempts`, the last kAttemptsKept HTTP attempts of each delivery: a ring indexed by
+// slot = (attempt number - 1) mod kAttemptsKept, so it never needs a delete to stay bounded. A replay
+// (attempt numbers restart) moves the previous round to slots below 0: at most 2 x kAttemptsKept rows.
+// Upgrading from version 2 is creating that table (kSchema does, IF NOT EXISTS); nothing else changes.
 
 // Version 1 kept a row per (event, destination) from the start, keyed by the destination's name, and
 // an index of pending rows. Its rows carry over as they are (a pending row with attempts 0 is what a

@@ -13,6 +13,10 @@ constexpr int kStateDelivered = 1;
 constexpr int kStateFailed = 2;
 constexpr int kStateSkipped = 3;
 
+// HTTP attempts kept per delivery in the attempts table (a ring: the oldest is overwritten), plus as many
+// from before the delivery's last replay.
+constexpr int64_t kAttemptsKept = 10;
+
 // Creates the parent directory (0700) and the file (0600) when missing, so personal-data hashes are
 // never world-readable, not even for the instant between creation and a chmod.
 Status prepare_file(const std::string& path);

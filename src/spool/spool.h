@@ -56,6 +56,14 @@ struct PendingDelivery {
   int64_t next_attempt_at_ms = 0;
 };
 
+// One HTTP attempt of a delivery, kept in a short history per delivery (the console's detail view).
+struct Attempt {
+  int64_t at_ms = 0;       // Unix ms when the answer (or its absence) came
+  int http_status = 0;     // 0 = no HTTP answer (timeout, connection error)
+  double latency_ms = 0;   // request sent to answer received
+  std::string error;       // "" when delivered; operator-facing, no personal data
+};
+
 // A state change reported by delivery/.
 struct DeliveryUpdate {
   int64_t seq = 0;
@@ -65,6 +73,30 @@ struct DeliveryUpdate {
   int attempts = 0;
   int64_t next_attempt_at_ms = 0;  // pending: when to retry
   std::string last_error;          // pending: the transient error
+  // The HTTP attempt that led to this change, when there was one: appended to the delivery's attempt
+  // history (its outcome is this update's state: pending = retry).
+  std::optional<Attempt> attempt = std::nullopt;
+};
+
+// A stored attempt, as listed for one event (newest first).
+struct AttemptEntry {
+  std::string destination;
+  State outcome = State::pending;  // pending = will be retried
+  Attempt attempt;
+};
+
+// One accepted event as stored: what the console lists.
+struct StoredEvent {
+  int64_t seq = 0;
+  std::string event_id;
+  int64_t received_at_ms = 0;
+  std::string payload;  // encoded Event
+};
+
+// The state of one delivery of the event `seq` (console listing).
+struct SeqDelivery {
+  int64_t seq = 0;
+  Delivery delivery;
 };
 
 // A dead-lettered delivery (fanout dlq list).
@@ -109,6 +141,21 @@ class Spool {
   // runs beside the gateway): delivery re-reads its pending work when it changes.
   virtual Result<int64_t> replay_generation() { return 0; }
 
+  // --- Console reads (the web console). Spools that do not implement them answer "unsupported". ---
+
+  // Up to `limit` events with seq > after_seq, newest first.
+  virtual Result<std::vector<StoredEvent>> recent_events(int64_t after_seq, size_t limit) {
+    return unsupported();
+  }
+  // The event with this id, or nullopt.
+  virtual Result<std::optional<StoredEvent>> find_event(const std::string& event_id) { return unsupported(); }
+  // Every delivery of the events with from_seq <= seq <= to_seq (fresh pending ones included), by seq.
+  virtual Result<std::vector<SeqDelivery>> delivery_states(int64_t from_seq, int64_t to_seq) {
+    return unsupported();
+  }
+  // The kept attempt history of every delivery of event `seq`, newest first.
+  virtual Result<std::vector<AttemptEntry>> attempts(int64_t seq) { return unsupported(); }
+
   // Deletes events older than `cutoff_ms` whose deliveries are all final; returns how many.
   virtual Result<int64_t> purge(int64_t cutoff_ms) = 0;
 
@@ -124,6 +171,11 @@ class Spool {
 
   // Waits until every accepted write is committed and stops the writer.
   virtual void close() = 0;
+
+ protected:
+  static tl::unexpected<Error> unsupported() {
+    return tl::unexpected(Error{"unsupported", "not supported by this spool backend", ""});
+  }
 };
 
 struct SqliteOptions {

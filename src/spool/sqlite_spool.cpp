@@ -31,7 +31,8 @@ size_t enqueue_bytes(const std::vector<NewEvent>& events) {
 }
 
 size_t update_bytes(const DeliveryUpdate& u) {
-  return kRowOverhead + u.destination.size() + u.reason.size() + u.last_error.size();
+  return kRowOverhead + u.destination.size() + u.reason.size() + u.last_error.size() +
+         (u.attempt ? sizeof(Attempt) + u.attempt->error.size() : 0);
 }
 
 tl::unexpected<Error> closed_error() {
@@ -51,6 +52,7 @@ Status SqliteSpool::start() {
   if (auto s = writer_.open(options_.path, options_.idempotency_ms); !s) return s;
   if (auto s = reader_.open(options_.path); !s) return s;
   if (auto s = delivery_reader_.open(options_.path); !s) return s;
+  if (auto s = console_reader_.open(options_.path); !s) return s;
   // Holding mu_ while spawning: the thread's first step locks mu_, so it sees writer_id_ set.
   std::lock_guard lock(mu_);
   writer_thread_ = std::thread([this] { run_writer(); });
@@ -181,8 +183,34 @@ void SqliteSpool::close() {
   {
     std::lock_guard lock(delivery_read_mu_);
     delivery_reader_.close();
+    std::lock_guard lock(console_mu_);
+    console_reader_.close();
   }
   closed_ = true;
+}
+
+Result<std::vector<StoredEvent>> SqliteSpool::recent_events(int64_t after_seq, size_t limit) {
+  std::lock_guard lock(console_mu_);
+  if (!console_reader_.is_open()) return closed_error();
+  return console_reader_.recent_events(after_seq, limit);
+}
+
+Result<std::optional<StoredEvent>> SqliteSpool::find_event(const std::string& event_id) {
+  std::lock_guard lock(console_mu_);
+  if (!console_reader_.is_open()) return closed_error();
+  return console_reader_.find_event(event_id);
+}
+
+Result<std::vector<SeqDelivery>> SqliteSpool::delivery_states(int64_t from_seq, int64_t to_seq) {
+  std::lock_guard lock(console_mu_);
+  if (!console_reader_.is_open()) return closed_error();
+  return console_reader_.delivery_states(from_seq, to_seq);
+}
+
+Result<std::vector<AttemptEntry>> SqliteSpool::attempts(int64_t seq) {
+  std::lock_guard lock(console_mu_);
+  if (!console_reader_.is_open()) return closed_error();
+  return console_reader_.attempts(seq);
 }
 
 void SqliteSpool::take_group(std::vector<Queued>& group, std::vector<DeliveryUpdate>& updates) {

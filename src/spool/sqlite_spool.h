@@ -17,6 +17,7 @@
 #include <variant>
 #include <vector>
 
+#include "spool/console_reader.h"
 #include "spool/reader.h"
 #include "spool/spool.h"
 #include "spool/writer.h"
@@ -44,6 +45,10 @@ class SqliteSpool final : public Spool {
   bool writable() override;
   int64_t live_bytes() override { return live_bytes_; }
   void close() override;
+  Result<std::vector<StoredEvent>> recent_events(int64_t after_seq, size_t limit) override;
+  Result<std::optional<StoredEvent>> find_event(const std::string& event_id) override;
+  Result<std::vector<SeqDelivery>> delivery_states(int64_t from_seq, int64_t to_seq) override;
+  Result<std::vector<AttemptEntry>> attempts(int64_t seq) override;
 
   // Fault injection (tests, DuckDB style): the next `count` group commits fail as a disk error would:
   // their enqueues get "unavailable" and nothing of them is written.
@@ -95,6 +100,8 @@ class SqliteSpool final : public Spool {
   Reader reader_;
   std::mutex delivery_read_mu_;  // guards delivery_reader_: the delivery thread's reads
   Reader delivery_reader_;
+  std::mutex console_mu_;  // guards console_reader_ (the web console's own connection)
+  ConsoleReader console_reader_;
 
   std::mutex mu_;                                    // guards the fields below
   std::condition_variable work_cv_;                  // writer waits for ops

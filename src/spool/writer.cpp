@@ -112,6 +112,22 @@ Status Writer::open(const std::string& path, int64_t idempotency_ms) {
       {&bump_replays_,
        "INSERT INTO meta(key, value) VALUES('replays', 1) ON CONFLICT(key) DO UPDATE SET value = value + 1"},
       {&purge_scan_, "SELECT seq, received_at_ms FROM events WHERE seq > ?1 ORDER BY seq"},
+      // Like write_run_: only deliveries still pending get the attempt that just finished them.
+      {&write_attempts_,
+       "INSERT OR REPLACE INTO attempts(seq, destination, slot, at_ms, http_status, outcome, error, latency_us) "
+       "SELECT o.seq, ?2, ?3, ?4, ?5, ?6, ?7, ?8 FROM json_each(?1) j JOIN outbox o ON o.seq = j.value "
+       "WHERE ((o.pending >> ?2) & 1) = 1"},
+      {&delete_attempts_, "DELETE FROM attempts WHERE seq = ?1"},
+      // A replay restarts attempt numbers, hence ring slots: the dead letters' history moves to slots
+      // below 0 (kept beside the new round's), after dropping what an earlier replay had moved there.
+      {&replay_attempts_drop_,
+       "DELETE FROM attempts WHERE slot < 0 AND (seq, destination) IN (SELECT d.seq, d.destination FROM deliveries d "
+       "WHERE d.state = 2 AND (?1 = '' OR d.destination = (SELECT id FROM destinations WHERE name = ?1)) "
+       "AND (?2 = '' OR d.seq IN (SELECT seq FROM events WHERE event_id = ?2)))"},
+      {&replay_attempts_shift_,
+       "UPDATE attempts SET slot = slot - ?3 WHERE (seq, destination) IN (SELECT d.seq, d.destination FROM deliveries "
+       "d WHERE d.state = 2 AND (?1 = '' OR d.destination = (SELECT id FROM destinations WHERE name = ?1)) "
+       "AND (?2 = '' OR d.seq IN (SELECT seq FROM events WHERE event_id = ?2)))"},
   };
   for (const auto& d : defs) {
     auto stmt = Stmt::prepare(db, d.sql);
@@ -130,7 +146,8 @@ void Writer::close() {
        {&begin_,          &commit_,       &rollback_,           &read_next_seq_,   &write_next_seq_,    &page_count_,
         &freelist_count_, &insert_event_, &find_event_,         &has_pending_,     &insert_outbox_,     &write_run_,
         &clear_run_,      &delete_run_,   &insert_destination_, &insert_delivery_, &delete_deliveries_, &delete_event_,
-        &replay_outbox_,  &replay_,       &bump_replays_,       &purge_scan_}) {
+        &replay_outbox_,  &replay_,       &bump_replays_,       &purge_scan_,      &write_attempts_,    &delete_attempts_,
+        &replay_attempts_drop_, &replay_attempts_shift_}) {
     *s = Stmt();
   }
   db_.close();
@@ -195,6 +212,8 @@ bool Writer::aborted() const {
 Status Writer::delete_event(int64_t seq) {
   delete_deliveries_.bind(1, seq);
   if (auto s = run(db_.get(), delete_deliveries_, "deleting deliveries"); !s) return s;
+  delete_attempts_.bind(1, seq);
+  if (auto s = run(db_.get(), delete_attempts_, "deleting attempts"); !s) return s;
   delete_event_.bind(1, seq);
   return run(db_.get(), delete_event_, "deleting event");
 }
@@ -319,8 +338,12 @@ Status Writer::insert_delivery(const DeliveryUpdate& u, int64_t id, int64_t upda
 }
 
 bool Writer::same_run(const DeliveryUpdate& a, const DeliveryUpdate& b) {
+  const bool same_attempt =
+      a.attempt.has_value() == b.attempt.has_value() &&
+      (!a.attempt || (a.attempt->at_ms == b.attempt->at_ms && a.attempt->http_status == b.attempt->http_status &&
+                      a.attempt->latency_ms == b.attempt->latency_ms && a.attempt->error == b.attempt->error));
   return a.destination == b.destination && a.state == b.state && a.reason == b.reason && a.attempts == b.attempts &&
-         a.next_attempt_at_ms == b.next_attempt_at_ms && a.last_error == b.last_error;
+         a.next_attempt_at_ms == b.next_attempt_at_ms && a.last_error == b.last_error && same_attempt;
 }
 
 void Writer::add_to_run(const DeliveryUpdate& u, int64_t id) {
@@ -357,6 +380,7 @@ Status Writer::apply_runs(int64_t now_ms) {
 
 Status Writer::apply_run(const Run& r, int64_t now_ms) {
   const DeliveryUpdate& u = *r.outcome;
+  if (auto s = write_attempts(r); !s) return s;  // before the outbox bits are cleared
   write_run_.bind(1, r.seqs);
   bind_outcome(write_run_, r.id, u, now_ms);
   if (auto s = run(db_.get(), write_run_, "writing deliveries"); !s) return s;
@@ -366,6 +390,21 @@ Status Writer::apply_run(const Run& r, int64_t now_ms) {
   if (auto s = run(db_.get(), clear_run_, "clearing outbox bits"); !s) return s;
   delete_run_.bind(1, r.seqs);
   return run(db_.get(), delete_run_, "deleting finished outbox rows");
+}
+
+Status Writer::write_attempts(const Run& r) {
+  const DeliveryUpdate& u = *r.outcome;
+  if (!u.attempt) return {};
+  const Attempt& a = *u.attempt;
+  write_attempts_.bind(1, r.seqs);
+  write_attempts_.bind(2, r.id);
+  write_attempts_.bind(3, u.attempts > 0 ? (u.attempts - 1) % kAttemptsKept : 0);
+  write_attempts_.bind(4, a.at_ms);
+  write_attempts_.bind(5, int64_t{a.http_status});
+  write_attempts_.bind(6, int64_t{state_code(u.state)});
+  write_attempts_.bind(7, a.error);
+  write_attempts_.bind(8, static_cast<int64_t>(a.latency_ms * 1000.0));
+  return run(db_.get(), write_attempts_, "writing attempts");
 }
 
 // The five destinations' results arrive interleaved (each lane hands over what completed in one loop
@@ -432,6 +471,17 @@ Result<int64_t> Writer::replay(const std::string& destination, const std::string
   if (auto s = run(db_.get(), replay_outbox_, "re-queueing dead letters"); !s) {
     rollback();
     return tl::unexpected(s.error());
+  }
+  replay_attempts_drop_.bind(1, destination);
+  replay_attempts_drop_.bind(2, event_id);
+  replay_attempts_shift_.bind(1, destination);
+  replay_attempts_shift_.bind(2, event_id);
+  replay_attempts_shift_.bind(3, kAttemptsKept);
+  for (Stmt* stmt : {&replay_attempts_drop_, &replay_attempts_shift_}) {
+    if (auto s = run(db_.get(), *stmt, "keeping the attempts of replayed dead letters"); !s) {
+      rollback();
+      return tl::unexpected(s.error());
+    }
   }
   replay_.bind(1, destination);
   replay_.bind(2, event_id);

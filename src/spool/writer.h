@@ -85,6 +85,8 @@ class Writer {
   // Applies the open runs in the order they were opened and closes them.
   Status apply_runs(int64_t now_ms);
   Status apply_run(const Run& run, int64_t now_ms);
+  // Appends a run's attempt (if it has one) to the history of its deliveries still pending.
+  Status write_attempts(const Run& run);
   Status delete_event(int64_t seq);
   static Status validate(const std::vector<NewEvent>& events);
   // False when SQLite itself rolled the transaction back after an error.
@@ -111,6 +113,8 @@ class Writer {
   Stmt insert_event_, find_event_, has_pending_, insert_outbox_, write_run_, clear_run_, delete_run_;
   Stmt insert_destination_, insert_delivery_, delete_deliveries_, delete_event_;
   Stmt replay_outbox_, replay_, bump_replays_, purge_scan_;
+  Stmt write_attempts_, delete_attempts_;  // the attempt history (schema.cpp, version 3)
+  Stmt replay_attempts_drop_, replay_attempts_shift_;
 };
 
 }  // namespace fanout::spool

@@ -1,0 +1,136 @@
+#include "spool/console_reader.h"
+
+#include <limits>
+
+#include "spool/schema.h"
+
+namespace fanout::spool {
+namespace {
+
+State state_of(int64_t code) {
+  switch (code) {
+    case kStateDelivered:
+      return State::delivered;
+    case kStateFailed:
+      return State::failed;
+    case kStateSkipped:
+      return State::skipped;
+    default:
+      return State::pending;
+  }
+}
+
+StoredEvent stored_event(const Stmt& s) {
+  StoredEvent e;
+  e.seq = s.int64(0);
+  e.event_id = s.text(1);
+  e.received_at_ms = s.int64(2);
+  e.payload = s.text(3);
+  return e;
+}
+
+}  // namespace
+
+Status ConsoleReader::open(const std::string& path) {
+  if (auto s = open_reader(db_, path); !s) return s;
+  struct Def {
+    Stmt* stmt;
+    const char* sql;
+  };
+  const Def defs[] = {
+      {&recent_,
+       "SELECT seq, event_id, received_at_ms, payload FROM events WHERE seq > ?1 ORDER BY seq DESC LIMIT ?2"},
+      {&find_, "SELECT seq, event_id, received_at_ms, payload FROM events WHERE event_id = ?1"},
+      // One statement, one snapshot: the rows, and the fresh pending deliveries (an outbox bit, no row).
+      {&states_,
+       "SELECT d.seq, n.name, d.state, d.reason, d.attempts, d.updated_at_ms, d.next_attempt_at_ms, d.last_error "
+       "FROM deliveries d JOIN destinations n ON n.id = d.destination WHERE d.seq BETWEEN ?1 AND ?2 "
+       "UNION ALL "
+       "SELECT o.seq, n.name, 0, '', 0, e.received_at_ms, 0, '' FROM outbox o "
+       "JOIN destinations n ON ((o.pending >> n.id) & 1) = 1 JOIN events e ON e.seq = o.seq "
+       "WHERE o.seq BETWEEN ?1 AND ?2 "
+       "AND NOT EXISTS (SELECT 1 FROM deliveries x WHERE x.seq = o.seq AND x.destination = n.id) "
+       "ORDER BY 1, 2"},
+      {&attempts_,
+       "SELECT n.name, a.outcome, a.at_ms, a.http_status, a.error, a.latency_us FROM attempts a "
+       "JOIN destinations n ON n.id = a.destination WHERE a.seq = ?1 ORDER BY a.at_ms DESC, n.name"},
+  };
+  for (const auto& d : defs) {
+    auto stmt = Stmt::prepare(db_.get(), d.sql);
+    if (!stmt) return tl::unexpected(stmt.error());
+    *d.stmt = std::move(*stmt);
+  }
+  return {};
+}
+
+void ConsoleReader::close() {
+  recent_ = Stmt();
+  find_ = Stmt();
+  states_ = Stmt();
+  attempts_ = Stmt();
+  db_.close();
+}
+
+Result<std::vector<StoredEvent>> ConsoleReader::recent_events(int64_t after_seq, size_t limit) {
+  recent_.bind(1, after_seq);
+  recent_.bind(2, static_cast<int64_t>(std::min<size_t>(limit, std::numeric_limits<int64_t>::max())));
+  std::vector<StoredEvent> out;
+  int rc;
+  while ((rc = recent_.step()) == SQLITE_ROW) out.push_back(stored_event(recent_));
+  recent_.reset();
+  if (rc != SQLITE_DONE) return db_error(db_.get(), "listing recent events");
+  return out;
+}
+
+Result<std::optional<StoredEvent>> ConsoleReader::find_event(const std::string& event_id) {
+  find_.bind(1, event_id);
+  std::optional<StoredEvent> out;
+  const int rc = find_.step();
+  if (rc == SQLITE_ROW) out = stored_event(find_);
+  find_.reset();
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_error(db_.get(), "finding an event");
+  return out;
+}
+
+Result<std::vector<SeqDelivery>> ConsoleReader::delivery_states(int64_t from_seq, int64_t to_seq) {
+  states_.bind(1, from_seq);
+  states_.bind(2, to_seq);
+  std::vector<SeqDelivery> out;
+  int rc;
+  while ((rc = states_.step()) == SQLITE_ROW) {
+    SeqDelivery s;
+    s.seq = states_.int64(0);
+    s.delivery.destination = states_.text(1);
+    s.delivery.state = state_of(states_.int64(2));
+    s.delivery.reason = states_.text(3);
+    s.delivery.attempts = static_cast<int>(states_.int64(4));
+    s.delivery.updated_at_ms = states_.int64(5);
+    s.delivery.next_attempt_at_ms = states_.int64(6);
+    s.delivery.last_error = states_.text(7);
+    out.push_back(std::move(s));
+  }
+  states_.reset();
+  if (rc != SQLITE_DONE) return db_error(db_.get(), "reading delivery states");
+  return out;
+}
+
+Result<std::vector<AttemptEntry>> ConsoleReader::attempts(int64_t seq) {
+  attempts_.bind(1, seq);
+  std::vector<AttemptEntry> out;
+  int rc;
+  while ((rc = attempts_.step()) == SQLITE_ROW) {
+    AttemptEntry a;
+    a.destination = attempts_.text(0);
+    a.outcome = state_of(attempts_.int64(1));
+    a.attempt.at_ms = attempts_.int64(2);
+    a.attempt.http_status = static_cast<int>(attempts_.int64(3));
+    a.attempt.error = attempts_.text(4);
+    a.attempt.latency_ms = static_cast<double>(attempts_.int64(5)) / 1000.0;
+    out.push_back(std::move(a));
+  }
+  attempts_.reset();
+  if (rc != SQLITE_DONE) return db_error(db_.get(), "reading attempts");
+  return out;
+}
+
+}  // namespace fanout::spool

@@ -1,0 +1,32 @@
+#pragma once
+// The web console's queries on a read connection of its own, so its polling never waits behind
+// delivery's reads (and the reverse). Not thread-safe: the owner serializes calls.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "spool/spool.h"
+#include "spool/sqlite_db.h"
+
+namespace fanout::spool {
+
+class ConsoleReader {
+ public:
+  // Opens the read connection on an existing spool file and prepares every statement.
+  Status open(const std::string& path);
+  void close();
+  bool is_open() const { return db_.get() != nullptr; }
+
+  Result<std::vector<StoredEvent>> recent_events(int64_t after_seq, size_t limit);
+  Result<std::optional<StoredEvent>> find_event(const std::string& event_id);
+  Result<std::vector<SeqDelivery>> delivery_states(int64_t from_seq, int64_t to_seq);
+  Result<std::vector<AttemptEntry>> attempts(int64_t seq);
+
+ private:
+  Db db_;
+  Stmt recent_, find_, states_, attempts_;
+};
+
+}  // namespace fanout::spool
