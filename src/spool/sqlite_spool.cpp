@@ -183,6 +183,8 @@ void SqliteSpool::close() {
   {
     std::lock_guard lock(delivery_read_mu_);
     delivery_reader_.close();
+  }
+  {
     std::lock_guard lock(console_mu_);
     console_reader_.close();
   }
