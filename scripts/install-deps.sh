@@ -13,8 +13,11 @@ PACKAGES=(
   dpkg-dev systemd prometheus               # packaging: dpkg-shlibdeps, systemd-analyze verify, promtool
   libicu-dev iso-codes                          # identity: NFC/lowercase (ICU); the country table generator and its test
   postgresql-15 libpq-dev                      # shared spool (libpq); tests start a throwaway server
-  chromium nodejs npm                          # the web console's browser test (tests/browser/, puppeteer-core)
+  chromium                                     # the web console's browser test (tests/browser/, puppeteer-core)
 )
+# Node.js and npm for the browser test: Debian's packages unless a Node.js that brings its own npm is
+# installed already (a NodeSource nodejs conflicts with Debian's npm package).
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then PACKAGES+=(nodejs npm); fi
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 missing=()
