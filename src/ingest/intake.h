@@ -4,6 +4,7 @@
 // whether the event is pending or skipped, commits to the spool and acknowledges only after the commit.
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,11 @@ class Intake {
 
   // The net::Handler of the gateway: routes every request of SPEC §3.
   void handle(net::Request&& request, net::Respond respond);
+
+  // net::ServerOptions::check_head: the answer handle() would give whatever the body (wrong route or
+  // method, content type, no well-formed signature), or nullopt when the body is needed. Counted and
+  // logged like any other answer.
+  std::optional<net::Response> check_head(const net::Request& head);
 
  private:
   struct State;
