@@ -20,6 +20,7 @@ struct Config {
   ingest::IntakeOptions intake;
   spool::SqliteOptions spool;
   std::vector<std::unique_ptr<dest::Destination>> destinations;  // enabled ones, in SPEC order
+  std::vector<std::string> warnings;  // weak but accepted settings, each starting with its key (never a secret)
 
   std::vector<const dest::Destination*> destination_ptrs() const;
 };
