@@ -92,8 +92,7 @@ class PathTracker : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, PathT
 
 // The path of the value at which parsing `body` stops (the parse error's position).
 std::string path_at_parse_error(std::string_view body) {
-  constexpr unsigned kFlags =
-      rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag | rapidjson::kParseFullPrecisionFlag;
+  constexpr unsigned kFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;  // as parse_json
   PathTracker tracker;
   rapidjson::Reader reader;
   rapidjson::MemoryStream stream(body.data(), body.size());
