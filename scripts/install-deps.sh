@@ -14,6 +14,7 @@ PACKAGES=(
   libicu-dev iso-codes                          # identity: NFC/lowercase (ICU); the country table generator and its test
   postgresql-15 libpq-dev                      # shared spool (libpq); tests start a throwaway server
   chromium                                     # the web console's browser test (tests/browser/, puppeteer-core)
+  clang-16 libclang-rt-16-dev                  # libFuzzer targets (scripts/fuzz.sh)
 )
 # Node.js and npm for the browser test: Debian's packages unless a Node.js that brings its own npm is
 # installed already (a NodeSource nodejs conflicts with Debian's npm package).

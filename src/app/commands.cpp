@@ -13,6 +13,7 @@
 #include "app/env_file.h"
 #include "app/gateway.h"
 #include "app/http_client.h"
+#include "app/open_files.h"
 #include "app/preview.h"
 #include "core/clock.h"
 #include "core/sha256.h"
@@ -59,6 +60,14 @@ int cmd_serve(const std::string& config_flag, const std::string& env_file) {
   std::string path = resolve_config_path(config_flag);
   auto config = load_with_env(path, env_file);
   if (!config) return failure(config.error().message);
+  for (const auto& warning : config->warnings) log::Line("config_warning", log::Level::warn).str("problem", warning).emit();
+  const OpenFilesLimit files = raise_open_files_limit();
+  log::Line("open_files_limit", files.error.empty() ? log::Level::info : log::Level::warn)
+      .num("soft_before", static_cast<int64_t>(files.before))
+      .num("soft", static_cast<int64_t>(files.soft))
+      .num("hard", static_cast<int64_t>(files.hard))
+      .str("error", files.error)
+      .emit();
   sigset_t signals = block_stop_signals();
   // SIGHUP (`systemctl reload`) is taken by the same sigwait, so every thread inherits it blocked.
   sigaddset(&signals, SIGHUP);
@@ -90,6 +99,7 @@ int cmd_check_config(const std::string& config_flag, const std::string& env_file
     std::fprintf(stderr, "%s\n", config.error().message.c_str());
     return 1;
   }
+  for (const auto& warning : config->warnings) std::fprintf(stderr, "warning: %s\n", warning.c_str());
   std::string names;
   for (const auto* d : config->destination_ptrs()) names += (names.empty() ? "" : ", ") + std::string(d->name());
   std::printf("%s: ok (destinations: %s)\n", path.c_str(), names.c_str());

@@ -21,6 +21,8 @@ void read_server(ConfigTable t, Config& c) {
   c.server.listen = t.str("listen", "127.0.0.1:8080");
   c.server.max_body_bytes = static_cast<size_t>(t.integer("max_body_bytes", 1048576));
   c.server.threads = static_cast<size_t>(t.integer("threads", 1));
+  c.server.max_connections = static_cast<size_t>(t.integer("max_connections", 10000));
+  c.server.max_body_bytes_in_flight = static_cast<size_t>(t.integer("max_body_bytes_in_flight", 64 * 1048576));
   c.shutdown_timeout_ms = t.integer("shutdown_timeout_ms", 10000);
   c.intake.admin_token = t.secret("admin_token", false, "FANOUT_ADMIN_TOKEN");
   c.intake.trust_forwarded_for = t.boolean("trust_forwarded_for", false);
@@ -28,25 +30,58 @@ void read_server(ConfigTable t, Config& c) {
   if (c.server.max_body_bytes < 1024 || c.server.max_body_bytes > 64 * 1048576)
     t.errors().add(t.full_key("max_body_bytes"), "must be between 1024 and 67108864");
   if (c.server.threads < 1 || c.server.threads > 64) t.errors().add(t.full_key("threads"), "must be between 1 and 64");
+  if (c.server.max_connections < 1 || c.server.max_connections > 1000000)
+    t.errors().add(t.full_key("max_connections"), "must be between 1 and 1000000");
+  if (c.server.max_body_bytes_in_flight < c.server.max_body_bytes)
+    t.errors().add(t.full_key("max_body_bytes_in_flight"), "must be at least max_body_bytes");
   if (c.shutdown_timeout_ms < 0) t.errors().add(t.full_key("shutdown_timeout_ms"), "must not be negative");
   t.finish();
 }
 
-std::vector<std::string> split_secrets(const std::string& value) {
+// A webhook secret shorter than this is guessable offline from one signed request (HMAC-SHA256 takes a
+// key of any length): check-config warns, serve starts. 32 random bytes as hex is 64 characters.
+constexpr size_t kMinSecretChars = 16;
+
+// Splits a rotation list ("new,old"), trimming blanks around each item. `blank_items` counts items that are
+// empty after trimming ("a,,b", "a,", ","): each one is a mistake that would never match a signature.
+std::vector<std::string> split_secrets(const std::string& value, size_t& blank_items) {
   std::vector<std::string> out;
-  std::stringstream ss(value);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
+  blank_items = 0;
+  size_t start = 0;
+  for (;;) {
+    const size_t comma = value.find(',', start);
+    const std::string item = value.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
     size_t b = item.find_first_not_of(" \t");
     size_t e = item.find_last_not_of(" \t");
-    if (b != std::string::npos) out.push_back(item.substr(b, e - b + 1));
+    if (b == std::string::npos)
+      ++blank_items;
+    else
+      out.push_back(item.substr(b, e - b + 1));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
   }
   return out;
 }
 
 void read_ingest(ConfigTable t, Config& c) {
   c.intake.signature_header = t.str("signature_header", "X-CRM-Signature");
-  c.intake.secrets = split_secrets(t.secret("secret", true, "CRM_WEBHOOK_SECRET"));
+  const std::string secret = t.secret("secret", true, "CRM_WEBHOOK_SECRET");
+  size_t blank_items = 0;
+  c.intake.secrets = split_secrets(secret, blank_items);
+  // An empty value is already reported by secret() as required; these catch what is empty only once split.
+  // The key named is the one the operator sets; the value is never echoed.
+  const std::string key = t.full_key(t.has("secret_file") ? "secret_file" : "secret_env");
+  if (!secret.empty() && c.intake.secrets.empty()) {
+    t.errors().add(key, "the secret is empty after splitting on commas (every request would get 401)");
+  } else if (blank_items > 0) {
+    t.errors().add(key, "the secret list holds " + std::to_string(blank_items) +
+                            " empty item(s) between commas; list secrets as \"new,old\" with none empty");
+  }
+  for (size_t i = 0; i < c.intake.secrets.size(); ++i)
+    if (c.intake.secrets[i].size() < kMinSecretChars && !t.errors().redact_secrets)
+      c.warnings.push_back(key + ": secret " + std::to_string(i + 1) + " of " + std::to_string(c.intake.secrets.size()) +
+                           " is shorter than " + std::to_string(kMinSecretChars) +
+                           " characters; use at least 32 random bytes (openssl rand -hex 32)");
   c.intake.max_events_per_request = static_cast<size_t>(t.integer("max_events_per_request", 500));
   c.intake.legacy_route = t.boolean("legacy_route", true);
   if (c.intake.signature_header.empty()) t.errors().add(t.full_key("signature_header"), "must not be empty");

@@ -23,6 +23,7 @@ struct Config {
   spool::SqliteOptions spool;
   spool::PostgresOptions postgres;       // backend = "postgres": url, node_id, lease_ms
   std::vector<std::unique_ptr<dest::Destination>> destinations;  // enabled ones, in documented order (meta, ga4, google_ads, microsoft_ads, tiktok)
+  std::vector<std::string> warnings;  // weak but accepted settings, each starting with its key (never a secret)
 
   std::vector<const dest::Destination*> destination_ptrs() const;
 };

@@ -4,10 +4,24 @@
 #include "telemetry/log.h"
 
 namespace fanout::app {
+namespace {
+
+// The most of shutdown_timeout_ms kept back from delivery for the steps after it (a fifth when smaller).
+constexpr int64_t kShutdownMarginMs = 1000;
+
+}  // namespace
 
 Result<std::unique_ptr<Gateway>> Gateway::start(Config config) {
   std::unique_ptr<Gateway> g(new Gateway());
   g->config_ = std::move(config);
+  g->config_.spool.on_fault = [](const spool::SpoolFault& f) {
+    const char* names[] = {"spool_write_failed", "spool_write_recovered", "spool_outcomes_dropped"};
+    const bool recovered = f.kind == spool::SpoolFault::Kind::write_recovered;
+    log::Line(names[static_cast<int>(f.kind)], recovered ? log::Level::warn : log::Level::error)
+        .str("detail", f.detail)
+        .num("held_outcomes", static_cast<int64_t>(f.held_outcomes))
+        .emit();
+  };
   auto spool = open_spool(g->config_, true);
   if (!spool) return tl::unexpected(spool.error());
   g->spool_ = std::move(*spool);
@@ -39,8 +53,21 @@ Result<std::unique_ptr<Gateway>> Gateway::start(Config config) {
     g->console_ = std::make_unique<console::Console>(std::move(options), *g->spool_, g->metrics_);
     console = g->console_.get();
   }
-  auto server = net::HttpServer::start(g->config_.server, [intake, console](net::Request&& request,
-                                                                             net::Respond respond) {
+  net::ServerOptions server_options = g->config_.server;
+  server_options.check_head = [intake, console](const net::Request& head) -> std::optional<net::Response> {
+    if (console && console::Console::owns(head.target)) return std::nullopt;  // the console answers its own routes
+    return intake->check_head(head);
+  };
+  server_options.on_notice = [](const net::ServerNotice& n) {
+    const bool normal = n.kind == net::ServerNotice::Kind::memory_released;
+    log::Line(net::notice_name(n.kind), normal ? log::Level::info : log::Level::warn)
+        .num("count", static_cast<int64_t>(n.count))
+        .num("live_connections", static_cast<int64_t>(n.live_connections))
+        .str("detail", n.detail)
+        .emit();
+  };
+  auto server = net::HttpServer::start(server_options, [intake, console](net::Request&& request,
+                                                                          net::Respond respond) {
     if (console && console::Console::owns(request.target)) return console->handle(std::move(request), std::move(respond));
     intake->handle(std::move(request), std::move(respond));
   });
@@ -58,6 +85,8 @@ Result<std::unique_ptr<Gateway>> Gateway::start(Config config) {
       .str("address", g->server_->host() + ":" + std::to_string(g->server_->port()))
       .num("port", static_cast<int64_t>(g->server_->port()))
       .str("destinations", names)
+      .num("max_connections", static_cast<int64_t>(g->server_->max_connections()))
+      .num("max_body_bytes_in_flight", static_cast<int64_t>(g->config_.server.max_body_bytes_in_flight))
       .str("spool", shared ? "postgres" : g->config_.spool.path)
       .str("node_id", shared ? g->config_.postgres.node_id : "")
       .str("version", FANOUT_VERSION)
@@ -74,18 +103,22 @@ std::string Gateway::url() const { return "http://" + server_->host() + ":" + st
 void Gateway::stop() {
   if (stopped_) return;
   stopped_ = true;
-  int64_t started = now_ms();
-  const int64_t timeout_ms = config().shutdown_timeout_ms;
-  auto budget = [&] {
-    int64_t left = timeout_ms - (now_ms() - started);
-    return std::chrono::milliseconds(left > 100 ? left : 100);
-  };
+  const int64_t started = now_ms();
+  const int64_t timeout = config().shutdown_timeout_ms;
+  // Kept back from the delivery deadline for what follows it: aborting the transfers still in flight, the
+  // spool's last commit and the exit. Without it a hanging platform made the exit land just past the bound.
+  const int64_t margin = std::min<int64_t>(kShutdownMarginMs, timeout / 5);
   // HTTP first: requests in progress get their (post-commit) answers; nothing new is accepted.
-  if (server_) server_->stop(std::chrono::milliseconds(std::min<int64_t>(2000, timeout_ms / 2)));
+  if (server_) server_->stop(std::chrono::milliseconds(std::min<int64_t>(2000, timeout / 4)));
   if (console_) console_->stop();
-  if (engine_) engine_->stop(budget());
+  const int64_t left = timeout - margin - (now_ms() - started);
+  if (engine_) engine_->stop(std::chrono::milliseconds(std::max<int64_t>(left, 0)));
   if (spool_) spool_->close();
-  log::Line("stopped").num("shutdown_ms", now_ms() - started).emit();
+  const int64_t took = now_ms() - started;
+  log::Line("stopped", took > timeout ? log::Level::warn : log::Level::info)
+      .num("shutdown_ms", took)
+      .num("shutdown_timeout_ms", timeout)
+      .emit();
 }
 
 }  // namespace fanout::app

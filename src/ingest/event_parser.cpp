@@ -1,6 +1,8 @@
 #include "ingest/event_parser.h"
 
 #include <rapidjson/document.h>
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
 
 #include <cstddef>
 #include <map>
@@ -38,6 +40,66 @@ const JsonValue* batch_array(const JsonValue& root, const ParseOptions& options,
   return &events;
 }
 
+// Follows a SAX parse and knows, at any point, the path of the value being read: where a number too large for
+// a double (1e400) sits, so it is reported on its field like any other bad value instead of as "not JSON".
+class PathTracker : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, PathTracker> {
+ public:
+  bool Default() {
+    next();
+    return true;
+  }
+  bool StartObject() { return open(true); }
+  bool StartArray() { return open(false); }
+  bool Key(const char* s, rapidjson::SizeType n, bool) {
+    levels_.back().key.assign(s, n);
+    return true;
+  }
+  bool EndObject(rapidjson::SizeType) { return close(); }
+  bool EndArray(rapidjson::SizeType) { return close(); }
+
+  // "events[2].value", "properties.total", or "" for the root.
+  std::string path() const {
+    std::string out;
+    for (const Level& level : levels_) {
+      if (level.object)
+        out += (out.empty() ? "" : ".") + level.key;
+      else
+        out += "[" + std::to_string(level.index) + "]";
+    }
+    return out;
+  }
+
+ private:
+  struct Level {
+    bool object = false;
+    size_t index = 0;  // array: the element being read
+    std::string key;   // object: the member being read
+  };
+  bool open(bool object) {
+    levels_.push_back(Level{object, 0, {}});
+    return true;
+  }
+  bool close() {
+    levels_.pop_back();
+    next();
+    return true;
+  }
+  void next() {
+    if (!levels_.empty() && !levels_.back().object) ++levels_.back().index;
+  }
+  std::vector<Level> levels_;
+};
+
+// The path of the value at which parsing `body` stops (the parse error's position).
+std::string path_at_parse_error(std::string_view body) {
+  constexpr unsigned kFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;  // as parse_json
+  PathTracker tracker;
+  rapidjson::Reader reader;
+  rapidjson::MemoryStream stream(body.data(), body.size());
+  reader.Parse<kFlags>(stream, tracker);
+  return tracker.path();
+}
+
 }  // namespace
 
 std::string summarize(const std::vector<FieldError>& errors) {
@@ -54,7 +116,14 @@ Result<ParsedBody> parse_body(std::string_view body, const ParseOptions& options
   alignas(std::max_align_t) char pool_buffer[16 * 1024];
   rapidjson::MemoryPoolAllocator<> pool(pool_buffer, sizeof pool_buffer);
   rapidjson::Document doc(&pool);
-  if (!parse_json(body, doc)) return fail("invalid_json", "the body is not valid JSON (UTF-8)");
+  if (!parse_json(body, doc)) {
+    if (doc.GetParseError() != rapidjson::kParseErrorNumberTooBig)
+      return fail("invalid_json", "the body is not valid JSON (UTF-8)");
+    std::string field = path_at_parse_error(body);
+    errors.push_back(FieldError{field.empty() ? "body" : std::move(field),
+                                "number out of range (beyond what a double holds, about 1.8e308)"});
+    return invalid(errors);
+  }
   if (!doc.IsObject()) return fail("invalid_json", "the body must be a JSON object");
   const int64_t now_s = options.now_s != 0 ? options.now_s : now_ms() / 1000;
   const size_t errors_before = errors.size();

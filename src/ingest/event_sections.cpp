@@ -123,6 +123,27 @@ size_t depth_of(const JsonValue& v, size_t limit) {
   return 0;
 }
 
+// The path of the first NUL in a key or string of `v` (at most kMaxPropertiesDepth deep, checked before),
+// or "" when there is none. NUL is refused in every other string field; free-form properties are forwarded
+// to the platforms, where a NUL truncates C strings, so it is refused here too. Other control characters
+// (newlines, tabs) are fine in free text once JSON-escaped, and stay allowed.
+std::string nul_path(const JsonValue& v, const std::string& path) {
+  const auto has_nul = [](const JsonValue& s) { return name_of(s).find('\0') != std::string_view::npos; };
+  if (v.IsString()) return has_nul(v) ? path : "";
+  if (v.IsObject()) {
+    for (const auto& m : v.GetObject()) {
+      const std::string field = join_field(path, key_for_message(m.name));
+      if (has_nul(m.name)) return field;
+      if (auto inner = nul_path(m.value, field); !inner.empty()) return inner;
+    }
+  }
+  if (v.IsArray()) {
+    for (rapidjson::SizeType i = 0; i < v.Size(); ++i)
+      if (auto inner = nul_path(v[i], path + "[" + std::to_string(i) + "]"); !inner.empty()) return inner;
+  }
+  return "";
+}
+
 std::string number_text(const JsonValue& v) {
   if (v.IsInt64()) return std::to_string(v.GetInt64());
   if (v.IsUint64()) return std::to_string(v.GetUint64());
@@ -275,6 +296,10 @@ void read_properties(const JsonValue& v, FieldReader& fields, std::string& prope
     return;
   }
   if (v.MemberCount() == 0) return;
+  if (const std::string where = nul_path(v, "properties"); !where.empty()) {
+    fields.error(where, "must not contain NUL characters");
+    return;
+  }
   rapidjson::StringBuffer buf;
   rapidjson::Writer<rapidjson::StringBuffer> writer(buf);
   v.Accept(writer);

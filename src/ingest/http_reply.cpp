@@ -3,6 +3,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
+
 namespace fanout::ingest {
 namespace {
 
@@ -34,7 +36,9 @@ net::Response error_response(int status, std::string_view code, std::string_view
   if (!details.empty()) {
     w.Key("details");
     w.StartArray();
-    for (const FieldError& e : details) {
+    const size_t shown = std::min(details.size(), kMaxErrorDetails);
+    for (size_t i = 0; i < shown; ++i) {
+      const FieldError& e = details[i];
       w.StartObject();
       w.Key("field");
       put(w, e.field);
@@ -43,6 +47,10 @@ net::Response error_response(int status, std::string_view code, std::string_view
       w.EndObject();
     }
     w.EndArray();
+    if (shown < details.size()) {
+      w.Key("details_omitted");
+      w.Uint64(details.size() - shown);
+    }
   }
   w.EndObject();
   return json(status, buf);

@@ -10,7 +10,12 @@
 
 namespace fanout::ingest {
 
+// Most field errors an answer lists: 60,000 unknown fields would otherwise make a 2.7 MB answer, built in
+// memory for a sender who can read the first hundred anyway.
+inline constexpr size_t kMaxErrorDetails = 100;
+
 // {"error":code,"message":message[,"details":[{"field":..,"message":..}]]}; details only when non-empty.
+// Past kMaxErrorDetails the list is cut and "details_omitted":<count of the rest> added.
 net::Response error_response(int status, std::string_view code, std::string_view message,
                              const std::vector<FieldError>& details = {});
 

@@ -155,8 +155,6 @@ void commit(const std::shared_ptr<Shared>& state, std::vector<Event> events, boo
 }
 
 void handle_events(const std::shared_ptr<Shared>& state, const net::Request& request, Finisher finish) {
-  if (!is_json_content_type(header(request, "content-type")))
-    return refuse(finish, 415, "unsupported_media_type", "Content-Type must be application/json");
   if (!signature_ok(*state, request))
     return refuse(finish, 401, "invalid_signature",
                   "missing or wrong " + state->options.signature_header + " (hex HMAC-SHA256 of the body)");
@@ -214,6 +212,40 @@ void handle_status(const std::shared_ptr<Shared>& state, const std::string& even
   finish(std::move(r), note);
 }
 
+void refuse_signature(const Shared& state, const Finisher& finish) {
+  refuse(finish, 401, "invalid_signature",
+         "missing or wrong " + state.options.signature_header + " (hex HMAC-SHA256 of the body)");
+}
+
+// Answers what the head alone decides (unknown route, wrong method, admin auth, content type, a signature
+// header that cannot match any body) and returns true; false when the body is needed. Called before the
+// body is read (Intake::check_head), so a flood of unsigned bodies is refused without buffering them.
+bool answer_from_head(const Shared& state, const net::Request& request, const Route& route, const Finisher& finish) {
+  const bool admin = route.id == RouteId::event_status || route.id == RouteId::metrics;
+  if (route.id == RouteId::none || (admin && state.options.admin_token.empty())) {
+    not_found(finish);
+    return true;
+  }
+  if (request.method != route.allow) {
+    net::Response r =
+        error_response(405, "method_not_allowed", request.method + " is not allowed here; use " + route.allow);
+    r.headers.emplace_back("Allow", route.allow);
+    finish(std::move(r), {{}, -1, "method_not_allowed"});
+    return true;
+  }
+  if (admin && !admin_ok(state, request, finish)) return true;
+  if (route.id == RouteId::events && !is_json_content_type(header(request, "content-type"))) {
+    refuse(finish, 415, "unsupported_media_type", "Content-Type must be application/json");
+    return true;
+  }
+  if ((route.id == RouteId::events || route.id == RouteId::legacy) &&
+      !signature_well_formed(header(request, state.signature_header))) {
+    refuse_signature(state, finish);
+    return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 struct Intake::State : Shared {
@@ -236,19 +268,21 @@ void Intake::reconfigure(IntakeOptions options, std::vector<const dest::Destinat
   state_.store(std::move(next));
 }
 
+std::optional<net::Response> Intake::check_head(const net::Request& head) {
+  const std::shared_ptr<State> state = state_.load();
+  const Route route = match_route(head.target, state->options.legacy_route);
+  std::optional<net::Response> answer;
+  Finisher finish{state, head.method, route.label, SteadyClock::now(),
+                  [&answer](net::Response r) { answer = std::move(r); }};
+  if (!answer_from_head(*state, head, route, finish)) return std::nullopt;
+  return answer;
+}
+
 void Intake::handle(net::Request&& request, net::Respond respond) {
   const std::shared_ptr<State> state = state_.load();  // one configuration for the whole request
   const Route route = match_route(request.target, state->options.legacy_route);
   Finisher finish{state, request.method, route.label, SteadyClock::now(), std::move(respond)};
-  const bool admin = route.id == RouteId::event_status || route.id == RouteId::metrics;
-  if (route.id == RouteId::none || (admin && state->options.admin_token.empty())) return not_found(finish);
-  if (request.method != route.allow) {
-    net::Response r =
-        error_response(405, "method_not_allowed", request.method + " is not allowed here; use " + route.allow);
-    r.headers.emplace_back("Allow", route.allow);
-    return finish(std::move(r), {{}, -1, "method_not_allowed"});
-  }
-  if (admin && !admin_ok(*state, request, finish)) return;
+  if (answer_from_head(*state, request, route, finish)) return;
 
   switch (route.id) {
     case RouteId::events:

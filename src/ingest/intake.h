@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,11 @@ class Intake {
   // `destinations` alive as long as any request uses them. Thread-safe.
   void reconfigure(IntakeOptions options, std::vector<const dest::Destination*> destinations,
                    std::shared_ptr<const void> owner);
+
+  // net::ServerOptions::check_head: the answer handle() would give whatever the body (wrong route or
+  // method, content type, no well-formed signature), or nullopt when the body is needed. Counted and
+  // logged like any other answer.
+  std::optional<net::Response> check_head(const net::Request& head);
 
  private:
   struct State;

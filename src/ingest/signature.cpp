@@ -26,11 +26,21 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-}  // namespace
-
-bool verify_signature(std::string_view header_value, std::string_view body, const std::vector<std::string>& secrets) {
+// The hex digest of a header value: trimmed, without its optional "sha256=" prefix.
+std::string_view digest_of(std::string_view header_value) {
   std::string_view value = trim(header_value);
   if (starts_with_nocase(value, "sha256=")) value.remove_prefix(7);
+  return value;
+}
+
+}  // namespace
+
+bool signature_well_formed(std::string_view header_value) {
+  return is_sha256_hex(digest_of(header_value));
+}
+
+bool verify_signature(std::string_view header_value, std::string_view body, const std::vector<std::string>& secrets) {
+  std::string_view value = digest_of(header_value);
   // Only a well-formed digest is compared, so the comparison length is always 64 and leaks nothing.
   if (!is_sha256_hex(value)) return false;
   const std::string presented = lower(value);

@@ -12,6 +12,10 @@ namespace fanout::ingest {
 // Every secret is tried (no early exit) and compared in constant time. No secrets -> always false.
 bool verify_signature(std::string_view header_value, std::string_view body, const std::vector<std::string>& secrets);
 
+// True when `header_value` could be a signature at all (64 hex digits, optional "sha256=" prefix): intake
+// refuses a request without one before reading its body.
+bool signature_well_formed(std::string_view header_value);
+
 // The header value a sender puts on `body` with `secret` (lowercase hex, no prefix): for tests and `fanout send`.
 std::string sign_body(std::string_view body, std::string_view secret);
 

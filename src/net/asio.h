@@ -5,6 +5,13 @@
 #include <utility>
 // clang-format on
 
+// Boost 1.74 enables C++20 coroutines under clang only through the pre-standard <experimental/coroutine>,
+// which libstdc++ lacks; clang 16 has the standard ones (the fuzz build, scripts/fuzz.sh, uses clang).
+#if defined(__clang__) && defined(__cpp_impl_coroutine) && !defined(BOOST_ASIO_HAS_CO_AWAIT)
+#define BOOST_ASIO_HAS_CO_AWAIT 1
+#define BOOST_ASIO_HAS_STD_COROUTINE 1
+#endif
+
 #include <boost/asio.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>

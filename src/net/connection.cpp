@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "net/request_checks.h"
 #include "net/response_head.h"
 
 namespace fanout::net {
@@ -14,6 +15,14 @@ constexpr size_t kHeaderLimit = 16 * 1024;                     // request line +
 constexpr size_t kReadChunk = 16 * 1024;                       // bytes asked of the socket per read
 constexpr std::chrono::milliseconds kLingerLimit{1000};        // draining a client after an error response
 constexpr char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";  // answer to Expect: 100-continue
+// A read buffer grown past this by a large request is shrunk back once empty, so an idle keep-alive
+// connection holds kReadChunk, not the largest request it ever carried.
+constexpr size_t kKeepBufferBytes = 4 * kReadChunk;
+
+int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 using asio::redirect_error;
 
@@ -82,6 +91,10 @@ Connection::Connection(std::shared_ptr<ServerCore> core, Socket socket)
   if (!ec) peer_ip_ = peer.address().to_string();
 }
 
+Connection::~Connection() {
+  release_body();
+}
+
 void Connection::start() {
   auto self = shared_from_this();
   asio::co_spawn(
@@ -106,6 +119,13 @@ void Connection::shutdown() {
 
 void Connection::abort() {
   asio::post(stream_.get_executor(), [self = shared_from_this()] { self->close_now(); });
+}
+
+void Connection::shed() {
+  asio::post(stream_.get_executor(), [self = shared_from_this()] {
+    // It may have become busy since it was picked: only a connection still idle is closed.
+    if (self->idle_since_ms() != 0 && self->slots_.empty() && self->read_state_ == ReadState::waiting) self->close_now();
+  });
 }
 
 void Connection::complete(uint64_t seq, Response response) {
@@ -138,8 +158,10 @@ Awaitable<> Connection::read_loop() {
         stream_.expires_never();
       } else {
         stream_.expires_after(options.idle_timeout);
+        idle_since_ms_.store(steady_ms(), std::memory_order_relaxed);
       }
       const size_t n = co_await stream_.async_read_some(buffer_.prepare(kReadChunk), redirect_error(use_awaitable, ec));
+      idle_since_ms_.store(0, std::memory_order_relaxed);
       buffer_.commit(n);
       read_ahead_ = false;
       if (ec == asio::error::operation_aborted && n == 0) continue;  // re-arm or stop: the loop decides
@@ -156,6 +178,38 @@ Awaitable<> Connection::read_loop() {
     parser_->body_limit(options.max_body_bytes);
     stream_.expires_at(deadline);
     co_await http::async_read_header(stream_, buffer_, *parser_, redirect_error(use_awaitable, ec));
+    if (!ec) {
+      // Decided on the head alone, before any body byte is buffered: smuggling attempts, requests the
+      // handler refuses anyway (unsigned events), and bodies beyond the server's budget.
+      if (auto problem = check_framing(parser_->get())) {
+        push_final_error(problem->status, problem->code, problem->message);
+        break;
+      }
+      read_head();
+      if (options.check_head && !parser_->is_done()) {
+        std::optional<Response> early;
+        try {
+          early = options.check_head(head_request_);
+        } catch (...) {
+          early = error_response(500, "internal", "the request handler failed");
+        }
+        if (early) {
+          push_final(std::move(*early));
+          break;
+        }
+      }
+      if (!parser_->is_done()) {
+        const auto length = parser_->content_length();
+        const size_t want = length ? static_cast<size_t>(*length) : options.max_body_bytes;
+        if (!core_->reserve_body(want)) {
+          Response busy = error_response(503, "busy", "too many request bodies in flight; retry shortly");
+          busy.headers.emplace_back("Retry-After", "1");
+          push_final(std::move(busy));
+          break;
+        }
+        body_reserved_ = want;
+      }
+    }
     if (!ec && !parser_->is_done()) {
       // curl and others wait for "100 Continue" before sending a large body. Only safe to send when no
       // response is pending: interim responses must not overtake earlier final ones.
@@ -194,32 +248,30 @@ Awaitable<> Connection::read_loop() {
   }
   read_state_ = ReadState::done;
   parser_.reset();
+  release_body();
   writer_wake_.cancel();  // the writer may finish now
   coroutine_done();
 }
 
 void Connection::push_final_error(int status, const char* code, const std::string& message) {
+  push_final(error_response(status, code, message));
+}
+
+void Connection::push_final(Response response) {
   Slot& slot = slots_.emplace_back();
   slot.seq = next_seq_++;
   slot.ready = true;
   slot.keep_alive = false;
-  slot.response = error_response(status, code, message);
+  slot.response = std::move(response);
   stop_reading_ = true;
   drain_on_close_ = true;
   if (slots_.size() == 1) writer_wake_.cancel();
 }
 
-void Connection::dispatch_request() {
-  http::request<http::string_body> message = parser_->release();
-  parser_.reset();
-
-  Slot& slot = slots_.emplace_back();
-  slot.seq = next_seq_++;
-  slot.keep_alive = message.keep_alive();
-  slot.version = message.version();
-  slot.head = message.method() == http::verb::head;
-
-  Request request;
+void Connection::read_head() {
+  const auto& message = parser_->get();
+  Request& request = head_request_;
+  request = Request{};
   const auto method = message.method_string();
   const auto target = message.target();
   request.method.assign(method.data(), method.size());
@@ -232,8 +284,26 @@ void Connection::dispatch_request() {
     auto [it, inserted] = request.headers.try_emplace(std::move(name), raw_value.data(), raw_value.size());
     if (!inserted) it->second.append(", ").append(raw_value.data(), raw_value.size());
   }
-  request.body = std::move(message.body());
   request.peer_ip = peer_ip_;
+}
+
+void Connection::release_body() {
+  core_->release_body(body_reserved_);
+  body_reserved_ = 0;
+}
+
+void Connection::dispatch_request() {
+  http::request<http::string_body> message = parser_->release();
+  parser_.reset();
+
+  Slot& slot = slots_.emplace_back();
+  slot.seq = next_seq_++;
+  slot.keep_alive = message.keep_alive();
+  slot.version = message.version();
+  slot.head = message.method() == http::verb::head;
+
+  Request request = std::move(head_request_);
+  request.body = std::move(message.body());
 
   auto responder = std::make_shared<Responder>(shared_from_this(), slot.seq);
   try {
@@ -241,6 +311,9 @@ void Connection::dispatch_request() {
   } catch (...) {
     responder->respond(error_response(500, "internal", "the request handler failed"));
   }
+  // The handler has consumed the body (intake parses it synchronously): its budget share is free again.
+  release_body();
+  if (buffer_.size() == 0 && buffer_.capacity() > kKeepBufferBytes) buffer_.shrink_to_fit();
 }
 
 Awaitable<> Connection::write_loop() {

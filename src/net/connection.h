@@ -3,6 +3,7 @@
 // handler, a writer coroutine writes their responses strictly in request order. Both run on the
 // connection's io_context, which one thread runs; Respond callbacks hop back onto it, so no state here needs
 // a lock.
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -19,6 +20,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
  public:
   // `socket` must be bound to one of core->ios.
   Connection(std::shared_ptr<ServerCore> core, Socket socket);
+  ~Connection();
 
   // Spawns the reader and writer coroutines. Call once, after ServerCore::add.
   void start();
@@ -26,6 +28,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void shutdown();
   // Immediate stop (posted to the connection's io_context): close the socket and drop pending responses.
   void abort();
+  // Closes the connection if it is still idle once this runs on its io_context (making room near a limit).
+  void shed();
+  // Steady-clock ms since which the connection has been idle (between requests, nothing pending), or 0
+  // when busy. Read from the acceptor's thread to pick the longest-idle connections to shed.
+  int64_t idle_since_ms() const { return idle_since_ms_.load(std::memory_order_relaxed); }
   // Completes request `seq` (on the connection's io_context). Late or duplicate completions are dropped.
   void complete(uint64_t seq, Response response);
 
@@ -48,8 +55,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   Awaitable<> read_loop();
   Awaitable<> write_loop();
-  // Queues an error response that ends the connection (400/413/431), then stops reading.
+  // Queues an error response that ends the connection (400/413/431/501/503), then stops reading.
   void push_final_error(int status, const char* code, const std::string& message);
+  void push_final(Response response);
+  // Fills head_request_ from the parsed head (names lower-cased, repeats joined with ", ").
+  void read_head();
+  // Gives the body's share of the server's body budget back.
+  void release_body();
   void dispatch_request();
   void cancel_read();
   void close_now();
@@ -65,6 +77,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::string peer_ip_;
+  Request head_request_;        // the request being read: head first, body moved in once read
+  size_t body_reserved_ = 0;    // bytes of the server's body budget held by the request being read/handled
+  std::atomic<int64_t> idle_since_ms_{0};
 
   std::deque<Slot> slots_;  // at most options.max_pipelined (+1 final error)
   uint64_t next_seq_ = 0;

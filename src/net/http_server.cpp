@@ -1,5 +1,8 @@
 #include "net/http_server.h"
 
+#include <sys/resource.h>
+
+#include <algorithm>
 #include <mutex>
 #include <thread>
 
@@ -15,6 +18,28 @@ using asio::redirect_error;
 
 // After `grace`, connections are aborted; this bounds how long their coroutines get to unwind.
 constexpr std::chrono::milliseconds kAbortWait{2000};
+// Idle connections closed per shedding round: enough to admit a burst of newcomers, few enough that
+// a round costs one scan of the live connections per kShedBatch admissions. Small limits shed fewer
+// (one per 64 connections allowed, at least one).
+constexpr size_t kShedBatch = 16;
+constexpr size_t kConnectionsPerShed = 64;
+// File descriptors kept free for everything that is not a client connection (spool, outbound HTTPS,
+// logs): a quarter of the open-files limit, at most this many.
+constexpr size_t kMaxFdReserve = 256;
+
+// options.max_connections, lowered so connections cannot take the descriptors the rest of the process
+// needs: beyond that accept() fails with EMFILE and every client is turned away.
+size_t fitted_max_connections(size_t configured) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return configured;
+  const size_t files = static_cast<size_t>(limit.rlim_cur);
+  const size_t usable = files - std::min(kMaxFdReserve, files / 4);
+  return std::max<size_t>(1, std::min(configured, usable));
+}
+
+bool out_of_descriptors(const beast::error_code& ec) {
+  return ec == asio::error::no_descriptors || ec == boost::system::errc::too_many_files_open_in_system;
+}
 
 class ServerImpl final : public HttpServer {
  public:
@@ -55,6 +80,7 @@ class ServerImpl final : public HttpServer {
 
   uint16_t port() const override { return port_; }
   std::string host() const override { return host_; }
+  size_t max_connections() const override { return core_->options.max_connections; }
 
   void stop(std::chrono::milliseconds grace) override {
     std::lock_guard once(stop_mutex_);
@@ -102,15 +128,41 @@ class ServerImpl final : public HttpServer {
       co_await acceptor_.async_accept(socket, redirect_error(use_awaitable, ec));
       if (!acceptor_.is_open() || core_->stopping.load()) break;
       if (ec) {
-        // Out of descriptors and the like: pause instead of spinning on the error.
+        // Out of descriptors: idle connections make room (the client waiting in the backlog is accepted
+        // on the next turn). Either way pause instead of spinning on the error.
+        core_->notice(ServerNotice::Kind::accept_failed, 1, ec.message());
+        if (out_of_descriptors(ec)) shed_idle("out_of_file_descriptors");
         backoff.expires_after(std::chrono::milliseconds(10));
         co_await backoff.async_wait(redirect_error(use_awaitable, ec));
         continue;
       }
       socket.set_option(tcp::no_delay(true), ec);
       auto connection = std::make_shared<Connection>(core_, std::move(socket));
-      if (core_->add(connection)) connection->start();  // else: dropped, which closes the socket
+      // At the limit, idle keep-alive connections make room: the newcomer is admitted while they close.
+      size_t headroom = 0;
+      if (core_->live_count.load() >= core_->options.max_connections) headroom = shed_idle("max_connections");
+      if (core_->add(connection, headroom)) connection->start();  // else: dropped, which closes the socket
     }
+  }
+
+  // Closes up to kShedBatch of the longest-idle connections; returns how many were asked to close.
+  size_t shed_idle(const char* reason) {
+    std::vector<std::pair<int64_t, std::shared_ptr<Connection>>> idle;
+    {
+      std::lock_guard lock(core_->live_mutex);
+      for (auto& [key, weak] : core_->live) {
+        auto connection = weak.lock();
+        if (!connection) continue;
+        if (const int64_t since = connection->idle_since_ms(); since != 0) idle.emplace_back(since, std::move(connection));
+      }
+    }
+    const size_t batch = std::clamp<size_t>(core_->options.max_connections / kConnectionsPerShed, 1, kShedBatch);
+    const size_t n = std::min(batch, idle.size());
+    std::partial_sort(idle.begin(), idle.begin() + static_cast<std::ptrdiff_t>(n), idle.end(),
+                      [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (size_t i = 0; i < n; ++i) idle[i].second->shed();
+    core_->notice(ServerNotice::Kind::shed_idle, n, reason);
+    return n;
   }
 
   std::vector<std::shared_ptr<Connection>> snapshot() {
@@ -151,12 +203,27 @@ Result<asio::ip::address> resolve_host(const std::string& host, asio::io_context
 
 }  // namespace
 
+const char* notice_name(ServerNotice::Kind kind) {
+  switch (kind) {
+    case ServerNotice::Kind::shed_idle:
+      return "shed_idle_connections";
+    case ServerNotice::Kind::body_budget_full:
+      return "body_budget_full";
+    case ServerNotice::Kind::accept_failed:
+      return "accept_failed";
+    case ServerNotice::Kind::memory_released:
+      return "memory_released";
+  }
+  return "unknown";
+}
+
 Result<std::unique_ptr<HttpServer>> HttpServer::start(const ServerOptions& options, Handler handler) {
   auto address = parse_listen_address(options.listen);
   if (!address) return fail("bind_failed", address.error().message);
   ServerOptions normalized = options;
   if (normalized.threads == 0) normalized.threads = 1;
   if (normalized.max_pipelined == 0) normalized.max_pipelined = 1;
+  normalized.max_connections = fitted_max_connections(normalized.max_connections);
   auto core = std::make_shared<ServerCore>(std::move(normalized), std::move(handler));
   auto ip = resolve_host(address->host, *core->ios.front());
   if (!ip) return tl::unexpected(ip.error());

@@ -46,6 +46,23 @@ struct Response {
 using Respond = std::function<void(Response)>;
 using Handler = std::function<void(Request&& request, Respond respond)>;
 
+// What the server did to protect itself, for the owner's logs and metrics (net/ does not log).
+struct ServerNotice {
+  enum class Kind {
+    shed_idle,         // idle keep-alive connections closed to make room for new ones
+    body_budget_full,  // requests answered 503: their bodies would exceed max_body_bytes_in_flight
+    accept_failed,     // accept() failed (out of file descriptors, ...); `detail` says why
+    memory_released,   // free heap memory handed back to the OS after a burst of bodies
+  };
+  static constexpr size_t kKinds = 4;
+  Kind kind = Kind::shed_idle;
+  uint64_t count = 0;           // occurrences since the previous notice of this kind
+  size_t live_connections = 0;  // at the time of the notice
+  std::string detail;           // reason ("max_connections", an errno text, the peak bytes)
+};
+// "shed_idle_connections", "body_budget_full", "accept_failed", "memory_released".
+const char* notice_name(ServerNotice::Kind kind);
+
 struct ServerOptions {
   std::string listen = "127.0.0.1:0";             // host:port; port 0 picks a free port
   size_t max_body_bytes = 1048576;                // larger bodies get 413 payload_too_large (JSON, docs/api.md "Errors")
@@ -54,7 +71,20 @@ struct ServerOptions {
   std::chrono::milliseconds idle_timeout{60000};  // keep-alive connection idle limit
   std::chrono::milliseconds write_timeout{30000};
   size_t max_pipelined = 16;       // requests read ahead of their responses, per connection
-  size_t max_connections = 10000;  // beyond this, new connections are closed at once
+  // Open connections. At the limit the longest-idle keep-alive connections are closed to admit new ones;
+  // only when none is idle is a new connection closed at once. Capped at start to what RLIMIT_NOFILE
+  // leaves room for (see HttpServer::max_connections()).
+  size_t max_connections = 10000;
+  // Request bodies being read or handled, all connections together (a body counts by its Content-Length;
+  // a chunked body counts as max_body_bytes). A request whose body would exceed it gets 503 busy with
+  // Retry-After and its connection is closed, before its body is read. Bounds memory under a flood.
+  size_t max_body_bytes_in_flight = 64 * 1048576;
+  // Called with the head of a request that has a body (body empty) before that body is read. An answer
+  // returned here is sent at once and the connection closed, the body never read: intake refuses unsigned
+  // events this way.
+  std::function<std::optional<Response>(const Request& head)> check_head;
+  // Protective actions, at most one call per kind per second (counts accumulate), from server threads.
+  std::function<void(const ServerNotice&)> on_notice;
 };
 
 class HttpServer {
@@ -65,6 +95,8 @@ class HttpServer {
 
   virtual uint16_t port() const = 0;     // the bound port (useful with port 0)
   virtual std::string host() const = 0;  // the bound host
+  // The connection limit in force: options.max_connections, lowered to fit the open-files limit.
+  virtual size_t max_connections() const = 0;
   // Stops accepting, lets requests in progress finish (their responses are written) for at most
   // `grace`, closes every connection and joins the threads. Idempotent.
   virtual void stop(std::chrono::milliseconds grace) = 0;

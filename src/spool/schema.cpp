@@ -147,6 +147,27 @@ Status prepare_file(const std::string& path) {
   return {};
 }
 
+Status check_integrity(Db& db, const std::string& path) {
+  // quick_check(1): the first problem only; it reads every page (about a second per GB) but skips the
+  // index-content cross-checks of integrity_check, which would take minutes on a large spool.
+  std::string detail;
+  auto stmt = Stmt::prepare(db.get(), "PRAGMA quick_check(1)");
+  if (stmt) {
+    const int rc = stmt->step();
+    if (rc == SQLITE_ROW && stmt->text(0) == "ok") return {};
+    detail = rc == SQLITE_ROW ? stmt->text(0) : db.last_error();
+  } else {
+    detail = db.last_error();
+  }
+  const int code = sqlite3_errcode(db.get()) & 0xff;
+  if (!stmt && code != SQLITE_CORRUPT && code != SQLITE_NOTADB) return tl::unexpected(stmt.error());
+  for (char& c : detail)
+    if (c == '\n' || c == '\r') c = ' ';  // one line, for the operator and the log
+  return fail("corrupt_spool", "spool " + path + " is corrupt (" + detail +
+                                   "): stop fanout, move the file and its -wal/-shm aside, then restore a backup "
+                                   "or start with an empty spool");
+}
+
 Status open_writer(Db& db, const std::string& path) {
   // SQLite's allocation statistics take a global mutex on every malloc; we never read them. This must
   // run before SQLite initializes, and every connection of the process is opened after this point.
@@ -154,6 +175,7 @@ Status open_writer(Db& db, const std::string& path) {
   std::call_once(configured, [] { (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
   if (auto s = prepare_file(path); !s) return s;
   if (auto s = db.open(path, true, kBusyTimeoutMs); !s) return s;
+  if (auto s = check_integrity(db, path); !s) return s;
   // FULL: the WAL is fsynced at every commit, so an acknowledged event survives power loss.
   // journal_size_limit keeps the WAL file from staying at its high-water mark after a burst. The writer
   // appends at the end of every B-tree, so a small page cache holds its working set (16 MB of cache

@@ -21,7 +21,11 @@ constexpr int64_t kAttemptsKept = 10;
 // never world-readable, not even for the instant between creation and a chmod.
 Status prepare_file(const std::string& path);
 
-// Opens the writer connection: WAL, synchronous=FULL, schema created if missing.
+// PRAGMA quick_check on an open connection. A damaged file is refused with code "corrupt_spool" and a
+// one-line message naming the file and what to do, instead of serving (and failing deliveries) from it.
+Status check_integrity(Db& db, const std::string& path);
+
+// Opens the writer connection (after check_integrity): WAL, synchronous=FULL, schema created if missing.
 Status open_writer(Db& db, const std::string& path);
 
 // Opens a reader connection on an existing spool.

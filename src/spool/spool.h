@@ -178,6 +178,18 @@ class Spool {
   }
 };
 
+// A write fault of the spool or its end, reported for the owner's logs (spool/ does not log).
+struct SpoolFault {
+  enum class Kind {
+    write_failed,      // a commit failed (disk full, I/O error): enqueues get 503, outcomes are held back
+    write_recovered,   // a commit or probe succeeded again after failures
+    outcomes_dropped,  // closing while writes still fail: held-back outcomes stay pending (sent again)
+  };
+  Kind kind = Kind::write_failed;
+  std::string detail;       // SQLite's message, or what happened
+  size_t held_outcomes = 0;  // delivery outcomes waiting to be written
+};
+
 struct SqliteOptions {
   std::string path;                                 // database file; its directory is created if missing
   int64_t max_bytes = 1073741824;                   // above this live size, enqueue fails with "unavailable"
@@ -188,6 +200,11 @@ struct SqliteOptions {
   // serves enqueues first, so under an intake burst updates pile up: this bounds their memory (~10 MB)
   // and slows delivery instead, and never makes an enqueue fail.
   size_t max_update_bytes = 8 << 20;
+  // While writes fail: how often held-back delivery outcomes are retried, or (nothing held back) a probe
+  // write is made, so writable() and /readyz recover on their own once space returns.
+  int64_t fault_retry_ms = 1000;
+  // Called on the writer thread on each change between failing and working writes, and on close. Optional.
+  std::function<void(const SpoolFault&)> on_fault;
 };
 
 // Opens (creating if needed) the SQLite spool: WAL, synchronous=FULL, one writer thread.

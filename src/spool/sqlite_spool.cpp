@@ -3,6 +3,8 @@
 #include <pthread.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdlib>
 #include <type_traits>
 #include <utility>
 
@@ -49,6 +51,8 @@ SqliteSpool::~SqliteSpool() {
 
 Status SqliteSpool::start() {
   if (options_.path.empty()) return fail("unavailable", "spool path is empty");
+  // Fault injection from outside (integration tests, drills): the first N group commits fail like a full disk.
+  if (const char* n = std::getenv("FANOUT_DEBUG_FAIL_SPOOL_COMMITS"); n && *n) writer_.fail_next_commits(std::atoi(n));
   if (auto s = writer_.open(options_.path, options_.idempotency_ms); !s) return s;
   if (auto s = reader_.open(options_.path); !s) return s;
   if (auto s = delivery_reader_.open(options_.path); !s) return s;
@@ -249,16 +253,32 @@ void SqliteSpool::take_group(std::vector<Queued>& group, std::vector<DeliveryUpd
 void SqliteSpool::run_writer() {
   // Named so `top -H` / perf tell it apart from the intake and delivery threads.
   pthread_setname_np(pthread_self(), "spool-writer");
+  const auto retry = std::chrono::milliseconds(std::max<int64_t>(options_.fault_retry_ms, 1));
   for (;;) {
     std::vector<Queued> group;
     std::vector<DeliveryUpdate> updates;
+    bool probe = false;
     {
       std::unique_lock lock(mu_);
-      work_cv_.wait(lock, [&] { return stopping_ || !queue_.empty() || !updates_.empty(); });
-      if (queue_.empty() && updates_.empty()) return;  // stopping and drained
-      take_group(group, updates);
+      if (last_commit_ok_) {
+        work_cv_.wait(lock, [&] { return stopping_ || !queue_.empty() || !updates_.empty(); });
+      } else {
+        // Writes fail: held-back outcomes are retried on a timer, not in a hot loop; enqueues still try at once.
+        work_cv_.wait_for(lock, retry, [&] { return stopping_ || !queue_.empty(); });
+      }
+      if (queue_.empty() && updates_.empty()) {
+        if (stopping_) return;  // stopping and drained
+        probe = !last_commit_ok_;
+      } else {
+        take_group(group, updates);
+      }
     }
     space_cv_.notify_all();
+    if (probe) {
+      probe_writable();
+      continue;
+    }
+    if (group.empty() && updates.empty()) continue;
     auto* replay = group.empty() ? nullptr : std::get_if<ReplayOp>(&group.front().op);
     auto* purge = group.empty() ? nullptr : std::get_if<PurgeOp>(&group.front().op);
     if (replay != nullptr) {
@@ -273,6 +293,24 @@ void SqliteSpool::run_writer() {
       run_group(group, updates);
     }
   }
+}
+
+void SqliteSpool::probe_writable() {
+  if (auto bytes = writer_.live_bytes()) over_size_ = *bytes > options_.max_bytes;
+  note_commit(writer_.probe());
+}
+
+void SqliteSpool::note_commit(const Status& status) {
+  const bool was_ok = last_commit_ok_.exchange(status.has_value());
+  if (was_ok == status.has_value() || !options_.on_fault) return;
+  SpoolFault fault;
+  fault.kind = status ? SpoolFault::Kind::write_recovered : SpoolFault::Kind::write_failed;
+  fault.detail = status ? "writes succeed again" : status.error().message;
+  {
+    std::lock_guard lock(mu_);
+    fault.held_outcomes = updates_.size();
+  }
+  options_.on_fault(fault);
 }
 
 void SqliteSpool::run_group(std::vector<Queued>& group, std::vector<DeliveryUpdate>& updates) {
@@ -324,8 +362,9 @@ void SqliteSpool::run_group(std::vector<Queued>& group, std::vector<DeliveryUpda
       txn = writer_.commit();
     else
       writer_.rollback();
-    last_commit_ok_ = txn.has_value();
   }
+  if (!txn && !updates.empty()) hold_back(updates, txn.error().message);
+  if (writes) note_commit(txn);
 
   for (size_t i = 0; i < group.size(); ++i) {
     if (auto* e = std::get_if<EnqueueOp>(&group[i].op)) {
@@ -334,6 +373,29 @@ void SqliteSpool::run_group(std::vector<Queued>& group, std::vector<DeliveryUpda
       r->done(tl::unexpected(r->error));
     }
   }
+}
+
+void SqliteSpool::hold_back(std::vector<DeliveryUpdate>& updates, const std::string& why) {
+  // Outcomes are never dropped for a failed write: they go back to the front of the queue, in order, and
+  // are retried every fault_retry_ms until they are written. Barriers queued behind them wait too.
+  size_t dropped = 0;
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) {
+      dropped = updates.size();  // closing: one try was made; they stay pending on disk and are sent again
+    } else {
+      for (auto it = updates.rbegin(); it != updates.rend(); ++it) {
+        update_bytes_ += update_bytes(*it);
+        updates_.push_front(std::move(*it));
+      }
+      updates_taken_ -= updates.size();
+    }
+  }
+  if (dropped > 0 && options_.on_fault)
+    options_.on_fault(SpoolFault{SpoolFault::Kind::outcomes_dropped,
+                                 "closing while writes fail; those deliveries stay pending and are sent again after "
+                                 "restart: " + why,
+                                 dropped});
 }
 
 void SqliteSpool::run_replay(ReplayOp& op) {

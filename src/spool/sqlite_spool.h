@@ -82,6 +82,13 @@ class SqliteSpool final : public Spool {
   };
 
   void run_writer();
+  // While writes fail and nothing is queued: a small write transaction, so writability is known again
+  // without waiting for a request.
+  void probe_writable();
+  // Tracks the last commit's outcome and reports changes through options_.on_fault.
+  void note_commit(const Status& status);
+  // Puts the updates of a failed group back at the front of the queue (or, when closing, reports them).
+  void hold_back(std::vector<DeliveryUpdate>& updates, const std::string& why);
   // Moves the next unit of work out of the queues (under mu_): an admin op alone, or enqueues with up
   // to kUpdatesPerGroup updates.
   void take_group(std::vector<Queued>& group, std::vector<DeliveryUpdate>& updates);

@@ -456,6 +456,15 @@ Status Writer::commit() {
   return {};
 }
 
+Status Writer::probe() {
+  if (auto s = begin(Sync::full); !s) return s;
+  if (auto s = db_.exec("UPDATE meta SET value = value WHERE key = 'next_seq'"); !s) {
+    rollback();
+    return s;
+  }
+  return commit();
+}
+
 void Writer::rollback() {
   if (in_transaction()) (void)run(db_.get(), rollback_, "ROLLBACK");
   for (const auto& name : new_ids_) ids_.erase(name);

@@ -51,6 +51,10 @@ class Writer {
   // SQLite's message for the last failure on the write connection.
   std::string last_error() const { return db_.last_error(); }
 
+  // A small write transaction (rewrites one meta row) committed with fsync: succeeds exactly when a
+  // commit can. Used to notice that a full disk has space again.
+  Status probe();
+
   // failed -> pending with attempts reset, filtered by destination / event_id ("" = any). Own transaction.
   Result<int64_t> replay(const std::string& destination, const std::string& event_id, int64_t now_ms);
 

@@ -1,0 +1,127 @@
+// The real binary under hostile conditions: unsigned bodies refused before they are sent, a low
+// open-files limit (raised at start, idle connections shed instead of locking every client out), and
+// SIGTERM with every platform hanging bounded by shutdown_timeout_ms.
+#include <signal.h>
+#include <sys/resource.h>
+
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "core/clock.h"
+#include "harness.h"
+#include "../net/raw_client.h"
+
+namespace fanout::itest {
+namespace {
+
+using namespace std::chrono_literals;
+using net::testing::RawClient;
+
+const char* kDestination =
+    "[destinations.meta]\npixel_id = \"1234567890123456\"\naccess_token_env = \"T_META\"\n"
+    "base_url = \"http://127.0.0.1:9\"\n";
+
+// `fanout serve` started through /bin/sh so `limits` (ulimit arguments) apply to it alone.
+class LimitedGateway {
+ public:
+  LimitedGateway(const std::string& dir, const std::string& limits) : log_(dir + "/fanout.log") {
+    const std::string config = dir + "/fanout.toml";
+    write_file(config, "[server]\nlisten = \"127.0.0.1:0\"\n[ingest]\nsecret_env = \"T_SECRET\"\n[spool]\npath = \"" +
+                           dir + "/data/spool.db\"\n" + kDestination);
+    proc_ = std::make_unique<Process>(
+        std::vector<std::string>{"/bin/sh", "-c", "ulimit " + limits + " && exec " FANOUT_BINARY " serve --config " + config},
+        std::map<std::string, std::string>{{"T_SECRET", "a-long-enough-webhook-secret"}, {"T_META", "token"}}, log_);
+    const bool up = wait_until(
+        [&] {
+          port_ = static_cast<uint16_t>(log_field(log_, "listening", "port"));
+          return port_ > 0 && port_ < 65535;
+        },
+        15s);
+    if (!up) throw std::runtime_error("fanout did not start: " + read_file(log_));
+  }
+  uint16_t port() const { return port_; }
+  const std::string& log() const { return log_; }
+  int terminate() {
+    proc_->signal(SIGTERM);
+    return proc_->wait(20s);
+  }
+
+ private:
+  std::string log_;
+  std::unique_ptr<Process> proc_;
+  uint16_t port_ = 0;
+};
+
+rlim_t hard_open_files() {
+  rlimit limit{};
+  getrlimit(RLIMIT_NOFILE, &limit);
+  return limit.rlim_max;
+}
+
+TEST(HardeningE2E, AnUnsignedBodyIsRefusedBeforeItIsSent) {
+  TempDir dir;
+  LimitedGateway gw(dir.path, "-S -n 1024");
+  RawClient client(gw.port());
+  // Announces a 1 MB body and sends none: the answer must not wait for it.
+  ASSERT_TRUE(client.send("POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                          "Content-Length: 1000000\r\n\r\n"));
+  auto r = client.read_response();
+  EXPECT_EQ(r.status, 401);
+  EXPECT_NE(r.body.find("invalid_signature"), std::string::npos) << r.body;
+  EXPECT_EQ(gw.terminate(), 0);
+}
+
+TEST(HardeningE2E, TheSoftOpenFilesLimitIsRaisedToTheHardLimitAndLogged) {
+  if (hard_open_files() != RLIM_INFINITY && hard_open_files() <= 256) GTEST_SKIP() << "hard limit too low to raise";
+  TempDir dir;
+  LimitedGateway gw(dir.path, "-S -n 256");
+  EXPECT_EQ(log_field(gw.log(), "open_files_limit", "soft_before"), 256);
+  const long soft = log_field(gw.log(), "open_files_limit", "soft");
+  EXPECT_GT(soft, 256);
+  EXPECT_EQ(soft, log_field(gw.log(), "open_files_limit", "hard"));
+  EXPECT_EQ(gw.terminate(), 0);
+}
+
+TEST(HardeningE2E, IdleConnectionsAtTheOpenFilesLimitDoNotLockOutNewClients) {
+  TempDir dir;
+  LimitedGateway gw(dir.path, "-n 160");  // soft and hard: nothing to raise
+  EXPECT_LT(log_field(gw.log(), "listening", "max_connections"), 160);
+  std::vector<std::unique_ptr<RawClient>> idle;
+  for (int i = 0; i < 200; ++i) idle.push_back(std::make_unique<RawClient>(gw.port()));
+  RawClient newcomer(gw.port());
+  ASSERT_TRUE(newcomer.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
+  EXPECT_EQ(newcomer.read_response().status, 200) << "a new client was locked out by idle connections";
+  EXPECT_TRUE(wait_until([&] { return read_file(gw.log()).find("\"msg\":\"shed_idle_connections\"") != std::string::npos; },
+                         10s));
+  idle.clear();
+  EXPECT_EQ(gw.terminate(), 0);
+}
+
+TEST(HardeningE2E, SigtermWithEveryPlatformHangingExitsWithinTheShutdownTimeout) {
+  TempDir dir;
+  SandboxProcess box(dir.path);
+  std::string destinations = all_destinations_toml(box, 50);
+  // Every destination waits 30 s for an answer the sandbox holds back for a minute.
+  const std::string timeout = "timeout_ms = 30000\n";
+  for (size_t at = 0; (at = destinations.find("linger_ms", at)) != std::string::npos; at += timeout.size() + 1)
+    destinations.insert(at, timeout);
+  GatewayProcess gw(dir.path, destinations, "");
+  for (const std::string p : {"meta", "ga4", "google_ads", "microsoft_ads", "tiktok"})
+    box.fault(R"({"platform":")" + p + R"(","mode":"delay_ms","delay_ms":60000,"count":-1})");
+  std::string config = read_file(gw.dir() + "/fanout.toml");
+  config.replace(config.find("[server]\n"), 9, "[server]\nshutdown_timeout_ms = 3000\n");
+  write_file(gw.dir() + "/fanout.toml", config);
+  gw.start();
+  ASSERT_EQ(gw.post_event(purchase_event("hang-1", now_ms() / 1000)).status, 202);
+  ASSERT_TRUE(wait_until([&] { return box.requests("meta") > 0 && box.requests("tiktok") > 0; }, 10s))
+      << "the platforms never received the requests that should hang";
+  EXPECT_EQ(gw.terminate(), 0);
+  const long took = log_field(gw.log_path(), "stopped", "shutdown_ms");
+  EXPECT_GE(took, 0);
+  EXPECT_LE(took, 3000) << "shutdown_timeout_ms is 3000";
+  EXPECT_GT(log_field(gw.log_path(), "delivery_stopped", "abandoned_requests"), 0);
+}
+
+}  // namespace
+}  // namespace fanout::itest
