@@ -14,6 +14,8 @@ if(FANOUT_FUZZ)
     # (delivery, sandbox): it is compiled into those targets directly.
     if(name STREQUAL "config" OR name STREQUAL "classify")
       target_sources(${target} PRIVATE ${CMAKE_SOURCE_DIR}/src/app/config.cpp)
+      target_include_directories(${target} PRIVATE ${FANOUT_INCLUDE_ROOT}/fanout_app)
+      target_link_libraries(${target} PRIVATE fanout_spool)  # config.cpp opens the configured spool
     endif()
     target_link_libraries(${target} PRIVATE fanout_ingest fanout_destinations fanout_identity fanout_net fanout_core)
     target_link_options(${target} PRIVATE -fsanitize=fuzzer)
