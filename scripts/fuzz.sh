@@ -5,6 +5,8 @@
 #   scripts/fuzz.sh [SECONDS] [TARGET...]      e.g. scripts/fuzz.sh 600 event_parser
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# ccache (when installed) hashes paths relative to the checkout, so any clone reuses the cache.
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}"
 seconds="${1:-60}"
 shift || true
 CXX="${FUZZ_CXX:-clang++-16}"
