@@ -33,11 +33,7 @@ StoredEvent stored_event(const Stmt& s) {
 
 Status ConsoleReader::open(const std::string& path) {
   if (auto s = open_reader(db_, path); !s) return s;
-  struct Def {
-    Stmt* stmt;
-    const char* sql;
-  };
-  const Def defs[] = {
+  const std::initializer_list<StmtDef> defs = {
       {&recent_,
        "SELECT seq, event_id, received_at_ms, payload FROM events WHERE seq > ?1 ORDER BY seq DESC LIMIT ?2"},
       {&find_, "SELECT seq, event_id, received_at_ms, payload FROM events WHERE event_id = ?1"},
@@ -55,12 +51,7 @@ Status ConsoleReader::open(const std::string& path) {
        "SELECT n.name, a.outcome, a.at_ms, a.http_status, a.error, a.latency_us FROM attempts a "
        "JOIN destinations n ON n.id = a.destination WHERE a.seq = ?1 ORDER BY a.at_ms DESC, n.name"},
   };
-  for (const auto& d : defs) {
-    auto stmt = Stmt::prepare(db_.get(), d.sql);
-    if (!stmt) return tl::unexpected(stmt.error());
-    *d.stmt = std::move(*stmt);
-  }
-  return {};
+  return prepare_all(db_.get(), defs);
 }
 
 void ConsoleReader::close() {

@@ -30,12 +30,8 @@ int64_t clamp_limit(size_t limit) {
 
 Status Reader::open(const std::string& path) {
   if (auto s = open_reader(db_, path); !s) return s;
-  struct Def {
-    Stmt* stmt;
-    const char* sql;
-  };
   // Each query is one statement, hence one snapshot: an event is never seen half-updated.
-  const Def defs[] = {
+  const std::initializer_list<StmtDef> defs = {
       // Every destination of the event: the ones with a row, and the fresh pending ones (an outbox bit
       // and no row yet, shown as pending since it was received). No destination: one row of NULLs.
       {&lookup_,
@@ -58,12 +54,7 @@ Status Reader::open(const std::string& path) {
        "AND (?2 = '' OR e.event_id = ?2) ORDER BY d.updated_at_ms DESC, d.seq DESC, n.name LIMIT ?3"},
       {&replays_, "SELECT coalesce((SELECT value FROM meta WHERE key = 'replays'), 0)"},
   };
-  for (const auto& d : defs) {
-    auto stmt = Stmt::prepare(db_.get(), d.sql);
-    if (!stmt) return tl::unexpected(stmt.error());
-    *d.stmt = std::move(*stmt);
-  }
-  return {};
+  return prepare_all(db_.get(), defs);
 }
 
 void Reader::close() {

@@ -27,6 +27,15 @@ Result<Stmt> Stmt::prepare(sqlite3* db, std::string_view sql) {
   return s;
 }
 
+Status prepare_all(sqlite3* db, std::initializer_list<StmtDef> defs) {
+  for (const StmtDef& d : defs) {
+    auto stmt = Stmt::prepare(db, d.sql);
+    if (!stmt) return tl::unexpected(stmt.error());
+    *d.stmt = std::move(*stmt);
+  }
+  return {};
+}
+
 void Stmt::bind(int index, int64_t value) {
   sqlite3_bind_int64(stmt_, index, value);
 }

@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
@@ -67,6 +68,14 @@ class Db {
  private:
   sqlite3* db_ = nullptr;
 };
+
+// One statement a connection keeps prepared: where it goes, and its SQL.
+struct StmtDef {
+  Stmt* stmt;
+  const char* sql;
+};
+// Prepares each of `defs` on `db` into its place; stops at the first error.
+Status prepare_all(sqlite3* db, std::initializer_list<StmtDef> defs);
 
 // An "unavailable" error carrying SQLite's message: what ingest turns into 503.
 tl::unexpected<Error> db_error(sqlite3* db, const std::string& what);

@@ -57,11 +57,7 @@ Status Writer::open(const std::string& path, int64_t idempotency_ms) {
   idempotency_ms_ = idempotency_ms;
   if (auto s = open_writer(db_, path); !s) return s;
   sqlite3* db = db_.get();
-  struct Def {
-    Stmt* stmt;
-    const char* sql;
-  };
-  const Def defs[] = {
+  const std::initializer_list<StmtDef> defs = {
       {&begin_, "BEGIN IMMEDIATE"},
       {&commit_, "COMMIT"},
       {&rollback_, "ROLLBACK"},
@@ -129,11 +125,7 @@ Status Writer::open(const std::string& path, int64_t idempotency_ms) {
        "d WHERE d.state = 2 AND (?1 = '' OR d.destination = (SELECT id FROM destinations WHERE name = ?1)) "
        "AND (?2 = '' OR d.seq IN (SELECT seq FROM events WHERE event_id = ?2)))"},
   };
-  for (const auto& d : defs) {
-    auto stmt = Stmt::prepare(db, d.sql);
-    if (!stmt) return tl::unexpected(stmt.error());
-    *d.stmt = std::move(*stmt);
-  }
+  if (auto s = prepare_all(db, defs); !s) return s;
   if (auto s = load_destination_ids(); !s) return s;
   auto page_size = Stmt::prepare(db, "PRAGMA page_size");
   if (!page_size) return tl::unexpected(page_size.error());
