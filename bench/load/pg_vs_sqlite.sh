@@ -27,15 +27,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-port_of() { # file, waits for a "port":N
-  for _ in $(seq 1 100); do
-    p=$(grep -o '"port":[0-9]*' "$1" 2>/dev/null | head -1 | cut -d: -f2 || true)
-    [ -n "$p" ] && { echo "$p"; return; }
-    sleep 0.1
-  done
-  echo "no port in $1" >&2; cat "$1" >&2; exit 1
-}
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }  # utime + stime
+source bench/load/common.sh
 # CPU ticks of the PostgreSQL server: the postmaster and every process it forked (backends, WAL writer...).
 pg_ticks() {
   local pm t=0; pm=$(head -1 "$WORK/pg/postmaster.pid" 2>/dev/null) || { echo 0; return; }
@@ -43,8 +35,6 @@ pg_ticks() {
   echo $t
 }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-stats() { curl -s "http://127.0.0.1:$SANDBOX_PORT/_sandbox/stats"; }
-total_events() { stats | python3 -c 'import json,sys; d=json.load(sys.stdin); print(min(d[p]["events"] for p in ["meta","ga4","google_ads","microsoft_ads","tiktok"]))'; }
 
 echo "starting PostgreSQL" >&2
 PG_PORT=$(free_port)
@@ -59,47 +49,10 @@ SANDBOX_PORT=$(port_of "$WORK/sandbox.log")
 S="http://127.0.0.1:$SANDBOX_PORT"
 export BENCH_SECRET=bench-secret BENCH_ADMIN=bench-admin BENCH_TOKEN=bench-token
 
-config() { # $1 = spool table body
-  cat <<TOML
-[server]
-listen = "127.0.0.1:0"
-admin_token_env = "BENCH_ADMIN"
-[ingest]
-secret_env = "BENCH_SECRET"
-[spool]
-$1
-[destinations.meta]
-pixel_id = "1234567890123456"
-access_token_env = "BENCH_TOKEN"
-base_url = "$S/meta"
-[destinations.ga4]
-measurement_id = "G-BENCH1234"
-api_secret_env = "BENCH_TOKEN"
-base_url = "$S/ga4"
-max_in_flight = 64
-[destinations.google_ads]
-customer_id = "1234567890"
-refresh_token_env = "BENCH_TOKEN"
-client_id_env = "BENCH_TOKEN"
-client_secret_env = "BENCH_TOKEN"
-oauth_url = "$S/google_ads/token"
-base_url = "$S/google_ads"
-[destinations.microsoft_ads]
-tag_id = "12345678"
-capi_token_env = "BENCH_TOKEN"
-base_url = "$S/microsoft_ads"
-[destinations.tiktok]
-pixel_code = "CBENCH0000000000000A"
-access_token_env = "BENCH_TOKEN"
-base_url = "$S/tiktok"
-[events.purchase]
-google_ads = "customers/1234567890/conversionActions/111"
-TOML
-}
 
 DELIVERED_BEFORE=0
 run_one() { # $1 = name, $2 = spool table body; prints one JSON line
-  config "$2" > "$WORK/$1.toml"
+  bench_config "$2" > "$WORK/$1.toml"
   $B/fanout serve --config "$WORK/$1.toml" > "$WORK/$1.log" 2>&1 & local pid=$!; PIDS+=($pid)
   local port; port=$(port_of "$WORK/$1.log")
   echo "$1: saturation ${SAT_SECONDS}s, $CONNECTIONS connections, single events" >&2

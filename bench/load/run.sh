@@ -28,56 +28,12 @@ PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT
 
-port_of() { # file, waits for a "port":N
-  for _ in $(seq 1 100); do
-    p=$(grep -o '"port":[0-9]*' "$1" 2>/dev/null | head -1 | cut -d: -f2 || true)
-    [ -n "$p" ] && { echo "$p"; return; }
-    sleep 0.1
-  done
-  echo "no port in $1" >&2; cat "$1" >&2; exit 1
-}
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # utime + stime, in clock ticks
-stats() { curl -s "http://127.0.0.1:$SANDBOX_PORT/_sandbox/stats"; }
-total_events() { stats | python3 -c 'import json,sys; d=json.load(sys.stdin); print(min(d[p]["events"] for p in ["meta","ga4","google_ads","microsoft_ads","tiktok"]))'; }
+source bench/load/common.sh
 
 $B/fanout sandbox --listen 127.0.0.1:0 > "$WORK/sandbox.log" 2>&1 & SANDBOX_PID=$!; PIDS+=($SANDBOX_PID)
 SANDBOX_PORT=$(port_of "$WORK/sandbox.log")
 S="http://127.0.0.1:$SANDBOX_PORT"
-cat > "$WORK/fanout.toml" <<TOML
-[server]
-listen = "127.0.0.1:0"
-admin_token_env = "BENCH_ADMIN"
-[ingest]
-secret_env = "BENCH_SECRET"
-[spool]
-path = "$WORK/spool.db"
-[destinations.meta]
-pixel_id = "1234567890123456"
-access_token_env = "BENCH_TOKEN"
-base_url = "$S/meta"
-[destinations.ga4]
-measurement_id = "G-BENCH1234"
-api_secret_env = "BENCH_TOKEN"
-base_url = "$S/ga4"
-max_in_flight = 64    # GA4 takes one user per request: more requests in flight, not bigger ones
-[destinations.google_ads]
-customer_id = "1234567890"
-refresh_token_env = "BENCH_TOKEN"
-client_id_env = "BENCH_TOKEN"
-client_secret_env = "BENCH_TOKEN"
-oauth_url = "$S/google_ads/token"
-base_url = "$S/google_ads"
-[destinations.microsoft_ads]
-tag_id = "12345678"
-capi_token_env = "BENCH_TOKEN"
-base_url = "$S/microsoft_ads"
-[destinations.tiktok]
-pixel_code = "CBENCH0000000000000A"
-access_token_env = "BENCH_TOKEN"
-base_url = "$S/tiktok"
-[events.purchase]
-google_ads = "customers/1234567890/conversionActions/111"
-TOML
+bench_config "path = \"$WORK/spool.db\"" > "$WORK/fanout.toml"
 export BENCH_SECRET=bench-secret BENCH_ADMIN=bench-admin BENCH_TOKEN=bench-token
 $B/fanout serve --config "$WORK/fanout.toml" > "$WORK/fanout.log" 2>&1 & FANOUT_PID=$!; PIDS+=($FANOUT_PID)
 FANOUT_PORT=$(port_of "$WORK/fanout.log")

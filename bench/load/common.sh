@@ -1,0 +1,53 @@
+# Shared by the load benchmarks (run.sh, pg_vs_sqlite.sh); sourced, not run. Expects $WORK, and
+# $SANDBOX_PORT / $S once the sandbox platforms are up.
+
+port_of() { # file, waits for a "port":N
+  for _ in $(seq 1 100); do
+    p=$(grep -o '"port":[0-9]*' "$1" 2>/dev/null | head -1 | cut -d: -f2 || true)
+    [ -n "$p" ] && { echo "$p"; return; }
+    sleep 0.1
+  done
+  echo "no port in $1" >&2; cat "$1" >&2; exit 1
+}
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }  # utime + stime, in clock ticks
+stats() { curl -s "http://127.0.0.1:$SANDBOX_PORT/_sandbox/stats"; }
+total_events() { stats | python3 -c 'import json,sys; d=json.load(sys.stdin); print(min(d[p]["events"] for p in ["meta","ga4","google_ads","microsoft_ads","tiktok"]))'; }
+
+# The benchmark's fanout config: all five destinations on the sandbox at $S; $1 = the [spool] table's body.
+bench_config() {
+  cat <<TOML
+[server]
+listen = "127.0.0.1:0"
+admin_token_env = "BENCH_ADMIN"
+[ingest]
+secret_env = "BENCH_SECRET"
+[spool]
+$1
+[destinations.meta]
+pixel_id = "1234567890123456"
+access_token_env = "BENCH_TOKEN"
+base_url = "$S/meta"
+[destinations.ga4]
+measurement_id = "G-BENCH1234"
+api_secret_env = "BENCH_TOKEN"
+base_url = "$S/ga4"
+max_in_flight = 64    # GA4 takes one user per request: more requests in flight, not bigger ones
+[destinations.google_ads]
+customer_id = "1234567890"
+refresh_token_env = "BENCH_TOKEN"
+client_id_env = "BENCH_TOKEN"
+client_secret_env = "BENCH_TOKEN"
+oauth_url = "$S/google_ads/token"
+base_url = "$S/google_ads"
+[destinations.microsoft_ads]
+tag_id = "12345678"
+capi_token_env = "BENCH_TOKEN"
+base_url = "$S/microsoft_ads"
+[destinations.tiktok]
+pixel_code = "CBENCH0000000000000A"
+access_token_env = "BENCH_TOKEN"
+base_url = "$S/tiktok"
+[events.purchase]
+google_ads = "customers/1234567890/conversionActions/111"
+TOML
+}
