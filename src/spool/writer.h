@@ -81,11 +81,13 @@ class Writer {
   struct Run {
     const DeliveryUpdate* outcome = nullptr;
     int64_t id = 0;
-    std::string seqs;
+    std::string seqs;      // JSON array of the run's seqs
+    std::string attempts;  // JSON [[seq, at_ms, latency_us], ...]; empty: no attempt
   };
   static bool same_run(const DeliveryUpdate& a, const DeliveryUpdate& b);
   // Adds `u` to an open run with its outcome, or opens one.
   void add_to_run(const DeliveryUpdate& u, int64_t id);
+  static void add_attempt(Run& run, const DeliveryUpdate& u, std::string_view seq);
   // Applies the open runs in the order they were opened and closes them.
   Status apply_runs(int64_t now_ms);
   Status apply_run(const Run& run, int64_t now_ms);

@@ -223,5 +223,30 @@ TEST_F(SpoolConsoleTest, UpgradesAVersion2FileInPlace) {
   EXPECT_EQ(attempts->at(0).outcome, State::delivered);
 }
 
+// GA4 sends a request per event: one loop turn hands over many outcomes that differ only in their
+// answer time and latency. They are written as one run, and each event keeps its own time and latency.
+TEST_F(SpoolConsoleTest, OutcomesOfOneTurnKeepTheirOwnTimeAndLatency) {
+  auto spool = open();
+  auto r = enqueue_sync(*spool, {make_event("a", kT0, {"ga4"}), make_event("b", kT0, {"ga4"}),
+                                 make_event("c", kT0, {"ga4"})});
+  ASSERT_TRUE(r);
+  std::vector<DeliveryUpdate> turn;
+  for (int i = 0; i < 3; ++i) {
+    turn.push_back(with_attempt(r->seq[i], "ga4", State::delivered, 1, kT0 + 100 + i, 204, ""));
+    turn.back().attempt->latency_ms = 1.5 + i;
+  }
+  spool->update(std::move(turn));
+  flush(*spool);
+  for (int i = 0; i < 3; ++i) {
+    auto attempts = spool->attempts(r->seq[i]);
+    ASSERT_TRUE(attempts);
+    ASSERT_EQ(attempts->size(), 1u) << i;
+    EXPECT_EQ(attempts->at(0).outcome, State::delivered);
+    EXPECT_EQ(attempts->at(0).attempt.http_status, 204);
+    EXPECT_EQ(attempts->at(0).attempt.at_ms, kT0 + 100 + i);
+    EXPECT_DOUBLE_EQ(attempts->at(0).attempt.latency_ms, 1.5 + i);
+  }
+}
+
 }  // namespace
 }  // namespace fanout::spool
