@@ -9,6 +9,21 @@ port_of() { # file, waits for a "port":N
   done
   echo "no port in $1" >&2; cat "$1" >&2; exit 1
 }
+# Per-thread CPU of a process as JSON {"<thread name>": ticks, ...}, threads of one name summed.
+thread_ticks() {
+  python3 - "$1" <<'PY'
+import json, os, sys
+out = {}
+for t in os.listdir(f"/proc/{sys.argv[1]}/task"):
+    try:
+        name = open(f"/proc/{sys.argv[1]}/task/{t}/comm").read().strip()
+        f = open(f"/proc/{sys.argv[1]}/task/{t}/stat").read().rsplit(")", 1)[1].split()
+        out[name] = out.get(name, 0) + int(f[11]) + int(f[12])  # utime + stime
+    except OSError:
+        pass
+print(json.dumps(out))
+PY
+}
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }  # utime + stime, in clock ticks
 stats() { curl -s "http://127.0.0.1:$SANDBOX_PORT/_sandbox/stats"; }
 total_events() { stats | python3 -c 'import json,sys; d=json.load(sys.stdin); print(min(d[p]["events"] for p in ["meta","ga4","google_ads","microsoft_ads","tiktok"]))'; }

@@ -53,7 +53,7 @@ wait_delivered() {
   done
   date +%s.%N
 }
-CPU0_F=$(cpu_ticks $FANOUT_PID); CPU0_S=$(cpu_ticks $SANDBOX_PID)
+CPU0_F=$(cpu_ticks $FANOUT_PID); CPU0_S=$(cpu_ticks $SANDBOX_PID); THREADS0=$(thread_ticks $FANOUT_PID)
 echo "fixed load: $FIXED_RATE events/s for ${FIXED_SECONDS}s" >&2
 FIXED=$($LG --rate "$(rps "$FIXED_RATE")" --seconds "$FIXED_SECONDS" --prefix fixed)
 total=$(accepted "$FIXED")
@@ -76,6 +76,7 @@ T1=$(wait_delivered "$accepted_total")
 after=$(stats)
 CPU_F=$(( $(cpu_ticks $FANOUT_PID) - CPU0_F )); CPU_S=$(( $(cpu_ticks $SANDBOX_PID) - CPU0_S ))
 RSS_KB=$(grep VmHWM /proc/$FANOUT_PID/status | awk '{print $2}')
+THREADS1=$(thread_ticks $FANOUT_PID)
 kill -TERM $FANOUT_PID; wait $FANOUT_PID || true
 
 $B/bench_echo_server 127.0.0.1:0 > "$WORK/echo.log" 2>&1 & ECHO_PID=$!; PIDS+=($ECHO_PID)
@@ -87,7 +88,7 @@ CSAT=$($CE --rate 0 --seconds "$SAT_SECONDS" --prefix c2)
 
 mkdir -p bench/results
 python3 - "$FIXED" "$SAT" "$before_req" "$after" "$T0" "$T1" "$RSS_KB" "$CFIXED" "$CSAT" "$accepted_total" "$CPU_F" "$CPU_S" "$(getconf CLK_TCK)" \
-  "$E2E" "$before_e2e" "$after_e2e" "$E0" "$E1" "$BATCH" "$RSS_E2E_KB" "$IDS" <<'PY'
+  "$E2E" "$before_e2e" "$after_e2e" "$E0" "$E1" "$BATCH" "$RSS_E2E_KB" "$IDS" "$THREADS0" "$THREADS1" <<'PY'
 import json, sys, datetime
 fixed, sat, before, after = (json.loads(x) for x in sys.argv[1:5])
 t0, t1, rss_kb = float(sys.argv[5]), float(sys.argv[6]), int(sys.argv[7])
@@ -99,6 +100,8 @@ e2e, before_e2e, after_e2e = (json.loads(x) for x in sys.argv[14:17])
 e0, e1, batch = float(sys.argv[17]), float(sys.argv[18]), int(sys.argv[19])
 rss_e2e_kb = int(sys.argv[20])
 ids = sys.argv[21]
+threads0, threads1 = json.loads(sys.argv[22]), json.loads(sys.argv[23])
+cpu_us["threads"] = {k: (v - threads0.get(k, 0)) * 1e6 / tck / accepted_total for k, v in threads1.items()}
 plats = ["meta", "ga4", "google_ads", "microsoft_ads", "tiktok"]
 elapsed = t1 - t0
 res = {"batch": batch, "ids": ids, "fixed": fixed, "saturation": sat, "ceiling_fixed": cfixed, "ceiling_saturation": csat,
@@ -128,6 +131,8 @@ for k in ["p50_ms", "p99_ms", "p999_ms"]:
     print(f"| ack latency {k[:-3]} at saturation (ms) | {sat[k]:.2f} | {csat[k]:.2f} | {r(sat[k], csat[k])} |")
 print(f"| peak RSS of fanout (MB): through the fixed and end-to-end phases / including saturation | {rss_e2e_kb/1024:.1f} / {rss_kb/1024:.1f} | | |")
 print(f"| CPU per accepted event, intake to delivery to all five (µs): fanout / sandbox | {cpu_us['fanout']:.1f} / {cpu_us['sandbox']:.1f} | | |")
+threads = ", ".join(f"{k} {v:.1f}" for k, v in sorted(cpu_us["threads"].items(), key=lambda kv: -kv[1]) if v >= 0.05)
+print(f"| fanout's CPU per accepted event by thread (µs) | {threads} | | |")
 print()
 print(f"End to end: {e2e['offered_rate'] * batch:.0f} events/s offered for {e2e['seconds']:.0f} s, {e2e['accepted_events']} accepted "
       f"(ack p50/p99 {e2e['p50_ms']:.2f}/{e2e['p99_ms']:.2f} ms); window {e1 - e0:.1f} s from its start until every platform had every event:")

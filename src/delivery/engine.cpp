@@ -1,5 +1,6 @@
 #include "delivery/engine.h"
 
+#include <pthread.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -124,6 +125,7 @@ void Engine::Impl::publish_depths(int64_t now, bool force) {
 }
 
 void Engine::Impl::run() {
+  pthread_setname_np(pthread_self(), "delivery");  // per-thread CPU in top -H and bench/load/run.sh
   // Acknowledgements wait on the intake and spool threads; delivery is batched and lingers anyway. On a
   // small machine a 1000-event envelope build would otherwise take a core from them for milliseconds.
   (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), kDeliveryNice);
@@ -170,6 +172,7 @@ void Engine::Impl::check_replays(int64_t now) {
 }
 
 void Engine::Impl::purge_loop() {
+  pthread_setname_np(pthread_self(), "purge");
   std::unique_lock lock(purge_mu);
   while (!purge_stop) {
     lock.unlock();

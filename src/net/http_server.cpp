@@ -1,5 +1,6 @@
 #include "net/http_server.h"
 
+#include <pthread.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -66,6 +67,7 @@ class ServerImpl final : public HttpServer {
     asio::co_spawn(acceptor_.get_executor(), accept_loop(), asio::detached);
     for (auto& io : core_->ios) {
       threads_.emplace_back([core = core_, io = io.get()] {
+        pthread_setname_np(pthread_self(), "http");  // per-thread CPU in top -H and the load benchmark
         for (;;) {
           try {
             io->run();

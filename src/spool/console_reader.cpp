@@ -47,9 +47,17 @@ Status ConsoleReader::open(const std::string& path) {
        "WHERE o.seq BETWEEN ?1 AND ?2 "
        "AND NOT EXISTS (SELECT 1 FROM deliveries x WHERE x.seq = o.seq AND x.destination = n.id) "
        "ORDER BY 1, 2"},
+      // The history rows, and the attempt of each delivery settled at its first one, which its own row
+      // holds (schema.cpp, version 4): its time is the row's.
       {&attempts_,
        "SELECT n.name, a.outcome, a.at_ms, a.http_status, a.error, a.latency_us FROM attempts a "
-       "JOIN destinations n ON n.id = a.destination WHERE a.seq = ?1 ORDER BY a.at_ms DESC, n.name"},
+       "JOIN destinations n ON n.id = a.destination WHERE a.seq = ?1 "
+       "UNION ALL "
+       "SELECT n.name, d.state, d.updated_at_ms, d.http_status, CASE WHEN d.state = 2 THEN d.reason ELSE '' END, "
+       "d.latency_us FROM deliveries d JOIN destinations n ON n.id = d.destination WHERE d.seq = ?1 "
+       "AND d.attempts = 1 AND d.state IN (1, 2) AND d.http_status IS NOT NULL "
+       "AND NOT EXISTS (SELECT 1 FROM attempts x WHERE x.seq = d.seq AND x.destination = d.destination AND x.slot >= 0) "
+       "ORDER BY 3 DESC, 1"},
   };
   return prepare_all(db_.get(), defs);
 }

@@ -14,7 +14,7 @@ namespace fanout::spool {
 namespace {
 
 constexpr int kBusyTimeoutMs = 5000;
-constexpr int kSchemaVersion = 3;
+constexpr int kSchemaVersion = 4;
 
 // seq is assigned by the writer (never reused, see writer.cpp). Each destination name gets a small id
 // (1..62) once, so an event's pending destinations fit one integer: `outbox` holds one row per event
@@ -51,6 +51,8 @@ CREATE TABLE IF NOT EXISTS deliveries(
   updated_at_ms INTEGER NOT NULL DEFAULT 0,
   next_attempt_at_ms INTEGER NOT NULL DEFAULT 0,
   last_error TEXT NOT NULL DEFAULT '',
+  http_status INTEGER,
+  latency_us INTEGER,
   PRIMARY KEY(seq, destination)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS deliveries_failed ON deliveries(updated_at_ms) WHERE state = 2;
@@ -66,6 +68,17 @@ CREATE TABLE IF NOT EXISTS attempts(
   PRIMARY KEY(seq, destination, slot)
 ) WITHOUT ROWID;
 INSERT OR IGNORE INTO meta(key, value) VALUES('next_seq', 1);
+)sql";
+
+// Version 4 keeps the latest attempt's HTTP status and latency in the delivery's own row (NULL: none
+// recorded there), and `attempts` only holds the history of deliveries that took more than one attempt
+// or whose attempt said something the row does not: a delivery settled at its first attempt (nearly
+// all of them) is its row alone. A row per attempt cost ~58k instructions per event in the spool
+// writer (callgrind, five destinations), about a tenth of fanout's CPU per event. The console reads a
+// settled first attempt from the row. Upgrading from versions 2 and 3 adds the two columns.
+constexpr const char* kAddLatestAttempt = R"sql(
+ALTER TABLE deliveries ADD COLUMN http_status INTEGER;
+ALTER TABLE deliveries ADD COLUMN latency_us INTEGER;
 )sql";
 
 // Version 3 added `attempts`, the last kAttemptsKept HTTP attempts of each delivery: a ring indexed by
@@ -132,6 +145,9 @@ Status create_schema(Db& db) {
   if (auto s = db.exec(kSchema); !s) return s;
   if (*version == 1) {
     if (auto s = db.exec(kMigrateFrom1Rows); !s) return s;
+  }
+  if (*version == 2 || *version == 3) {
+    if (auto s = db.exec(kAddLatestAttempt); !s) return s;
   }
   if (*version == kSchemaVersion) return {};
   return db.exec("PRAGMA user_version = " + std::to_string(kSchemaVersion));

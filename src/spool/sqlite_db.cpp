@@ -45,6 +45,10 @@ void Stmt::bind(int index, std::string_view text) {
   sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
 }
 
+void Stmt::bind_null(int index) {
+  sqlite3_bind_null(stmt_, index);
+}
+
 void Stmt::bind_blob(int index, std::string_view bytes) {
   sqlite3_bind_blob(stmt_, index, bytes.data(), static_cast<int>(bytes.size()), SQLITE_STATIC);
 }

@@ -28,6 +28,7 @@ class Stmt {
   // Parameters are 1-based, as in SQLite.
   void bind(int index, int64_t value);
   void bind(int index, std::string_view text);
+  void bind_null(int index);
   void bind_blob(int index, std::string_view bytes);
 
   // SQLITE_ROW, SQLITE_DONE or an error code.

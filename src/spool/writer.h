@@ -81,13 +81,16 @@ class Writer {
   struct Run {
     const DeliveryUpdate* outcome = nullptr;
     int64_t id = 0;
-    std::string seqs;      // JSON array of the run's seqs
-    std::string attempts;  // JSON [[seq, at_ms, latency_us], ...]; empty: no attempt
+    std::string seqs;  // JSON array of the run's seqs
+    std::string rows;  // JSON [[seq, at_ms, latency_us], ...], nulls when there was no attempt
+    bool uniform = true;  // every row has the first one's at_ms and latency_us (or no attempt)
+    int64_t at_ms = 0, latency_us = 0;
   };
   static bool same_run(const DeliveryUpdate& a, const DeliveryUpdate& b);
   // Adds `u` to an open run with its outcome, or opens one.
   void add_to_run(const DeliveryUpdate& u, int64_t id);
-  static void add_attempt(Run& run, const DeliveryUpdate& u, std::string_view seq);
+  static void add_row(Run& run, const DeliveryUpdate& u, std::string_view seq);
+  static bool row_tells_attempt(const DeliveryUpdate& u);
   // Applies the open runs in the order they were opened and closes them.
   Status apply_runs(int64_t now_ms);
   Status apply_run(const Run& run, int64_t now_ms);
@@ -116,11 +119,12 @@ class Writer {
 
   Stmt begin_, commit_, rollback_;
   Stmt read_next_seq_, write_next_seq_, page_count_, freelist_count_;
-  Stmt insert_event_, find_event_, has_pending_, insert_outbox_, write_run_, clear_run_, delete_run_;
+  Stmt insert_event_, find_event_, has_pending_, insert_outbox_, write_run_, write_run_same_, clear_run_,
+      delete_run_;
   Stmt insert_destination_, insert_delivery_, delete_deliveries_, delete_event_;
   Stmt replay_outbox_, replay_, bump_replays_, purge_scan_;
   Stmt write_attempts_, delete_attempts_;  // the attempt history (schema.cpp, version 3)
-  Stmt replay_attempts_drop_, replay_attempts_shift_;
+  Stmt replay_attempts_keep_, replay_attempts_drop_, replay_attempts_shift_;
 };
 
 }  // namespace fanout::spool

@@ -183,9 +183,10 @@ TEST_F(SpoolConsoleTest, PurgeDeletesTheAttempts) {
   auto spool = open();
   auto r = enqueue_sync(*spool, {make_event("a", kT0, {"meta"})});
   ASSERT_TRUE(r);
-  spool->update({with_attempt(r->seq[0], "meta", State::delivered, 1, kT0 + 10, 200, "")});
+  spool->update({with_attempt(r->seq[0], "meta", State::pending, 1, kT0 + 10, 503, "http_503")});
+  spool->update({with_attempt(r->seq[0], "meta", State::delivered, 2, kT0 + 20, 200, "")});
   flush(*spool);
-  ASSERT_EQ(scalar(path_, "SELECT count(*) FROM attempts"), 1);
+  ASSERT_EQ(scalar(path_, "SELECT count(*) FROM attempts"), 2);
   ASSERT_TRUE(spool->purge(kT0 + 1));
   EXPECT_EQ(scalar(path_, "SELECT count(*) FROM attempts"), 0);
 }
@@ -201,13 +202,15 @@ TEST_F(SpoolConsoleTest, UpgradesAVersion2FileInPlace) {
     ASSERT_TRUE(enqueue_sync(*spool, {e}));
     spool->close();
   }
-  exec(path_, "DROP TABLE attempts; PRAGMA user_version = 2;");
+  exec(path_,
+       "DROP TABLE attempts; ALTER TABLE deliveries DROP COLUMN http_status; "
+       "ALTER TABLE deliveries DROP COLUMN latency_us; PRAGMA user_version = 2;");
   ASSERT_EQ(scalar(path_, "PRAGMA user_version"), 2);
   ASSERT_EQ(scalar(path_, "SELECT count(*) FROM sqlite_master WHERE name = 'attempts'"), 0);
 
   auto spool = open();
   ASSERT_TRUE(spool);
-  EXPECT_EQ(scalar(path_, "PRAGMA user_version"), 3);
+  EXPECT_EQ(scalar(path_, "PRAGMA user_version"), 4);
   auto old = spool->find_event("old");
   ASSERT_TRUE(old && old->has_value());
   auto states = spool->delivery_states((*old)->seq, (*old)->seq);
@@ -246,6 +249,73 @@ TEST_F(SpoolConsoleTest, OutcomesOfOneTurnKeepTheirOwnTimeAndLatency) {
     EXPECT_EQ(attempts->at(0).attempt.at_ms, kT0 + 100 + i);
     EXPECT_DOUBLE_EQ(attempts->at(0).attempt.latency_ms, 1.5 + i);
   }
+}
+
+// A delivery settled at its first attempt keeps that attempt in its own row (no history row): the
+// console still shows it, and a replay of a dead letter keeps it as the previous round.
+TEST_F(SpoolConsoleTest, AFirstAttemptThatSettlesIsReadFromTheDeliveryRow) {
+  auto spool = open();
+  auto r = enqueue_sync(*spool, {make_event("a", kT0, {"meta", "tiktok"})});
+  ASSERT_TRUE(r);
+  const int64_t seq = r->seq[0];
+  spool->update({with_attempt(seq, "meta", State::delivered, 1, kT0 + 10, 200, ""),
+                 with_attempt(seq, "tiktok", State::failed, 1, kT0 + 20, 400, "invalid_parameter")});
+  flush(*spool);
+  EXPECT_EQ(scalar(path_, "SELECT count(*) FROM attempts"), 0);
+  auto attempts = spool->attempts(seq);
+  ASSERT_TRUE(attempts);
+  ASSERT_EQ(attempts->size(), 2u);  // newest first
+  EXPECT_EQ(attempts->at(0).destination, "tiktok");
+  EXPECT_EQ(attempts->at(0).outcome, State::failed);
+  EXPECT_EQ(attempts->at(0).attempt.at_ms, kT0 + 20);
+  EXPECT_EQ(attempts->at(0).attempt.http_status, 400);
+  EXPECT_EQ(attempts->at(0).attempt.error, "invalid_parameter");
+  EXPECT_DOUBLE_EQ(attempts->at(0).attempt.latency_ms, 12.5);
+  EXPECT_EQ(attempts->at(1).destination, "meta");
+  EXPECT_EQ(attempts->at(1).outcome, State::delivered);
+  EXPECT_EQ(attempts->at(1).attempt.at_ms, kT0 + 10);
+  EXPECT_EQ(attempts->at(1).attempt.http_status, 200);
+  EXPECT_EQ(attempts->at(1).attempt.error, "");
+
+  ASSERT_TRUE(spool->replay("tiktok", ""));
+  spool->update({with_attempt(seq, "tiktok", State::delivered, 1, kT0 + 30, 200, "")});
+  flush(*spool);
+  attempts = spool->attempts(seq);
+  ASSERT_TRUE(attempts);
+  ASSERT_EQ(attempts->size(), 3u);
+  EXPECT_EQ(attempts->at(0).destination, "tiktok");
+  EXPECT_EQ(attempts->at(0).outcome, State::delivered);
+  EXPECT_EQ(attempts->at(1).destination, "tiktok");
+  EXPECT_EQ(attempts->at(1).outcome, State::failed);  // the round before the replay
+  EXPECT_EQ(attempts->at(1).attempt.http_status, 400);
+}
+
+// A version 3 file (attempt rows for every attempt, no attempt columns in deliveries) upgrades in
+// place and its history reads as before.
+TEST_F(SpoolConsoleTest, UpgradesAVersion3FileInPlace) {
+  int64_t seq = 0;
+  {
+    auto spool = open();
+    auto r = enqueue_sync(*spool, {make_event("old", kT0, {"meta"})});
+    ASSERT_TRUE(r);
+    seq = r->seq[0];
+    spool->close();
+  }
+  exec(path_,
+       "ALTER TABLE deliveries DROP COLUMN http_status; ALTER TABLE deliveries DROP COLUMN latency_us; "
+       "INSERT INTO deliveries(seq, destination, state, attempts, updated_at_ms) "
+       "SELECT " + std::to_string(seq) + ", id, 1, 1, 1700000000500 FROM destinations WHERE name = 'meta'; "
+       "INSERT INTO attempts SELECT " + std::to_string(seq) +
+       ", id, 0, 1700000000500, 200, 1, '', 9000 FROM destinations WHERE name = 'meta'; "
+       "DELETE FROM outbox; PRAGMA user_version = 3;");
+  auto spool = open();
+  ASSERT_TRUE(spool);
+  EXPECT_EQ(scalar(path_, "PRAGMA user_version"), 4);
+  auto attempts = spool->attempts(seq);
+  ASSERT_TRUE(attempts);
+  ASSERT_EQ(attempts->size(), 1u);
+  EXPECT_EQ(attempts->at(0).attempt.http_status, 200);
+  EXPECT_DOUBLE_EQ(attempts->at(0).attempt.latency_ms, 9.0);
 }
 
 }  // namespace
