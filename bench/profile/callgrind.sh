@@ -8,7 +8,8 @@
 #   BUILD_DIR=other/build-release OUT=/tmp/p bench/profile/callgrind.sh
 # Env: BUILD_DIR (build-release), RATE (events/s offered, 300), SECONDS_ (10), BATCH (1),
 #      IDS (sequential|random), OUT (directory for the callgrind files; a temporary one by default)
-# Prints instructions per accepted event in all and for the functions named in TOP (inclusive).
+# Prints instructions per accepted event in all and by stage (bench/profile/stages.py); TOP=n adds the
+# n largest functions by inclusive cost.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 B=${BUILD_DIR:-build-release}
@@ -43,7 +44,9 @@ kill -TERM $FANOUT_PID; wait $FANOUT_PID || true
 echo "accepted events: $N (loadgen: $LG)" >&2
 TOTAL=$(callgrind_annotate "$OUT/callgrind.out" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",","",$1); print $1}')
 echo "instructions per accepted event: $(( TOTAL / N ))  (files in $OUT)"
-# Inclusive cost per event of the largest functions, the profile's table.
-callgrind_annotate --inclusive=yes "$OUT/callgrind.out" 2>/dev/null | awk -v n="$N" '
+bench/profile/stages.py "$OUT/callgrind.out" "$N"
+[ -n "${TOP:-}" ] || exit 0
+# TOP=n: also the n largest functions by inclusive cost per event.
+callgrind_annotate --inclusive=yes "$OUT/callgrind.out" 2>/dev/null | awk -v n="$N" -v top="$TOP" '
   /^-+$/ {sep++; next}
-  sep >= 3 && NF >= 2 { gsub(",","",$1); if ($1+0 > 0) { c++; if (c <= '${TOP:-60}') { $2=$2; line=$0; sub(/^[^ ]+ +/,"",line); sub(/\([^)]*\)$/,"",line); printf "%10.0f  %s\n", $1/n, substr(line,1,150) } } }'
+  sep >= 3 && NF >= 2 { gsub(",","",$1); if ($1+0 > 0) { c++; if (c <= top) { line=$0; sub(/^[^ ]+ +/,"",line); printf "%10.0f  %s\n", $1/n, substr(line,1,150) } } }'
