@@ -94,6 +94,41 @@ TEST(PhoneE164, NanpNumbersInE164AreWhatLibphonenumberMakesOfThem) {
   }
 }
 
+// The same numbers with punctuation, a national prefix, or none (national, for US and CA) also skip
+// libphonenumber: the answers are libphonenumber's for every area code and exchange digit.
+TEST(PhoneE164, FormattedNanpNumbersAreWhatLibphonenumberMakesOfThem) {
+  std::mt19937 rng(11);
+  std::uniform_int_distribution<int> digit(0, 9);
+  for (int area = 200; area <= 999; ++area) {
+    for (int exchange = 0; exchange <= 9; ++exchange) {
+      std::string line;
+      for (int i = 0; i < 4; ++i) line += static_cast<char>('0' + digit(rng));
+      const std::string a = std::to_string(area), e = std::to_string(exchange) + std::to_string(digit(rng)) +
+                                                      std::to_string(digit(rng));
+      const std::string expected = "+1" + a + e + line;
+      const std::string region = exchange % 2 ? "US" : "CA";
+      const std::string forms[] = {"(" + a + ") " + e + "-" + line, a + "." + e + "." + line,
+                                   "1 " + a + " " + e + " " + line, "+1 (" + a + ") " + e + "-" + line,
+                                   "1-" + a + "-" + e + "-" + line};
+      const std::string& form = forms[(area + exchange) % 5];
+      ASSERT_EQ(libphonenumber_e164(form, region), expected) << form << " in " << region;
+      ASSERT_EQ(phone_e164(form, region), expected) << form << " in " << region;
+    }
+  }
+}
+
+// National NANP-looking numbers outside US and CA, and forms the fast path does not take (an extension,
+// letters, a "1" after +1), get libphonenumber's answer.
+TEST(PhoneE164, OtherFormattedNumbersAreLeftToLibphonenumber) {
+  for (const auto& [number, region] : std::vector<std::pair<std::string, std::string>>{
+           {"(876) 555-1212", "JM"}, {"555-1212", "JM"}, {"(650) 555-1212", "GB"}, {"650 555 1212 ext. 7", "US"},
+           {"+1 1 650 555 1212", "US"}, {"1 (150) 555-1212", "US"}, {"(650) 555-121", "US"}}) {
+    const std::optional<std::string> expected = libphonenumber_e164(number, region);
+    if (expected) EXPECT_EQ(phone_e164(number, region), expected) << number << " in " << region;
+    else EXPECT_NE(phone_e164(number, region), std::optional<std::string>("+1" + number)) << number;
+  }
+}
+
 // Near misses of that form still go to libphonenumber (a "1" national prefix after +1, an area code
 // starting 0 or 1, spaces and punctuation): same answers as libphonenumber gives.
 TEST(PhoneE164, NearNanpFormsAreLeftToLibphonenumber) {
