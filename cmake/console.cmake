@@ -21,3 +21,9 @@ fanout_tests(console fanout_console fanout_app)
 add_test(NAME browser_console COMMAND bash ${CMAKE_SOURCE_DIR}/tests/browser/run.sh $<TARGET_FILE:fanout>
                                       ${CMAKE_BINARY_DIR}/console.png)
 set_tests_properties(browser_console PROPERTIES TIMEOUT 300)
+
+# The counts on a PostgreSQL spool are tested against a throwaway server (tests/postgres/pg_server.*).
+if(TARGET test_console)
+  target_sources(test_console PRIVATE ${CMAKE_SOURCE_DIR}/tests/postgres/pg_server.cpp)
+  target_include_directories(test_console PRIVATE ${CMAKE_SOURCE_DIR}/tests)
+endif()

@@ -1,5 +1,6 @@
 #include "spool/console_reader.h"
 
+#include <bit>
 #include <limits>
 
 #include "spool/schema.h"
@@ -50,6 +51,11 @@ Status ConsoleReader::open(const std::string& path) {
       {&attempts_,
        "SELECT n.name, a.outcome, a.at_ms, a.http_status, a.error, a.latency_us FROM attempts a "
        "JOIN destinations n ON n.id = a.destination WHERE a.seq = ?1 ORDER BY a.at_ms DESC, n.name"},
+      // Counted here rather than with GROUP BY, which SQLite answers by sorting every row (in temporary
+      // storage on a big spool): one pass, a few small counters.
+      {&names_, "SELECT id, name FROM destinations"},
+      {&delivery_rows_, "SELECT destination, state FROM deliveries"},
+      {&outbox_rows_, "SELECT pending FROM outbox"},
   };
   return prepare_all(db_.get(), defs);
 }
@@ -59,6 +65,9 @@ void ConsoleReader::close() {
   find_ = Stmt();
   states_ = Stmt();
   attempts_ = Stmt();
+  names_ = Stmt();
+  delivery_rows_ = Stmt();
+  outbox_rows_ = Stmt();
   db_.close();
 }
 
@@ -121,6 +130,50 @@ Result<std::vector<AttemptEntry>> ConsoleReader::attempts(int64_t seq) {
   }
   attempts_.reset();
   if (rc != SQLITE_DONE) return db_error(db_.get(), "reading attempts");
+  return out;
+}
+
+Result<std::vector<StateCount>> ConsoleReader::state_counts() {
+  // Destination ids are 1..kMaxDestinationId (schema.cpp), states 0..3: a fixed table of counters.
+  constexpr int kMaxDestinationId = 62;
+  constexpr int kStates = 4;
+  int64_t counts[kMaxDestinationId + 1][kStates] = {};
+  std::string names[kMaxDestinationId + 1];
+  if (auto s = db_.exec("BEGIN"); !s) return tl::unexpected(s.error());
+  auto read = [&]() -> Status {
+    int rc;
+    while ((rc = names_.step()) == SQLITE_ROW) {
+      const int64_t id = names_.int64(0);
+      if (id >= 1 && id <= kMaxDestinationId) names[id] = names_.text(1);
+    }
+    names_.reset();
+    if (rc != SQLITE_DONE) return db_error(db_.get(), "reading destinations");
+    // A pending delivery is its outbox bit (a retry also has a row, with state pending: not counted twice).
+    while ((rc = delivery_rows_.step()) == SQLITE_ROW) {
+      const int64_t id = delivery_rows_.int64(0), state = delivery_rows_.int64(1);
+      if (id >= 1 && id <= kMaxDestinationId && state > kStatePending && state < kStates) ++counts[id][state];
+    }
+    delivery_rows_.reset();
+    if (rc != SQLITE_DONE) return db_error(db_.get(), "counting deliveries");
+    while ((rc = outbox_rows_.step()) == SQLITE_ROW) {
+      for (uint64_t bits = static_cast<uint64_t>(outbox_rows_.int64(0)); bits != 0; bits &= bits - 1) {
+        const int id = std::countr_zero(bits);
+        if (id >= 1 && id <= kMaxDestinationId) ++counts[id][kStatePending];
+      }
+    }
+    outbox_rows_.reset();
+    if (rc != SQLITE_DONE) return db_error(db_.get(), "counting pending deliveries");
+    return {};
+  };
+  const Status status = read();
+  (void)db_.exec("COMMIT");  // a read transaction: ends the snapshot whatever happened
+  if (!status) return tl::unexpected(status.error());
+  std::vector<StateCount> out;
+  for (int id = 1; id <= kMaxDestinationId; ++id) {
+    if (names[id].empty()) continue;
+    for (int state = 0; state < kStates; ++state)
+      if (counts[id][state] > 0) out.push_back(StateCount{names[id], state_of(state), counts[id][state]});
+  }
   return out;
 }
 
