@@ -119,7 +119,7 @@ int cmd_demo(bool keep_running) {
   if (!std::getenv("FANOUT_LOG_LEVEL")) log::set_level(log::Level::warn);
   // Kept running, Ctrl-C or SIGTERM stops the demo cleanly (its temporary directory removed): blocked
   // here, before any thread starts, so only the sigwait below receives them.
-  sigset_t stop_signals;
+  sigset_t stop_signals{};
   if (keep_running) stop_signals = block_stop_signals();
   char dir_template[] = "/tmp/fanout-demo-XXXXXX";
   const char* dir = mkdtemp(dir_template);
