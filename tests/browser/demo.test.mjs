@@ -107,6 +107,11 @@ try {
   console.error(e);
   console.error('--- fanout demo output\n' + output);
 } finally {
-  if (demo.exitCode === null && demo.signalCode === null) demo.kill('SIGKILL');
+  // Still running after a failure: SIGTERM stops it cleanly (its temporary directory removed).
+  if (demo.exitCode === null && demo.signalCode === null) {
+    demo.kill('SIGTERM');
+    const end = await Promise.race([exited, new Promise((r) => setTimeout(() => r(null), 10000))]);
+    if (!end) demo.kill('SIGKILL');
+  }
 }
 process.exit(failed ? 1 : 0);
