@@ -19,5 +19,14 @@ fanout_tests(console fanout_console fanout_app)
 
 # The console as a user sees it: the real binary, the sandbox platforms, Debian's chromium.
 add_test(NAME browser_console COMMAND bash ${CMAKE_SOURCE_DIR}/tests/browser/run.sh $<TARGET_FILE:fanout>
-                                      ${CMAKE_BINARY_DIR}/console.png)
-set_tests_properties(browser_console PROPERTIES TIMEOUT 300)
+                                      console.test.mjs ${CMAKE_BINARY_DIR}/console.png)
+# The README's quick start: `fanout demo --keep-running` and the console link it prints.
+add_test(NAME browser_demo COMMAND bash ${CMAKE_SOURCE_DIR}/tests/browser/run.sh $<TARGET_FILE:fanout> demo.test.mjs)
+# One at a time: they share node_modules (npm ci) and two Chromiums would crowd two cores.
+set_tests_properties(browser_console browser_demo PROPERTIES TIMEOUT 300 RESOURCE_LOCK browser)
+
+# The counts on a PostgreSQL spool are tested against a throwaway server (tests/postgres/pg_server.*).
+if(TARGET test_console)
+  target_sources(test_console PRIVATE ${CMAKE_SOURCE_DIR}/tests/postgres/pg_server.cpp)
+  target_include_directories(test_console PRIVATE ${CMAKE_SOURCE_DIR}/tests)
+endif()

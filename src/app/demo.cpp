@@ -4,8 +4,9 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <filesystem>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "app/http_client.h"
 #include "core/clock.h"
 #include "core/sha256.h"
+#include "core/stop_signals.h"
 #include "sandbox/sandbox.h"
 #include "telemetry/log.h"
 
@@ -115,6 +117,10 @@ std::string cell(const std::string& state, const std::string& reason) {
 
 int cmd_demo(bool keep_running) {
   if (!std::getenv("FANOUT_LOG_LEVEL")) log::set_level(log::Level::warn);
+  // Kept running, Ctrl-C or SIGTERM stops the demo cleanly (its temporary directory removed): blocked
+  // here, before any thread starts, so only the sigwait below receives them.
+  sigset_t stop_signals{};
+  if (keep_running) stop_signals = block_stop_signals();
   char dir_template[] = "/tmp/fanout-demo-XXXXXX";
   const char* dir = mkdtemp(dir_template);
   if (!dir) return failure("cannot create a temporary directory");
@@ -134,7 +140,15 @@ int cmd_demo(bool keep_running) {
   setenv("FANOUT_DEMO_MS_TOKEN", "demo-ms-token", 1);
   setenv("FANOUT_DEMO_TIKTOK_TOKEN", "demo-tiktok-token", 1);
 
-  auto config = load_config_text(demo_config(**box, dir), std::string(dir) + "/fanout.toml");
+  // Written to a file and loaded from it as `serve` does, so the gateway can re-read it with secrets
+  // redacted for the console's request previews. It names environment variables, never a secret.
+  const std::string config_path = std::string(dir) + "/fanout.toml";
+  {
+    std::ofstream file(config_path, std::ios::trunc);
+    file << demo_config(**box, dir);
+    if (!file.flush()) return failure("cannot write " + config_path);
+  }
+  auto config = load_config(config_path);
   if (!config) return failure(config.error().message);
   auto gateway = Gateway::start(std::move(*config));
   if (!gateway) return failure(gateway.error().message);
@@ -195,8 +209,14 @@ int cmd_demo(bool keep_running) {
   std::printf("\nNext: build/fanout preview --config examples/fanout.toml examples/purchase.json shows the exact requests;\ndocs/platforms.md explains every state and skip reason.\n");
 
   if (keep_running) {
-    std::printf("\nRunning until Ctrl-C. Webhook secret: $FANOUT_DEMO_WEBHOOK_SECRET=%s\n", secret.c_str());
-    pause();
+    // The token travels in the fragment, which the browser never sends; the page drops it from the address bar.
+    std::printf("\nConsole: %s/ui/#token=%s\n", gw.url().c_str(), std::getenv("FANOUT_DEMO_ADMIN_TOKEN"));
+    std::printf("Running until Ctrl-C. Webhook secret: $FANOUT_DEMO_WEBHOOK_SECRET=%s\n", secret.c_str());
+    std::fflush(stdout);
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+  } else {
+    std::printf("With --keep-running, the demo keeps going and prints a link to these events in the web console.\n");
   }
   gw.stop();
   (*box)->stop();

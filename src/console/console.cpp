@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "console/assets.h"
+#include "console/counts.h"
 #include "console/detail.h"
 #include "console/event_window.h"
 #include "console/json.h"
@@ -125,6 +126,7 @@ struct Console::State : std::enable_shared_from_this<Console::State> {
   spool::Spool& spool;
   telemetry::Metrics& metrics;
   RateHistory rates;
+  SpoolCounts counts;  // worker thread only
   std::atomic<int> streams{0};
   Worker worker;  // last member: its thread stops first
 
@@ -182,30 +184,41 @@ struct Console::State : std::enable_shared_from_this<Console::State> {
 
   net::Response destinations() {
     const MetricsSnapshot m = parse_metrics(metrics.render());
+    const SpoolCounts::Snapshot& held = counts.get(spool);
     std::string out = "{\"accepted\":";
     append_json_number(out, m.accepted);
+    out += ",\"counts_at_ms\":";
+    out += std::to_string(held.at_ms);
     out += ",\"destinations\":[";
     bool first = true;
     for (const std::string& name : options.destination_names) {
       if (!first) out += ',';
       first = false;
-      auto count = [&](const char* outcome) {
+      // delivered / failed / skipped / pending: what the spool holds; retries and backlog: this process.
+      auto stored = [&](spool::State state) -> int64_t {
+        auto d = held.counts.find(name);
+        if (d == held.counts.end()) return 0;
+        auto c = d->second.find(state);
+        return c == d->second.end() ? 0 : c->second;
+      };
+      auto retries = [&] {
         auto d = m.deliveries.find(name);
         if (d == m.deliveries.end()) return 0.0;
-        auto o = d->second.find(outcome);
+        auto o = d->second.find("retry");
         return o == d->second.end() ? 0.0 : o->second;
       };
       auto depth = m.queue_depth.find(name);
       out += "{\"destination\":";
       append_json_string(out, name);
-      out += ",\"delivered\":";
-      append_json_number(out, count("delivered"));
-      out += ",\"failed\":";
-      append_json_number(out, count("failed"));
-      out += ",\"skipped\":";
-      append_json_number(out, count("skipped"));
+      for (spool::State state : {spool::State::delivered, spool::State::failed, spool::State::skipped,
+                                 spool::State::pending}) {
+        out += ",\"";
+        out += spool::state_name(state);
+        out += "\":";
+        out += std::to_string(stored(state));
+      }
       out += ",\"retries\":";
-      append_json_number(out, count("retry"));
+      append_json_number(out, retries());
       out += ",\"backlog\":";
       append_json_number(out, depth == m.queue_depth.end() ? 0.0 : depth->second);
       // The last error an operator must act on: the newest dead letter's reason.

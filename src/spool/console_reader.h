@@ -23,10 +23,13 @@ class ConsoleReader {
   Result<std::optional<StoredEvent>> find_event(const std::string& event_id);
   Result<std::vector<SeqDelivery>> delivery_states(int64_t from_seq, int64_t to_seq);
   Result<std::vector<AttemptEntry>> attempts(int64_t seq);
+  // Every delivery counted by destination and state, in one read transaction (one snapshot). Scans
+  // the deliveries and the outbox: the caller decides how often.
+  Result<std::vector<StateCount>> state_counts();
 
  private:
   Db db_;
-  Stmt recent_, find_, states_, attempts_;
+  Stmt recent_, find_, states_, attempts_, names_, delivery_rows_, outbox_rows_;
 };
 
 }  // namespace fanout::spool

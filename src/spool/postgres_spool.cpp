@@ -864,6 +864,7 @@ void PostgresSpool::close() {
     reader_.close();
   }
   beat_.close();
+  console_reader_.close();
 }
 
 Result<std::unique_ptr<Spool>> open_postgres(const PostgresOptions& options) {

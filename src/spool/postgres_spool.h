@@ -23,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include "spool/console_reader_pg.h"
 #include "spool/pg_conn.h"
 #include "spool/spool.h"
 
@@ -46,6 +47,7 @@ class PostgresSpool final : public Spool {
   Result<int64_t> replay(const std::string& destination, const std::string& event_id) override;
   Result<int64_t> replay_generation() override;
   Result<int64_t> purge(int64_t cutoff_ms) override;
+  Result<std::vector<StateCount>> state_counts() override;  // console_reader_pg.cpp
   bool writable() override;
   bool may_send() override;
   void close() override;
@@ -99,6 +101,8 @@ class PostgresSpool final : public Spool {
   std::map<std::string, int16_t> outcome_ids_;
 
   PgConn beat_;  // heartbeat thread only
+
+  PgConsoleReader console_reader_{options_.url, options_.url_key};  // the web console's own connection
 
   std::mutex mu_;  // guards the fields below
   std::condition_variable work_cv_, space_cv_, beat_cv_;

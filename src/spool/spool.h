@@ -99,6 +99,13 @@ struct SeqDelivery {
   Delivery delivery;
 };
 
+// How many deliveries of one destination are in one state, over every event the spool holds.
+struct StateCount {
+  std::string destination;
+  State state = State::pending;
+  int64_t count = 0;
+};
+
 // A dead-lettered delivery (fanout dlq list).
 struct DeadLetter {
   std::string event_id;
@@ -155,6 +162,8 @@ class Spool {
   }
   // The kept attempt history of every delivery of event `seq`, newest first.
   virtual Result<std::vector<AttemptEntry>> attempts(int64_t seq) { return unsupported(); }
+  // Deliveries per destination and state over the whole spool (a scan of every delivery: callers cache).
+  virtual Result<std::vector<StateCount>> state_counts() { return unsupported(); }
 
   // Deletes events older than `cutoff_ms` whose deliveries are all final; returns how many.
   virtual Result<int64_t> purge(int64_t cutoff_ms) = 0;

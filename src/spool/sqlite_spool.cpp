@@ -219,6 +219,12 @@ Result<std::vector<AttemptEntry>> SqliteSpool::attempts(int64_t seq) {
   return console_reader_.attempts(seq);
 }
 
+Result<std::vector<StateCount>> SqliteSpool::state_counts() {
+  std::lock_guard lock(console_mu_);
+  if (!console_reader_.is_open()) return closed_error();
+  return console_reader_.state_counts();
+}
+
 void SqliteSpool::take_group(std::vector<Queued>& group, std::vector<DeliveryUpdate>& updates) {
   auto is_admin = [](const Queued& q) {
     return std::holds_alternative<ReplayOp>(q.op) || std::holds_alternative<PurgeOp>(q.op);

@@ -49,6 +49,7 @@ class SqliteSpool final : public Spool {
   Result<std::optional<StoredEvent>> find_event(const std::string& event_id) override;
   Result<std::vector<SeqDelivery>> delivery_states(int64_t from_seq, int64_t to_seq) override;
   Result<std::vector<AttemptEntry>> attempts(int64_t seq) override;
+  Result<std::vector<StateCount>> state_counts() override;
 
   // Fault injection (tests, DuckDB style): the next `count` group commits fail as a disk error would:
   // their enqueues get "unavailable" and nothing of them is written.

@@ -244,21 +244,59 @@ TEST_F(ConsoleTest, ListsAndReplaysDeadLetters) {
   EXPECT_EQ(d["dead_letters"].Size(), 0u);
 }
 
-TEST_F(ConsoleTest, DestinationsReportCountsFromTheMetrics) {
-  metrics_.delivery("meta", "delivered", 7);
-  metrics_.delivery("ga4", "skipped", 3);
+// delivered / failed / skipped / pending come from the spool (a restart keeps them); retries and
+// backlog from this process's metrics.
+TEST_F(ConsoleTest, DestinationsCountWhatTheSpoolHolds) {
+  const int64_t a = accept("count-a");
+  accept("count-b", "consent_denied");
+  accept("count-c");
+  spool_->update({spool::DeliveryUpdate{a, "meta", spool::State::delivered, "", 1, 0, ""}});
+  spool::testing::flush(*spool_);
+  metrics_.delivery("meta", "delivered", 7);  // this process's counters do not make the counts
+  metrics_.delivery("meta", "retry", 2);
   metrics_.queue_depth("meta", 4);
-  net::Response r = call("GET", "/ui/api/destinations");
-  ASSERT_EQ(r.status, 200);
-  rapidjson::Document d;
-  d.Parse(r.body.c_str());
-  ASSERT_FALSE(d.HasParseError()) << r.body;
-  ASSERT_EQ(d["destinations"].Size(), 2u);
-  EXPECT_STREQ(d["destinations"][0]["destination"].GetString(), "meta");
-  EXPECT_EQ(d["destinations"][0]["delivered"].GetInt(), 7);
-  EXPECT_EQ(d["destinations"][0]["backlog"].GetInt(), 4);
-  EXPECT_EQ(d["destinations"][1]["skipped"].GetInt(), 3);
-  EXPECT_TRUE(d["rates"]["accepted"].IsArray());
+  auto destinations = [this] {
+    net::Response r = call("GET", "/ui/api/destinations");
+    EXPECT_EQ(r.status, 200);
+    auto d = std::make_unique<rapidjson::Document>();
+    d->Parse(r.body.c_str());
+    EXPECT_FALSE(d->HasParseError()) << r.body;
+    return d;
+  };
+  auto d = destinations();
+  EXPECT_GT((*d)["counts_at_ms"].GetInt64(), 0);
+  const auto& meta = (*d)["destinations"][0];
+  EXPECT_STREQ(meta["destination"].GetString(), "meta");
+  EXPECT_EQ(meta["delivered"].GetInt(), 1);
+  EXPECT_EQ(meta["pending"].GetInt(), 2);
+  EXPECT_EQ(meta["failed"].GetInt(), 0);
+  EXPECT_EQ(meta["retries"].GetInt(), 2);
+  EXPECT_EQ(meta["backlog"].GetInt(), 4);
+  const auto& ga4 = (*d)["destinations"][1];
+  EXPECT_EQ(ga4["skipped"].GetInt(), 1);
+  EXPECT_EQ(ga4["pending"].GetInt(), 2);
+  EXPECT_TRUE((*d)["rates"]["accepted"].IsArray());
+
+  // A restart: a new process (fresh metrics), the same spool file.
+  console_->stop();
+  console_.reset();
+  spool_->close();
+  auto reopened = spool::open_sqlite(spool::SqliteOptions{dir_.path() + "/spool.db"});
+  ASSERT_TRUE(reopened) << reopened.error().message;
+  spool_ = std::move(*reopened);
+  telemetry::Metrics fresh;
+  ConsoleOptions options;
+  options.admin_token = kToken;
+  options.destination_names = {"meta", "ga4"};
+  console_ = std::make_unique<Console>(options, *spool_, fresh);
+  auto after = destinations();
+  const auto& meta_after = (*after)["destinations"][0];
+  EXPECT_EQ(meta_after["delivered"].GetInt(), 1);
+  EXPECT_EQ(meta_after["pending"].GetInt(), 2);
+  EXPECT_EQ(meta_after["retries"].GetInt(), 0);
+  EXPECT_EQ((*after)["destinations"][1]["skipped"].GetInt(), 1);
+  console_->stop();
+  console_.reset();  // before `fresh` goes
 }
 
 // Pulls one piece of a stream, waiting at most `timeout` for it.

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "../spool/spool_test_util.h"
+#include "counts_scenario.h"
 #include "spool/spool.h"
 
 namespace fanout::spool {
@@ -189,6 +190,42 @@ TEST_F(SpoolConsoleTest, PurgeDeletesTheAttempts) {
   ASSERT_EQ(scalar(path_, "SELECT count(*) FROM attempts"), 2);
   ASSERT_TRUE(spool->purge(kT0 + 1));
   EXPECT_EQ(scalar(path_, "SELECT count(*) FROM attempts"), 0);
+}
+
+// The Destinations view's counts come from what the spool holds: a restart keeps them, a replay moves
+// dead letters back to pending, the purge drops finished events.
+TEST_F(SpoolConsoleTest, CountsDeliveriesByStateAcrossARestart) {
+  namespace scenario = counts_scenario;
+  {
+    auto spool = open();
+    auto empty = spool->state_counts();
+    ASSERT_TRUE(empty) << empty.error().message;
+    EXPECT_TRUE(empty->empty());
+    auto r = enqueue_sync(*spool, scenario::events(kT0));
+    ASSERT_TRUE(r);
+    spool->update(scenario::updates(r->seq, kT0));
+    flush(*spool);
+    auto counts = spool->state_counts();
+    ASSERT_TRUE(counts) << counts.error().message;
+    EXPECT_EQ(scenario::as_map(*counts), scenario::expected());
+    spool->close();
+    EXPECT_FALSE(spool->state_counts());  // closed: an error, not zeros
+  }
+  auto spool = open();
+  auto counts = spool->state_counts();
+  ASSERT_TRUE(counts) << counts.error().message;
+  EXPECT_EQ(scenario::as_map(*counts), scenario::expected());
+
+  ASSERT_EQ(*spool->replay("meta", "b"), 1);
+  auto expected = scenario::expected();
+  expected["meta"].erase(State::failed);
+  expected["meta"][State::pending] = 2;
+  EXPECT_EQ(scenario::as_map(*spool->state_counts()), expected);
+
+  ASSERT_EQ(*spool->purge(kT0 + 1), 2);  // a and d: every delivery final
+  expected["meta"].erase(State::delivered);
+  expected["ga4"].erase(State::skipped);
+  EXPECT_EQ(scenario::as_map(*spool->state_counts()), expected);
 }
 
 // A spool written by the previous schema (version 2, no attempt history) opens in place: its events and

@@ -311,6 +311,7 @@ async function refreshDestinations() {
           h('dt', { text: 'Delivered' }), h('dd', { 'data-count': 'delivered', text: String(d.delivered) }),
           h('dt', { text: 'Failed' }), h('dd', { 'data-count': 'failed', text: String(d.failed) }),
           h('dt', { text: 'Skipped' }), h('dd', { 'data-count': 'skipped', text: String(d.skipped) }),
+          h('dt', { text: 'Pending' }), h('dd', { 'data-count': 'pending', text: String(d.pending) }),
           h('dt', { text: 'Retries' }), h('dd', { text: String(d.retries) }),
           h('dt', { text: 'Backlog' }), h('dd', { 'data-count': 'backlog', text: String(d.backlog) }),
           h('dt', { text: 'Last error' }), h('dd', { text: d.last_error ? `${d.last_error} (${dateTime(d.last_error_at_ms)})` : '—' })),
@@ -318,6 +319,9 @@ async function refreshDestinations() {
         rateChart(series, data.rates.step_s));
     });
     $('destination-cards').replaceChildren(...cards);
+    $('counts-note').textContent = data.counts_at_ms
+      ? `Delivered, failed, skipped and pending: every event in the spool (the last 7 days), counted ${dateTime(data.counts_at_ms)}. Retries and backlog: this process since it started.`
+      : 'The spool could not be counted yet: delivered, failed, skipped and pending show 0.';
   })());
   if (view === 'destinations') destinationsTimer = setTimeout(refreshDestinations, DESTINATIONS_EVERY_MS);
 }
