@@ -1,134 +1,16 @@
-#include "destinations/google_ads/google_ads.h"
-
+// make_google_ads(): reads [destinations.google_ads] for the configured mode.
 #include <algorithm>
 #include <cctype>
-#include <map>
 #include <string>
 #include <utility>
 
-#include "destinations/google_ads/classify.h"
-#include "destinations/google_ads/click_conversions_body.h"
 #include "destinations/google_ads/conversion_action.h"
-#include "destinations/google_ads/data_manager_body.h"
-#include "destinations/google_ads/user_identifiers.h"
+#include "destinations/google_ads/google_ads.h"
 
 namespace fanout::dest {
 namespace {
 
 using google_ads::Mode;
-
-constexpr int64_t kWindowSeconds = 90LL * 24 * 3600;  // the longest click-through window Google Ads allows
-constexpr size_t kMaxEventsPerRequest = 2000;         // both APIs' limit
-
-struct Settings {
-  Mode mode = Mode::data_manager;
-  std::string customer_id;        // digits only
-  std::string login_customer_id;  // digits only, "" = none
-  std::string api_version;        // click_conversions: "v26"
-  std::string developer_token;    // click_conversions only
-  OAuthSettings oauth;
-};
-
-class GoogleAds final : public Destination {
- public:
-  GoogleAds(DeliveryOptions options, Settings settings, EventNameMap configured)
-      : options_(std::move(options)), settings_(std::move(settings)), configured_(std::move(configured)) {}
-
-  std::string_view name() const override { return "google_ads"; }
-
-  std::string skip_reason(const Event& event, int64_t now_s) const override {
-    if (std::string r = common_skip_reason(event, "google_ads", now_s, kWindowSeconds); !r.empty()) return r;
-    std::string mapping = mapping_for(event);
-    if (mapping.empty()) return "not_mapped";
-    if (!google_ads::conversion_action_id(mapping)) return "invalid_conversion_action";
-    if (!google_ads::has_identifiers(event)) return "missing_identifiers";
-    return {};
-  }
-
-  std::vector<Request> build(std::span<const Event* const> events, const Auth& auth) const override {
-    return settings_.mode == Mode::data_manager ? build_data_manager(events, auth) : build_click(events, auth);
-  }
-
-  Classification classify(const Request& request, const HttpResponse& response) const override {
-    return google_ads::classify_response(settings_.mode, request.indices.size(), response);
-  }
-
-  std::chrono::seconds window() const override { return std::chrono::seconds(kWindowSeconds); }
-
-  std::optional<OAuthSettings> oauth() const override { return settings_.oauth; }
-
-  const DeliveryOptions& options() const override { return options_; }
-
- private:
-  std::string mapping_for(const Event& e) const { return resolve_event_name(e, "google_ads", configured_, {}, false); }
-
-  // build() only sees events that passed skip_reason, so the mapping parses.
-  std::string action_id(const Event& e) const {
-    return google_ads::conversion_action_id(mapping_for(e)).value_or(std::string());
-  }
-
-  std::vector<std::pair<std::string, std::string>> headers(const Auth& auth) const {
-    std::vector<std::pair<std::string, std::string>> h{{"content-type", "application/json"},
-                                                       {"authorization", "Bearer " + auth.access_token}};
-    if (settings_.mode == Mode::click_conversions) {
-      h.emplace_back("developer-token", settings_.developer_token);
-      if (!settings_.login_customer_id.empty()) h.emplace_back("login-customer-id", settings_.login_customer_id);
-    }
-    return h;
-  }
-
-  // A Data Manager request names one destination, so events are grouped by conversion action (in order of
-  // first appearance) and each group is cut at max_batch.
-  std::vector<Request> build_data_manager(std::span<const Event* const> events, const Auth& auth) const {
-    std::vector<Request> out;
-    std::vector<std::string> actions;    // conversion action of out[i]
-    std::map<std::string, size_t> open;  // conversion action -> its newest request in `out`
-    for (size_t i = 0; i < events.size(); ++i) {
-      std::string action = action_id(*events[i]);
-      auto it = open.find(action);
-      if (it == open.end() || out[it->second].indices.size() >= options_.max_batch) {
-        out.emplace_back();
-        actions.push_back(action);
-        it = open.insert_or_assign(action, out.size() - 1).first;
-      }
-      out[it->second].indices.push_back(i);
-    }
-    for (size_t r = 0; r < out.size(); ++r) {
-      std::vector<const Event*> group;
-      for (size_t i : out[r].indices) group.push_back(events[i]);
-      google_ads::DataManagerTarget target{settings_.customer_id, settings_.login_customer_id, actions[r]};
-      out[r].http.url = join_url(options_.base_url, "/v1/events:ingest");
-      out[r].http.headers = headers(auth);
-      out[r].http.body = google_ads::data_manager_body(target, group);
-    }
-    return out;
-  }
-
-  // Every ClickConversion names its own conversion action: requests are plain max_batch chunks.
-  std::vector<Request> build_click(std::span<const Event* const> events, const Auth& auth) const {
-    std::vector<Request> out;
-    const std::string url = join_url(options_.base_url, "/" + settings_.api_version + "/customers/" +
-                                                            settings_.customer_id + ":uploadClickConversions");
-    for (size_t start = 0; start < events.size(); start += options_.max_batch) {
-      size_t end = std::min(events.size(), start + options_.max_batch);
-      Request r;
-      std::vector<std::string> actions;
-      for (size_t i = start; i < end; ++i) {
-        r.indices.push_back(i);
-        actions.push_back("customers/" + settings_.customer_id + "/conversionActions/" + action_id(*events[i]));
-      }
-      r.http.url = url;
-      r.http.headers = headers(auth);
-      r.http.body = google_ads::click_conversions_body(events.subspan(start, end - start), actions);
-      out.push_back(std::move(r));
-    }
-    return out;
-  }
-
-  DeliveryOptions options_;
-  Settings settings_;
-  EventNameMap configured_;
-};
 
 bool valid_api_version(const std::string& v) {
   return v.size() >= 2 && v[0] == 'v' &&
@@ -163,7 +45,7 @@ OAuthSettings read_oauth(ConfigTable& t, Mode mode) {
 }  // namespace
 
 std::unique_ptr<Destination> make_google_ads(ConfigTable& table, const EventNameMap& configured_names) {
-  Settings s;
+  google_ads::Settings s;
   std::string mode = table.str("mode", "data_manager");
   if (mode == "click_conversions") {
     s.mode = Mode::click_conversions;
@@ -173,8 +55,8 @@ std::unique_ptr<Destination> make_google_ads(ConfigTable& table, const EventName
   DeliveryOptions defaults;
   defaults.base_url =
       s.mode == Mode::data_manager ? "https://datamanager.googleapis.com" : "https://googleads.googleapis.com";
-  defaults.max_batch = kMaxEventsPerRequest;
-  DeliveryOptions options = read_delivery_options(table, defaults);
+  defaults.max_batch = google_ads::GoogleAdsDestination::kMaxEventsPerRequest;
+  s.options = read_delivery_options(table, defaults);
   s.customer_id = read_customer_id(table, "customer_id", true);
   s.login_customer_id = read_customer_id(table, "login_customer_id", false);
   s.api_version = table.str("api_version", "v26");
@@ -192,8 +74,9 @@ std::unique_ptr<Destination> make_google_ads(ConfigTable& table, const EventName
     if (!google_ads::conversion_action_id(mapping))
       table.errors().add("events." + canonical + ".google_ads",
                          "must be a conversion action: \"customers/{cid}/conversionActions/{id}\" or a numeric id");
+  s.configured_names = configured_names;
   table.finish();
-  return std::make_unique<GoogleAds>(std::move(options), std::move(s), configured_names);
+  return std::make_unique<google_ads::GoogleAdsDestination>(std::move(s));
 }
 
 }  // namespace fanout::dest

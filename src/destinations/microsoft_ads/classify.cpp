@@ -1,18 +1,13 @@
-// Microsoft UET CAPI: per-event outcome of one request from the answer. Pure.
-//
-// - 2xx with a JSON object: delivered (validation warnings only mean an optional field was dropped). A 2xx
-//   with anything else (a proxy's or CDN's page) is no answer of the API: retry, the lane backs off.
-// - 400 (ValidationError): the batch fails as a whole for any bad event -> split a batch, reject a lone
-//   event with Microsoft's message and the first failing property.
-// - 401 (Unauthorized): the tag token is wrong -> retry (pending until fixed), never split.
-// - 429 / 5xx / no answer -> retry; other 4xx (403, 404: the tag or URL) -> retry.
+// Microsoft Advertising: per-event outcome of one request from the answer, for both modes. Pure.
+// What each answer means, and why: README.md here, "Answers".
 #include <rapidjson/document.h>
 
-#include "destinations/microsoft_ads/capi.h"
+#include "destinations/microsoft_ads/microsoft_ads.h"
 
 namespace fanout::dest::microsoft_ads {
 namespace {
 
+// Mode "capi".
 std::string get_string(const rapidjson::Value& obj, const char* key) {
   auto m = obj.FindMember(key);
   if (m == obj.MemberEnd() || !m->value.IsString()) return {};
@@ -46,6 +41,63 @@ bool json_object(const std::string& body) {
   return !doc.HasParseError() && doc.IsObject();
 }
 
+// Mode "offline".
+struct MsError {
+  int64_t code = -1;
+  int64_t index = -1;  // position in the request for item errors; -1 for whole-call errors
+  std::string error_code;
+  std::string message;
+};
+
+struct Answer {
+  bool object = false;         // the body is a JSON object (an API answer, not a proxy's page)
+  std::vector<MsError> items;  // PartialErrors / BatchErrors
+  std::vector<MsError> call;   // OperationErrors / Errors
+};
+
+void collect(const rapidjson::Value& doc, const char* key, std::vector<MsError>& out) {
+  auto arr = doc.FindMember(key);
+  if (arr == doc.MemberEnd() || !arr->value.IsArray()) return;
+  for (const auto& v : arr->value.GetArray()) {
+    if (!v.IsObject()) continue;
+    MsError e;
+    if (auto m = v.FindMember("Code"); m != v.MemberEnd() && m->value.IsInt64()) e.code = m->value.GetInt64();
+    if (auto m = v.FindMember("Index"); m != v.MemberEnd() && m->value.IsInt64()) e.index = m->value.GetInt64();
+    if (auto m = v.FindMember("ErrorCode"); m != v.MemberEnd() && m->value.IsString())
+      e.error_code = m->value.GetString();
+    if (auto m = v.FindMember("Message"); m != v.MemberEnd() && m->value.IsString()) e.message = m->value.GetString();
+    out.push_back(std::move(e));
+  }
+}
+
+Answer parse_answer(const std::string& body) {
+  Answer a;
+  rapidjson::Document doc;
+  doc.Parse(body.data(), body.size());
+  if (doc.HasParseError() || !doc.IsObject()) return a;
+  a.object = true;
+  collect(doc, "PartialErrors", a.items);
+  collect(doc, "BatchErrors", a.items);
+  collect(doc, "OperationErrors", a.call);
+  collect(doc, "Errors", a.call);
+  return a;
+}
+
+bool transient(int64_t code) {
+  return code == 0 || code == 117 || code == 5612 || code == 5615;
+}
+
+std::string describe(const MsError& e) {
+  return clip_message("microsoft_ads: " + std::to_string(e.code) + " " + e.error_code + ": " + e.message);
+}
+
+const MsError* find_code(const Answer& a, int64_t code) {
+  for (const auto* list : {&a.call, &a.items})
+    for (const MsError& e : *list)
+      if (e.code == code) return &e;
+  return nullptr;
+}
+
 }  // namespace
 
 Classification CapiDestination::classify(const Request& request, const HttpResponse& response) const {
@@ -72,6 +124,44 @@ Classification CapiDestination::classify(const Request& request, const HttpRespo
     return all(Outcome::reject, "microsoft_ads: " + detail);
   }
   return all(Outcome::retry, "microsoft_ads: " + detail);
+}
+
+Classification OfflineDestination::classify(const Request& request, const HttpResponse& response) const {
+  const size_t n = request.indices.size();
+  Classification c;
+  auto all = [&](Outcome outcome, const std::string& reason) {
+    c.events.assign(n, EventResult{outcome, reason});
+    return c;
+  };
+  if (response.status == 0) return all(Outcome::retry, transport_reason(response));
+
+  const Answer a = parse_answer(response.body);
+  const std::string http = "microsoft_ads: http_" + std::to_string(response.status);
+  if (find_code(a, 117)) c.retry_after = std::chrono::seconds(60);
+  if (const MsError* e = find_code(a, 109); e || response.status == 401) {
+    c.refresh_auth = true;
+    return all(Outcome::retry, "microsoft_ads access token rejected: " + (e ? describe(*e) : http));
+  }
+  if (const MsError* e = find_code(a, 5601)) {
+    if (n <= 1) return all(Outcome::reject, describe(*e));
+    c.split = true;
+    return all(Outcome::retry, "batch rejected, splitting: " + describe(*e));
+  }
+  if (!a.call.empty()) return all(Outcome::retry, describe(a.call.front()));
+
+  const bool applied = response.status >= 200 && response.status < 300;
+  if (applied && !a.object) {
+    c.foreign_body = true;
+    return all(Outcome::retry, http + " without an API answer");
+  }
+  c.events.assign(n, EventResult{applied ? Outcome::delivered : Outcome::retry, applied ? "" : http});
+  for (const MsError& e : a.items) {
+    if (e.index < 0 || static_cast<size_t>(e.index) >= n) continue;  // an Index we did not send: nothing to blame
+    EventResult& r = c.events[static_cast<size_t>(e.index)];
+    if (r.outcome == Outcome::reject) continue;  // a permanent error on the same item outranks a transient one
+    r = EventResult{transient(e.code) ? Outcome::retry : Outcome::reject, describe(e)};
+  }
+  return c;
 }
 
 }  // namespace fanout::dest::microsoft_ads

@@ -1,16 +1,32 @@
 // make_tiktok(): reads [destinations.tiktok].
-#include "destinations/meta/meta.h"
 #include "destinations/tiktok/tiktok.h"
-#include "destinations/tiktok/tiktok_destination.h"
 
 namespace fanout::dest {
 
-const EventNameMap& tiktok_default_event_names() {
-  // TikTok's 2025 standard events renamed CompletePayment -> Purchase and SubmitForm -> Lead. TikTok lists
-  // no page-view standard event, but its reserved-events table maps "Browse" to "PageView", so PageView is
-  // the name it recognizes (help article "reserved-events", Sept 2025).
-  // The same standard names as Meta's (identical since TikTok's 2025 list).
-  return meta_default_event_names();
+const EventNameMap& tiktok::default_event_names() {
+  // TikTok's 2025 standard events renamed CompletePayment -> Purchase and SubmitForm -> Lead, which made them
+  // the same names as Meta's standard events (a list of its own all the same: the two platforms change
+  // theirs independently). TikTok lists no page-view standard event, but its reserved-events table maps
+  // "Browse" to "PageView", so PageView is the name it recognizes (help article "reserved-events", Sept 2025).
+  static const EventNameMap names{
+      {"purchase", "Purchase"},
+      {"lead", "Lead"},
+      {"complete_registration", "CompleteRegistration"},
+      {"sign_up", "CompleteRegistration"},
+      {"add_to_cart", "AddToCart"},
+      {"initiate_checkout", "InitiateCheckout"},
+      {"begin_checkout", "InitiateCheckout"},
+      {"view_content", "ViewContent"},
+      {"page_view", "PageView"},
+      {"contact", "Contact"},
+      {"schedule", "Schedule"},
+      {"submit_application", "SubmitApplication"},
+      {"subscribe", "Subscribe"},
+      {"start_trial", "StartTrial"},
+      {"add_payment_info", "AddPaymentInfo"},
+      {"search", "Search"},
+  };
+  return names;
 }
 
 std::unique_ptr<Destination> make_tiktok(ConfigTable& t, const EventNameMap& configured_names) {
