@@ -61,15 +61,26 @@ TEST(Registry, EveryDestinationFolderHasTheSameShape) {
     for (const std::string& file : std::vector<std::string>{"README.md", name + ".h", "config.cpp", "request.cpp",
                                                              "classify.cpp", "register.cpp"})
       EXPECT_TRUE(fs::exists(entry.path() / file)) << "src/destinations/" << name << "/" << file << " is missing";
-    // Each header opens with a comment saying what it is for.
     for (const auto& f : fs::directory_iterator(entry.path())) {
-      if (f.path().extension() != ".h") continue;
+      const std::string ext = f.path().extension().string();
+      if (ext != ".h" && ext != ".cpp") continue;
+      std::vector<std::string> lines;
       std::ifstream in(f.path());
-      std::string first, second;
-      std::getline(in, first);
-      std::getline(in, second);
-      EXPECT_EQ(first, "#pragma once") << f.path();
-      EXPECT_EQ(second.rfind("// ", 0), 0u) << f.path() << " does not open with a comment";
+      for (std::string line; std::getline(in, line);) lines.push_back(line);
+      // Each header opens with a comment saying what it is for.
+      if (ext == ".h") {
+        ASSERT_GE(lines.size(), 2u) << f.path();
+        EXPECT_EQ(lines[0], "#pragma once") << f.path();
+        EXPECT_EQ(lines[1].rfind("// ", 0), 0u) << f.path() << " does not open with a comment";
+      }
+      // A platform's folder stands alone: it includes shared destination headers, never another platform's.
+      const std::string prefix = "#include \"destinations/";
+      for (const std::string& line : lines) {
+        if (line.rfind(prefix, 0) != 0) continue;
+        const std::string path = line.substr(prefix.size());
+        if (path.find('/') == std::string::npos) continue;  // destinations/options.h and the like
+        EXPECT_EQ(path.rfind(name + "/", 0), 0u) << f.path() << " includes another platform: " << line;
+      }
     }
   }
   std::set<std::string> registered;
