@@ -133,7 +133,8 @@ std::map<std::string, dest::EventNameMap> read_events(ConfigTable t) {
   std::map<std::string, dest::EventNameMap> out;
   for (const std::string& canonical : t.table_keys()) {
     ConfigTable ev = t.sub(canonical);
-    for (const std::string& d : destination_names()) {
+    for (const dest::Registration& platform : dest::registry()) {
+      const std::string d(platform.name);
       std::string name = ev.str(d);
       if (!name.empty()) out[d][canonical] = name;
     }
@@ -152,7 +153,7 @@ void read_legacy(ConfigTable t, Config& c) {
 
 void read_destinations(ConfigTable t, const std::map<std::string, dest::EventNameMap>& names, Config& c) {
   for (const std::string& key : t.table_keys())
-    if (!dest::find_registration(key)) t.errors().add(t.full_key(key), "unknown destination (meta, ga4, google_ads, microsoft_ads, tiktok)");
+    if (!dest::find_registration(key)) t.errors().add(t.full_key(key), "unknown destination (" + dest::name_list() + ")");
   for (const dest::Registration& platform : dest::registry()) {
     const std::string d(platform.name);
     if (!t.has(d)) continue;

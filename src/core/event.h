@@ -93,13 +93,7 @@ struct Event {
   Consent analytics_storage = Consent::unspecified;
   std::string properties_json;    // the `properties` object as compact JSON text, "" when absent
   std::string ga4_user_id;        // GA4 user_id (legacy userId); "" = none
-  std::map<std::string, DestinationOverride> destinations;  // key: "meta", "ga4", "google_ads", "microsoft_ads", "tiktok"
+  std::map<std::string, DestinationOverride> destinations;  // key: a registered destination's name ("meta", ...)
 };
-
-// Destination names, in the order they appear in output.
-inline const std::vector<std::string>& destination_names() {
-  static const std::vector<std::string> names{"meta", "ga4", "google_ads", "microsoft_ads", "tiktok"};
-  return names;
-}
 
 }  // namespace fanout

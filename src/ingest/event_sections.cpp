@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "core/sha256.h"
+#include "destinations/registry.h"
 #include "identity/identity.h"
 #include "ingest/event_reader.h"
 #include "ingest/field_checks.h"
@@ -316,10 +317,8 @@ void read_destinations(const JsonValue& v, FieldReader& fields, std::map<std::st
   for (const auto& m : v.GetObject()) {
     std::string name(name_of(m.name));
     const std::string field = join_field("destinations", key_for_message(m.name));
-    bool known = false;
-    for (const auto& d : destination_names()) known |= d == name;
-    if (!known) {
-      fields.error(field, "unknown destination (meta, ga4, google_ads, microsoft_ads, tiktok)");
+    if (!dest::find_registration(name)) {
+      fields.error(field, "unknown destination (" + dest::name_list() + ")");
       continue;
     }
     DestinationOverride o;

@@ -7,6 +7,7 @@
 
 #include "core/clock.h"
 #include "core/event.h"
+#include "destinations/registry.h"
 
 namespace fanout::ingest {
 namespace {
@@ -15,11 +16,6 @@ using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
 void put(Writer& w, const std::string& s) {
   w.String(s.c_str(), static_cast<rapidjson::SizeType>(s.size()));
-}
-
-size_t spec_rank(const std::string& destination) {
-  const auto& names = destination_names();
-  return static_cast<size_t>(std::find(names.begin(), names.end(), destination) - names.begin());
 }
 
 void write_delivery(Writer& w, const spool::Delivery& d) {
@@ -55,7 +51,7 @@ std::string event_status_json(const spool::EventStatus& status) {
   std::vector<const spool::Delivery*> deliveries;
   for (const auto& d : status.deliveries) deliveries.push_back(&d);
   std::stable_sort(deliveries.begin(), deliveries.end(), [](const spool::Delivery* a, const spool::Delivery* b) {
-    return spec_rank(a->destination) < spec_rank(b->destination);
+    return dest::output_rank(a->destination) < dest::output_rank(b->destination);
   });
 
   rapidjson::StringBuffer buf;

@@ -1,5 +1,5 @@
 #pragma once
-// Test helpers for the Meta, TikTok and Microsoft Ads destinations: build one from TOML text, and a sample
+// Test helpers for the destinations: build one from TOML text, and a sample
 // event already hashed (hashes are the platforms' published test vectors).
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
@@ -13,12 +13,8 @@
 #include "core/config_table.h"
 #include "core/event.h"
 #include "destinations/destination.h"
-#include "destinations/ga4/ga4.h"
-#include "destinations/google_ads/google_ads.h"
-#include "destinations/meta/meta.h"
-#include "destinations/microsoft_ads/microsoft_ads.h"
 #include "destinations/options.h"
-#include "destinations/tiktok/tiktok.h"
+#include "destinations/registry.h"
 
 namespace fanout::dest::testing {
 
@@ -43,11 +39,10 @@ inline std::unique_ptr<Loaded> load(const std::string& toml_text, const std::str
       if (const toml::table* t = node.as_table())
         if (auto v = (*t)[name].value<std::string>()) names[std::string(canonical.str())] = *v;
   ConfigTable table(root["destinations"][name].as_table(), "destinations." + name, out->errors);
-  if (name == "meta") out->dest = make_meta(table, names);
-  if (name == "tiktok") out->dest = make_tiktok(table, names);
-  if (name == "microsoft_ads") out->dest = make_microsoft_ads(table, names);
-  if (name == "ga4") out->dest = make_ga4(table, names);
-  if (name == "google_ads") out->dest = make_google_ads(table, names);
+  // Through the registry, as the app builds them: a platform is testable once it is registered.
+  const Registration* platform = find_registration(name);
+  EXPECT_NE(platform, nullptr) << name << " is not registered";
+  if (platform) out->dest = platform->make(table, names);
   return out;
 }
 

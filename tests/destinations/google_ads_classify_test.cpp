@@ -1,7 +1,7 @@
 // Google Ads: how each answer of the Data Manager API and of uploadClickConversions maps to outcomes.
 #include <gtest/gtest.h>
 
-#include "destinations/google_ads/classify.h"
+#include "destinations/google_ads/google_ads.h"
 #include "destinations/google_ads/google_error.h"
 
 namespace fanout::dest::google_ads {

@@ -1,5 +1,5 @@
-#include "destinations/google_ads/classify.h"
-
+// Google Ads: per-event outcome of one request from the answer, for both modes (the rules are in google_ads.h,
+// at classify_response, and in README.md here). Pure.
 #include <rapidjson/document.h>
 
 #include <algorithm>
@@ -7,6 +7,7 @@
 #include <set>
 #include <string>
 
+#include "destinations/google_ads/google_ads.h"
 #include "destinations/google_ads/google_error.h"
 #include "destinations/options.h"
 
@@ -145,6 +146,10 @@ Classification classify_response(Mode mode, size_t n, const HttpResponse& r) {
   }
   if (s == 400) return bad_request(mode, n, r, e);
   return all(n, Outcome::reject, http_reason(s, e));
+}
+
+Classification GoogleAdsDestination::classify(const Request& request, const HttpResponse& response) const {
+  return classify_response(s_.mode, request.indices.size(), response);
 }
 
 }  // namespace fanout::dest::google_ads

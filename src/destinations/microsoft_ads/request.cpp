@@ -1,28 +1,20 @@
-// Microsoft UET CAPI: which events go (skip_reason) and the requests that carry them (build). Pure.
-//
-// Choices (docs/platforms.md, Microsoft Advertising, capi):
-// - em and ph are single strings: the first hashed email / phone (CAPI rules: email_no_dots_tag_sha256,
-//   phone_e164_sha256); externalId goes raw, as Microsoft asks (it must be an anonymized id upstream).
-// - page_view with a URL and no explicit mapping becomes eventType "pageLoad" (no eventName, like the UET
-//   tag's own page loads, so the two deduplicate); everything else is "custom" with the mapped or canonical name.
-// - adStorageConsent "G" when ad_user_data is granted; denied events are skipped, unspecified sends nothing
-//   (Microsoft treats a missing value as granted).
-// - continueOnValidationError is false: a bad event fails the batch with a 400, which delivery/ bisects,
-//   so every event gets its own verdict instead of being dropped silently with a warning.
-// - Identifiers: userData needs one of em, ph, msclkid or externalId; IP and user agent alone do not count.
+// Microsoft Advertising: which events go (skip_reason) and the requests that carry them (build), for both
+// modes. Pure. The choices Microsoft's documentation leaves to us, and why: README.md here, "Decisions".
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
 #include <algorithm>
 #include <cmath>
 
+#include "core/clock.h"
 #include "destinations/json_writer.h"
-#include "destinations/microsoft_ads/capi.h"
+#include "destinations/microsoft_ads/microsoft_ads.h"
 
 namespace fanout::dest::microsoft_ads {
 namespace {
 
-bool has_identifier(const Event& e) {
+// A CAPI event can be matched: userData needs em, ph, msclkid or externalId.
+bool capi_has_identifier(const Event& e) {
   return !e.user.email_no_dots_tag_sha256.empty() || !e.user.phone_e164_sha256.empty() || !e.ids.msclkid.empty() ||
          !e.user.external_id.empty();
 }
@@ -82,12 +74,18 @@ void write_event(JsonWriter& w, const Event& e, const std::string& event_name, b
   w.EndObject();
 }
 
+// An offline conversion can be matched: a click id, a hashed email or a hashed phone.
+bool offline_has_identifier(const Event& e) {
+  return !e.ids.msclkid.empty() || !e.user.email_no_dots_tag_sha256.empty() || !e.user.phone_e164_sha256.empty();
+}
+
 }  // namespace
 
+// Mode "capi".
 std::string CapiDestination::skip_reason(const Event& event, int64_t now_s) const {
   if (std::string r = common_skip_reason(event, "microsoft_ads", now_s, window().count()); !r.empty()) return r;
   if (event.ad_user_data == Consent::denied) return "consent_denied";
-  if (!has_identifier(event)) return "missing_identifiers";
+  if (!capi_has_identifier(event)) return "missing_identifiers";
   return {};
 }
 
@@ -115,6 +113,59 @@ std::vector<Request> CapiDestination::build(std::span<const Event* const> events
     w.EndObject();
     r.http.url = join_url(s_.options.base_url, "/v1/" + s_.tag_id + "/events");
     r.http.headers = {{"authorization", "Bearer " + s_.token}, {"content-type", "application/json"}};
+    r.http.body.assign(buf.GetString(), buf.GetSize());
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+// Mode "offline".
+std::string OfflineDestination::conversion_name(const Event& event) const {
+  static const EventNameMap kNoDefaults;
+  return resolve_event_name(event, "microsoft_ads", s_.configured_names, kNoDefaults, false);
+}
+
+std::string OfflineDestination::skip_reason(const Event& event, int64_t now_s) const {
+  if (std::string r = common_skip_reason(event, "microsoft_ads", now_s, window().count()); !r.empty()) return r;
+  if (event.ad_user_data == Consent::denied) return "consent_denied";
+  if (conversion_name(event).empty()) return "not_mapped";
+  if (!offline_has_identifier(event)) return "missing_identifiers";
+  return {};
+}
+
+std::vector<Request> OfflineDestination::build(std::span<const Event* const> events, const Auth& auth) const {
+  std::vector<Request> out;
+  for (auto& batch : batches(events.size(), s_.options.max_batch)) {
+    Request r;
+    r.indices = std::move(batch);
+    rapidjson::StringBuffer buf;
+    JsonWriter w(buf);
+    w.StartObject();
+    w.Key("OfflineConversions");
+    w.StartArray();
+    for (size_t i : r.indices) {
+      const Event& e = *events[i];
+      w.StartObject();
+      put(w, "ConversionName", conversion_name(e));
+      put(w, "ConversionTime", format_rfc3339(e.event_time));
+      put(w, "MicrosoftClickId", e.ids.msclkid);
+      if (e.value) {
+        w.Key("ConversionValue");
+        w.Double(*e.value);
+      }
+      put(w, "ConversionCurrencyCode", e.currency);
+      put(w, "HashedEmailAddress", first(e.user.email_no_dots_tag_sha256));
+      put(w, "HashedPhoneNumber", first(e.user.phone_e164_sha256));
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+    r.http.url = join_url(s_.options.base_url, "/CampaignManagement/v13/OfflineConversions/Apply");
+    r.http.headers = {{"authorization", "Bearer " + auth.access_token},
+                      {"developertoken", s_.developer_token},
+                      {"customerid", s_.customer_id},
+                      {"customeraccountid", s_.account_id},
+                      {"content-type", "application/json"}};
     r.http.body.assign(buf.GetString(), buf.GetSize());
     out.push_back(std::move(r));
   }

@@ -1,14 +1,5 @@
 // TikTok Events API 2.0: which events go (skip_reason) and the requests that carry them (build). Pure.
-//
-// Choices:
-// - event_source follows action_source: website/other -> "web" (pixel_code), app -> "app" (app_id),
-//   physical_store/phone_call/chat/email -> "offline" (offline_event_set_id), crm/system_generated -> "crm"
-//   (crm_event_set_id). An event whose source has no configured id is skipped ("no_event_source_id:<source>")
-//   rather than claimed as a web event. event_source is request-level, so sources never share a request.
-// - Identifiers that make an event matchable: hashed email, phone or external_id, ttclid, ttp, or the
-//   pair ip + user agent (either alone matches nothing); without any -> "missing_identifiers".
-// - A contents line without quantity is sent without it (TikTok does not require one).
-// - `properties` are merged into properties; a key fanout already wrote there (value, currency, ...) wins.
+// The choices TikTok's documentation leaves to us, and why: README.md here, "Decisions".
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -18,7 +9,6 @@
 
 #include "destinations/json_writer.h"
 #include "destinations/tiktok/tiktok.h"
-#include "destinations/tiktok/tiktok_destination.h"
 
 namespace fanout::dest::tiktok {
 namespace {
@@ -145,7 +135,7 @@ std::vector<Request> TiktokDestination::build(std::span<const Event* const> even
       w.StartArray();
       for (size_t i : r.indices) {
         const Event& e = *events[i];
-        write_event(w, e, resolve_event_name(e, "tiktok", s_.configured_names, tiktok_default_event_names(), true));
+        write_event(w, e, resolve_event_name(e, "tiktok", s_.configured_names, default_event_names(), true));
       }
       w.EndArray();
       w.EndObject();

@@ -1,17 +1,8 @@
-// TikTok Events API: per-event outcome of one request from the answer. Pure.
-//
-// TikTok answers most errors with HTTP 200 and {"code": N, "message": "...", "request_id": "..."}:
-// - 0 ok; 20001 partial success: TikTok gives no per-event detail, so the request counts as delivered
-//   (the reason carries TikTok's message for the log).
-// - 40100 / 40132 rate limited; 40102 / 40104 / 40105 token; 40001 permission: the destination, not the
-//   events -> retry, never split.
-// - 50000, 50002, 51000-51999, HTTP 429 / 5xx, no answer -> retry; so is any other non-2xx, non-400
-//   status (a wrong URL must keep events pending, not dead-letter them).
-// - any other 4xxxx (40002 param error, 40061 batch size, 40062 PII not hashed, ...): about the events ->
-//   split a batch, reject a lone event with TikTok's code and message.
+// TikTok Events API 2.0: per-event outcome of one request from the answer. Pure.
+// What each answer means, and why: README.md here, "Answers".
 #include <rapidjson/document.h>
 
-#include "destinations/tiktok/tiktok_destination.h"
+#include "destinations/tiktok/tiktok.h"
 
 namespace fanout::dest::tiktok {
 namespace {

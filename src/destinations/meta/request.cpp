@@ -1,18 +1,5 @@
 // Meta CAPI: which events go (skip_reason) and the requests that carry them (build). Pure functions.
-//
-// Choices (Meta's documentation leaves them to us):
-// - fbc from fbclid: "fb.1.<event_time in ms>.<fbclid>". Meta wants the time the click id was first seen;
-//   the event time is the closest fanout knows, and unlike "now" it stays the same on every retry, so
-//   retries carry identical payloads. Subdomain index 1 = a cookie on the eTLD+1 (example.com), Meta's
-//   own default.
-// - Meta requires client_user_agent and event_source_url of website events. A "website" event without them
-//   most often comes from a CRM or backend that left action_source at its default, so by default it goes as
-//   action_source "other" (website_without_browser = "other"; "skip" skips it, "website" sends it as is).
-// - App events need app_data (advertiser_tracking_enabled, application_tracking_enabled, extinfo), which the
-//   canonical event does not carry: they are skipped ("app_data_missing") instead of sent to be refused.
-// - action_source "crm" (docs/api.md) is not a Meta value; Meta's CRM integration uses "system_generated".
-// - A contents line without quantity is sent as quantity 1 (Meta requires id and quantity per line).
-// - `properties` are merged into custom_data; a key fanout already wrote there (value, currency, ...) wins.
+// The choices Meta's documentation leaves to us, and why: README.md here, "Decisions".
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -24,7 +11,6 @@
 #include "core/url.h"
 #include "destinations/json_writer.h"
 #include "destinations/meta/meta.h"
-#include "destinations/meta/meta_destination.h"
 
 namespace fanout::dest::meta {
 namespace {
@@ -183,7 +169,7 @@ std::vector<Request> MetaDestination::build(std::span<const Event* const> events
       w.StartArray();
       for (size_t i : r.indices) {
         const Event& e = *events[i];
-        write_event(w, e, resolve_event_name(e, "meta", s_.configured_names, meta_default_event_names(), true),
+        write_event(w, e, resolve_event_name(e, "meta", s_.configured_names, default_event_names(), true),
                     action_source_for(e));
       }
       w.EndArray();

@@ -3,11 +3,10 @@
 #include <cctype>
 
 #include "destinations/meta/meta.h"
-#include "destinations/meta/meta_destination.h"
 
 namespace fanout::dest {
 
-const EventNameMap& meta_default_event_names() {
+const EventNameMap& meta::default_event_names() {
   static const EventNameMap names{
       {"purchase", "Purchase"},
       {"lead", "Lead"},

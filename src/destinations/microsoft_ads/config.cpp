@@ -3,9 +3,7 @@
 #include <cctype>
 #include <initializer_list>
 
-#include "destinations/microsoft_ads/capi.h"
 #include "destinations/microsoft_ads/microsoft_ads.h"
-#include "destinations/microsoft_ads/offline.h"
 
 namespace fanout::dest {
 namespace {

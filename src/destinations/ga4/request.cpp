@@ -1,5 +1,5 @@
-#include "destinations/ga4/ga4_body.h"
-
+// GA4 Measurement Protocol: which events go (skip_reason), how they are grouped into requests (build) and
+// the JSON body of each. Pure. The decisions are in README.md here.
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -8,7 +8,12 @@
 #include <array>
 #include <cctype>
 #include <cmath>
+#include <map>
 #include <set>
+#include <utility>
+
+#include "core/url.h"
+#include "destinations/ga4/ga4.h"
 
 namespace fanout::dest::ga4 {
 namespace {
@@ -307,6 +312,72 @@ std::string body(std::span<const Event* const> events, std::span<const std::stri
   w.EndArray();
   w.EndObject();
   return buf.GetString();
+}
+
+Ga4Destination::Ga4Destination(Settings settings)
+    : s_(std::move(settings)), default_url_(collect_url(s_.measurement_id)) {}
+
+std::string Ga4Destination::skip_reason(const Event& event, int64_t now_s) const {
+  if (std::string r = common_skip_reason(event, "ga4", now_s, kWindow.count()); !r.empty()) return r;
+  if (!valid_event_name(event_name(event))) return "invalid_event_name";
+  // A client_id must be the one the site's GA tag set; a made-up one would invent a user (README.md).
+  if (event.ids.ga_client_id.empty()) return "missing_identifiers";
+  return {};
+}
+
+std::vector<Request> Ga4Destination::build(std::span<const Event* const> events, const Auth&) const {
+  // One request per (measurement id, client_id, user_id, consent, user_data): those are request-level
+  // in MP. Groups keep the order in which they first appear.
+  std::vector<Request> out;
+  std::vector<RequestLevel> levels;    // levels[k]: the request-level fields of out[k]
+  std::map<std::string, size_t> open;  // group key -> index in `out` of its newest request
+  for (size_t i = 0; i < events.size(); ++i) {
+    const Event& e = *events[i];
+    const std::string& mid = measurement_id_for(e);
+    RequestLevel level = request_level(e);
+    std::string group =
+        mid + '\n' + e.ids.ga_client_id + '\n' + level.user_id + '\n' + level.consent + '\n' + level.user_data;
+    auto it = open.find(group);
+    if (it == open.end() || out[it->second].indices.size() >= batch_limit()) {
+      Request r;
+      r.http.url = mid == s_.measurement_id ? default_url_ : collect_url(mid);
+      r.http.headers = {{"content-type", "application/json"}};
+      out.push_back(std::move(r));
+      levels.push_back(std::move(level));
+      it = open.insert_or_assign(std::move(group), out.size() - 1).first;
+    }
+    out[it->second].indices.push_back(i);
+  }
+  std::vector<const Event*> group;
+  std::vector<std::string> names;
+  for (size_t k = 0; k < out.size(); ++k) {
+    Request& r = out[k];
+    group.clear();
+    names.clear();
+    for (size_t i : r.indices) {
+      group.push_back(events[i]);
+      names.push_back(event_name(*events[i]));
+    }
+    r.http.body = body(group, names, levels[k]);
+  }
+  return out;
+}
+
+std::string Ga4Destination::event_name(const Event& e) const {
+  return resolve_event_name(e, "ga4", s_.configured_names, default_event_names(), true);
+}
+
+// A legacy body may name its measurement id; intake already checked it against the allow-list.
+const std::string& Ga4Destination::measurement_id_for(const Event& e) const {
+  const std::string& target = override_for(e, "ga4").target_id;
+  return target.empty() ? s_.measurement_id : target;
+}
+
+size_t Ga4Destination::batch_limit() const { return std::min(s_.options.max_batch, kMaxEventsPerRequest); }
+
+std::string Ga4Destination::collect_url(const std::string& mid) const {
+  return join_url(s_.options.base_url, "/mp/collect") + "?measurement_id=" + percent_encode(mid) +
+         "&api_secret=" + percent_encode(s_.api_secret);
 }
 
 }  // namespace fanout::dest::ga4

@@ -1,22 +1,47 @@
-// Microsoft Ads ApplyOfflineConversions: per-event outcome of one call from the answer. Pure.
-//
-// - 2xx {"PartialErrors":[{Code, ErrorCode, Message, Index}]}: items named by Index failed, the rest were
-//   applied. Codes 0 (InternalError), 117 (CallRateExceeded), 5612 (ApplyFailed) and 5615 (goal younger than
-//   2 h) are worth retrying; any other code rejects that item.
-// - A fault (non-2xx) with OperationErrors / Errors: the whole call failed. 109 (token expired) or HTTP 401
-//   -> refresh the OAuth token; 5601 (too many conversions) -> split; anything else (credentials, account,
-//   throttling) is about the destination -> retry. A fault with BatchErrors: those items as above, the rest
-//   retried (Microsoft ignores a repeat of an applied conversion).
-// - A 2xx that is not a JSON object (a proxy's or CDN's page) is no answer of the API: every item retries and
-//   the lane backs off.
-// - 117 waits at least 60 s: Microsoft throttles per customer over a sliding 60-second window.
+// Microsoft Advertising: per-event outcome of one request from the answer, for both modes. Pure.
+// What each answer means, and why: README.md here, "Answers".
 #include <rapidjson/document.h>
 
-#include "destinations/microsoft_ads/offline.h"
+#include "destinations/microsoft_ads/microsoft_ads.h"
 
 namespace fanout::dest::microsoft_ads {
 namespace {
 
+// Mode "capi".
+std::string get_string(const rapidjson::Value& obj, const char* key) {
+  auto m = obj.FindMember(key);
+  if (m == obj.MemberEnd() || !m->value.IsString()) return {};
+  return std::string(m->value.GetString(), m->value.GetStringLength());
+}
+
+// "ValidationError: <message>; data[0].eventTime: <errorMessage>", or "" when the body has no error object.
+std::string error_text(const std::string& body) {
+  rapidjson::Document doc;
+  doc.Parse(body.data(), body.size());
+  if (doc.HasParseError() || !doc.IsObject()) return {};
+  auto err = doc.FindMember("error");
+  if (err == doc.MemberEnd() || !err->value.IsObject()) return {};
+  std::string text = get_string(err->value, "code") + ": " + get_string(err->value, "message");
+  auto details = err->value.FindMember("details");
+  if (details != err->value.MemberEnd() && details->value.IsArray()) {
+    for (const auto& d : details->value.GetArray()) {
+      if (!d.IsObject()) continue;
+      auto warning = d.FindMember("isWarning");
+      if (warning != d.MemberEnd() && warning->value.IsBool() && warning->value.GetBool()) continue;
+      text += "; " + get_string(d, "propertyName") + ": " + get_string(d, "errorMessage");
+      break;
+    }
+  }
+  return text;
+}
+
+bool json_object(const std::string& body) {
+  rapidjson::Document doc;
+  doc.Parse(body.data(), body.size());
+  return !doc.HasParseError() && doc.IsObject();
+}
+
+// Mode "offline".
 struct MsError {
   int64_t code = -1;
   int64_t index = -1;  // position in the request for item errors; -1 for whole-call errors
@@ -74,6 +99,32 @@ const MsError* find_code(const Answer& a, int64_t code) {
 }
 
 }  // namespace
+
+Classification CapiDestination::classify(const Request& request, const HttpResponse& response) const {
+  Classification c;
+  auto all = [&](Outcome outcome, const std::string& reason) {
+    c.events.assign(request.indices.size(), EventResult{outcome, reason});
+    return c;
+  };
+  if (response.status == 0) return all(Outcome::retry, transport_reason(response));
+  if (response.status >= 200 && response.status < 300) {
+    if (json_object(response.body)) return all(Outcome::delivered, "");
+    c.foreign_body = true;
+    return all(Outcome::retry, "microsoft_ads: no API answer, http_" + std::to_string(response.status));
+  }
+
+  std::string text = error_text(response.body);
+  const std::string detail = text.empty() ? "http_" + std::to_string(response.status) : clip_message(text);
+  if (response.status == 401) return all(Outcome::retry, "microsoft_ads capi token rejected: " + detail);
+  if (response.status == 400) {
+    if (request.indices.size() > 1) {
+      c.split = true;
+      return all(Outcome::retry, "batch rejected, splitting: microsoft_ads: " + detail);
+    }
+    return all(Outcome::reject, "microsoft_ads: " + detail);
+  }
+  return all(Outcome::retry, "microsoft_ads: " + detail);
+}
 
 Classification OfflineDestination::classify(const Request& request, const HttpResponse& response) const {
   const size_t n = request.indices.size();

@@ -1,19 +1,10 @@
 // Meta CAPI: per-event outcome of one request from the Graph API answer. Pure.
-//
-// Success body: {"events_received": N, "messages": [], "fbtrace_id": "..."}; a 2xx without events_received
-// (a proxy's or CDN's page) is no Graph answer: every event retries and the lane backs off.
-// Graph error body: {"error":{"message","type","code","error_subcode","is_transient","fbtrace_id"}}.
-// - transient: is_transient, codes 1 2 4 17 32 341 368 613, HTTP 429 / 5xx, no answer -> retry.
-// - token (190, 102, 104), permission (10, 200-299), unknown pixel or path (100/33, 803, 2500), other 4xx
-//   statuses: the destination's setup, not the events -> retry (pending until fixed or the 7-day window
-//   closes), never split.
-// - any other 400 (code 100 "Invalid parameter" in practice) or 413: Meta refuses the whole batch for one
-//   bad event -> split a batch, reject a lone event with Meta's message.
+// What each answer means, and why: README.md here, "Answers".
 #include <rapidjson/document.h>
 
 #include <initializer_list>
 
-#include "destinations/meta/meta_destination.h"
+#include "destinations/meta/meta.h"
 
 namespace fanout::dest::meta {
 namespace {
