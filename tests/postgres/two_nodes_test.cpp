@@ -92,12 +92,13 @@ class TwoNodes : public ::testing::Test {
     for (const char* name : {"a", "b"}) {
       std::string dir = dir_.path + "/" + name;
       std::filesystem::create_directories(dir);
-      nodes_.push_back(std::make_unique<GatewayProcess>(dir, destinations_toml(), node_toml(name)));
+      nodes_.push_back(std::make_unique<GatewayProcess>(dir, destinations_toml(), spool_toml(name)));
     }
     for (auto& n : nodes_) n->start();
   }
 
   virtual std::string destinations_toml() const { return all_destinations_toml(*box_, 50); }
+  virtual std::string spool_toml(const std::string& node) const { return node_toml(node); }
 
   void expect_all_delivered(const std::vector<std::string>& ids) {
     for (const auto& p : kPlatforms)
@@ -231,6 +232,43 @@ TEST_F(TwoNodes, DeadLettersAreListedAndReplayedFromAnyNode) {
   // Some node claims the replayed delivery and sends it, once.
   EXPECT_TRUE(wait_until([&] { return nodes_[0]->state("dlq-1", "meta") == "delivered"; }, 20s));
   EXPECT_EQ(box_->event_counts("meta")["dlq-1"], 1);
+}
+
+// spool.max_bytes at its minimum (1 MiB): the empty schema takes a fraction of it, a few hundred events
+// the rest.
+class SmallSpool : public TwoNodes {
+ protected:
+  std::string spool_toml(const std::string& node) const override {
+    return node_toml(node) + "max_bytes = 1048576\n";
+  }
+};
+
+TEST_F(SmallSpool, OverMaxBytesBothNodesAnswer503AndAreNotReady) {
+  GatewayProcess& a = *nodes_[0];
+  GatewayProcess& b = *nodes_[1];
+  app::ClientResponse refused{0, ""};
+  int accepted = 0;
+  for (int i = 0; i < 5000; ++i) {
+    auto r = a.post_event(purchase_event("size-" + std::to_string(i), now_s()));
+    if (r.status != 202) {
+      refused = r;
+      break;
+    }
+    ++accepted;
+  }
+  ASSERT_EQ(refused.status, 503) << refused.body;
+  EXPECT_NE(refused.body.find("\"unavailable\""), std::string::npos) << refused.body;
+  EXPECT_GT(accepted, 100) << "refused long before the tables reached max_bytes";
+  std::printf("accepted %d events before the first 503\n", accepted);
+  // Both nodes measure the same tables: both refuse and leave the load balancer.
+  for (GatewayProcess* n : {&a, &b}) {
+    EXPECT_TRUE(wait_until([&] { return app::http_call("GET", n->url("/readyz"), {}, "").value().status == 503; }, 10s));
+    EXPECT_EQ(n->post_event(purchase_event("size-more", now_s())).status, 503);
+  }
+  // What was accepted is still delivered.
+  std::vector<std::string> ids;
+  for (int i = 0; i < accepted; ++i) ids.push_back("size-" + std::to_string(i));
+  expect_all_delivered(ids);
 }
 
 // A node cut off longer than its lease (here: paused with SIGSTOP, heartbeat and all) while the other
