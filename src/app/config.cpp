@@ -176,6 +176,7 @@ void read_destinations(ConfigTable t, const std::map<std::string, dest::EventNam
 Result<std::unique_ptr<spool::Spool>> open_spool(const Config& config, bool serve) {
   if (config.spool_backend != "postgres") return spool::open_sqlite(config.spool);
   spool::PostgresOptions options = config.postgres;
+  options.max_bytes = config.spool.max_bytes;
   options.serve = serve;
   return spool::open_postgres(options);
 }

@@ -47,6 +47,7 @@ struct Engine::Impl {
           std::make_unique<Lane>(*d, LaneContext{transport, clock, spool, metrics, budget, {}}, lane_limits(*d)));
       by_name.emplace(lanes.back()->name(), lanes.back().get());
     }
+    lease_epoch = spool.lease_epoch();
     depths = std::make_unique<std::atomic<size_t>[]>(lanes.size());
     for (size_t i = 0; i < lanes.size(); ++i) depths[i] = 0;
   }
@@ -71,6 +72,7 @@ struct Engine::Impl {
   int64_t next_metrics_ms = 0;
   int64_t replay_generation = -1;  // last seen spool.replay_generation(); -1 = not read yet
   int64_t next_replay_check_ms = 0;
+  uint64_t lease_epoch = 0;  // last seen spool.lease_epoch()
 
   std::mutex mu;  // guards everything down to `started`
   std::vector<Accepted> inbox;
@@ -136,6 +138,12 @@ void Engine::Impl::run() {
     const bool stop = stopping.load();
     // A shared spool: while this node cannot prove it owns its work, it sends nothing new.
     const bool owns = spool.may_send();
+    // Read after may_send(): a node allowed to send again after its lease lapsed drops what it held first.
+    if (const uint64_t epoch = spool.lease_epoch(); epoch != lease_epoch) {
+      lease_epoch = epoch;
+      log::Line("delivery_lease_lost", log::Level::warn).num("epoch", static_cast<int64_t>(epoch)).emit();
+      for (auto& lane : lanes) lane->forget();
+    }
     for (auto& lane : lanes) {
       if (stop) lane->stop();
       if (owns) lane->tick(now);

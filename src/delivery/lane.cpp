@@ -83,6 +83,29 @@ void Lane::rescan() {
   backlog_retry_at_ = 0;
 }
 
+void Lane::forget() {
+  for (Item& item : ready_) release(item.seq);
+  ready_.clear();
+  for (auto& [at, item] : delayed_) release(item.seq);
+  delayed_.clear();
+  for (Batch& batch : forced_)
+    for (Item& item : batch.items) release(item.seq);
+  forced_.clear();
+  for (auto& flight : built_)
+    for (Item& item : flight->items) release(item.seq);
+  built_.clear();
+  ++epoch_;
+  rescan();
+}
+
+void Lane::leave_to_spool(std::vector<Item>& items) {
+  for (Item& item : items) {
+    release(item.seq);
+    backlog_ = true;
+    cursor_ = std::min(cursor_, item.seq - 1);
+  }
+}
+
 size_t Lane::room() const {
   if (held_.size() >= limits_.max_queued) return 0;
   return std::min(limits_.max_queued - held_.size(), ctx_.budget.room(held_.size()));
@@ -233,6 +256,7 @@ void Lane::build(Batch batch) {
     auto flight = std::make_shared<Flight>();
     flight->after_refresh = batch.after_refresh;
     flight->token_generation = auth_.generation();
+    flight->epoch = epoch_;
     for (size_t i : request.indices) {
       taken[i] = true;
       flight->items.push_back(std::move(batch.items[i]));
@@ -323,6 +347,7 @@ void Lane::on_response(const std::shared_ptr<Flight>& flight, dest::HttpResponse
   if (c.events.size() != items.size())
     log::Line("destination_classify_invalid", log::Level::error).str("destination", name_).emit();
   const bool can_refresh = auth_.refreshable() && !flight->after_refresh;
+  const bool current = flight->epoch == epoch_;  // false: sent before forget(), nothing of it is kept
   const Verdict verdict = decide(response, std::move(c), items.size(), can_refresh, now);
   for (const dest::EventResult& e : verdict.events) {
     if (e.outcome == dest::Outcome::delivered) continue;
@@ -335,11 +360,19 @@ void Lane::on_response(const std::shared_ptr<Flight>& flight, dest::HttpResponse
       record.outcome = "refresh_auth";
       log_attempt(record);
       auth_.invalidate(flight->token_generation);
+      if (!current) {
+        leave_to_spool(items);
+        return;
+      }
       resend_after_refresh(*flight);
       return;
     case Verdict::Action::split:
       record.outcome = "split";
       log_attempt(record);
+      if (!current) {
+        leave_to_spool(items);
+        return;
+      }
       split(*flight);
       return;
     case Verdict::Action::outcomes:
@@ -348,7 +381,7 @@ void Lane::on_response(const std::shared_ptr<Flight>& flight, dest::HttpResponse
   const double u = uniform();  // one draw per response: a failed batch comes back as one batch
   if (verdict.pause_lane) pause(verdict.min_wait_ms, u, now);
   const size_t n = items.size();
-  const OutcomeCounts counts = apply_outcomes(items, verdict, u, now, response.status, record.latency_ms);
+  const OutcomeCounts counts = apply_outcomes(items, verdict, u, now, response.status, record.latency_ms, current);
   if (counts.delivered > 0 && !verdict.pause_lane) dest_failures_ = 0;
   record.outcome = counts.delivered == n ? "delivered"
                    : counts.retried == n ? "retry"
@@ -387,7 +420,7 @@ void Lane::pause(int64_t min_wait_ms, double u, int64_t now_ms) {
 }
 
 Lane::OutcomeCounts Lane::apply_outcomes(std::vector<Item>& items, const Verdict& verdict, double u, int64_t now_ms,
-                                         int http_status, double latency_ms) {
+                                         int http_status, double latency_ms, bool keep) {
   OutcomeCounts counts;
   for (size_t i = 0; i < items.size(); ++i) {
     const dest::EventResult& e = verdict.events[i];
@@ -403,7 +436,7 @@ Lane::OutcomeCounts Lane::apply_outcomes(std::vector<Item>& items, const Verdict
         break;
       case dest::Outcome::retry: {
         const int64_t backoff = full_jitter_ms(u, items[i].failures, opt_.retry_base_ms, opt_.retry_max_ms);
-        if (retry(std::move(items[i]), clip(e.reason), std::max(verdict.min_wait_ms, backoff), now_ms))
+        if (retry(std::move(items[i]), clip(e.reason), std::max(verdict.min_wait_ms, backoff), now_ms, keep))
           ++counts.retried;
         else
           ++counts.failed;  // its window closes before any retry could reach the platform
@@ -430,7 +463,7 @@ void Lane::dead_letter(Item& item, std::string reason) {
   ctx_.metrics.dead_letters(name_);
 }
 
-bool Lane::retry(Item&& item, const std::string& reason, int64_t delay_ms, int64_t now_ms) {
+bool Lane::retry(Item&& item, const std::string& reason, int64_t delay_ms, int64_t now_ms, bool keep) {
   item.failures++;
   item.last_error = reason;
   int64_t at = now_ms + delay_ms;
@@ -440,6 +473,11 @@ bool Lane::retry(Item&& item, const std::string& reason, int64_t delay_ms, int64
   }
   updates_.push_back({item.seq, name_, spool::State::pending, {}, item.attempts, at, reason});
   ctx_.metrics.delivery(name_, "retry");
+  if (!keep) {
+    std::vector<Item> left{std::move(item)};
+    leave_to_spool(left);
+    return true;
+  }
   delayed_.emplace(at, std::move(item));
   return true;
 }

@@ -79,6 +79,13 @@ class Lane {
   // the spool; events already in memory are skipped by seq.
   void rescan();
 
+  // This node lost its claim on its pending work (a shared spool's lease lapsed: other nodes may own any
+  // of it now). Drops every event held in memory that is not in flight and re-reads from the spool
+  // (which returns only what this node owns or may claim). The answers of the requests in flight are
+  // still recorded (the spool keeps those of rows this node still owns), but their events are not kept
+  // for another attempt: they are left to the spool and re-read from it.
+  void forget();
+
   // Does whatever is due at `now_ms` (Unix ms): reads a backlog page, promotes due retries, fetches the
   // token, forms batches and starts requests up to max_in_flight. Also hands the spool every state change
   // decided since the last tick (completions included), even once stopped: call it after completions ran.
@@ -118,11 +125,14 @@ class Lane {
     dest::Request request;
     bool after_refresh = false;
     uint64_t token_generation = 0;
+    uint64_t epoch = 0;  // the lane's epoch_ when built: an older one was sent before forget()
   };
   using Updates = std::vector<spool::DeliveryUpdate>;
 
   Item make_item(int64_t seq, std::shared_ptr<const Event> event, int attempts, int64_t now_ms) const;
   void enter_backlog(int64_t first_dropped_seq);
+  // Events of a flight sent before forget() that are not final: out of memory, read again from the spool.
+  void leave_to_spool(std::vector<Item>& items);
   // How many more events this lane may take into memory now (its own bound and the shared budget).
   size_t room() const;
   void hold(int64_t seq);     // an event enters memory
@@ -153,11 +163,12 @@ class Lane {
   // The one place where a response's per-event outcomes become spool updates (and metrics).
   // `http_status` and `latency_ms` describe the answer; each update made here records them as its attempt.
   OutcomeCounts apply_outcomes(std::vector<Item>& items, const Verdict& verdict, double u, int64_t now_ms,
-                               int http_status, double latency_ms);
+                               int http_status, double latency_ms, bool keep);
   void delivered(Item& item);  // the caller counts the metric, once per response
   void dead_letter(Item& item, std::string reason);
   // Schedules a retry at now + delay; false when that is past the window (then it is dead-lettered).
-  bool retry(Item&& item, const std::string& reason, int64_t delay_ms, int64_t now_ms);
+  // keep = false (a flight from before forget()): the retry is recorded but the event is left to the spool.
+  bool retry(Item&& item, const std::string& reason, int64_t delay_ms, int64_t now_ms, bool keep);
 
   bool has_sendable() const { return !built_.empty() || !forced_.empty() || !ready_.empty(); }
   // A batch goes without lingering once it is full, or when the lane may take no more events (its memory
@@ -193,6 +204,7 @@ class Lane {
   int64_t paused_until_ = 0;  // no new request before this (Unix ms)
   int64_t sweep_at_ = 0;
   bool stopped_ = false;
+  uint64_t epoch_ = 0;  // forget() calls so far
 };
 
 }  // namespace fanout::delivery

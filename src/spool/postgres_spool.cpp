@@ -24,8 +24,11 @@ constexpr int64_t kMaxBackoffMs = 2000;
 // Most delivery-state updates in one transaction (as the SQLite spool: an enqueue queued behind them
 // waits one short transaction at most).
 constexpr size_t kUpdatesPerGroup = 512;
-// Events deleted per purge statement: short transactions, no long lock on the events table.
+// Events deleted per purge transaction: short transactions, no long lock on the events table.
 constexpr int64_t kPurgeChunk = 2000;
+// Node ids of this process whose rows its outcomes may still finish (one more per lease lost). An
+// outcome of a row owned by an older one is not written: the row stays pending and is sent again.
+constexpr size_t kOwnedIds = 8;
 // Rough per-row overhead (vectors, strings, callbacks) added to the payload when sizing the queue.
 constexpr size_t kRowOverhead = 96;
 
@@ -91,7 +94,9 @@ int64_t clamp_limit(size_t limit) {
 // (sorted by event_id, so two nodes inserting the same ids take their locks in the same order and never
 // deadlock), their payloads, their pending deliveries (owned by this node from the start) and their
 // other deliveries (skipped); then the delivery outcomes: a final one moves the row from the outbox to
-// fanout_deliveries (only while it is still pending), a retry updates the outbox row. A duplicate
+// fanout_deliveries (only while it is still pending), a retry updates the outbox row; both only while
+// the row is owned by one of this process's node ids ($24): a node that was cut off longer than its
+// lease never records an outcome for a delivery another node took over (that node records its own). A duplicate
 // event_id inserts nothing (unique constraint: no read-then-write race between nodes) and is absent
 // from the returned rows. The parts touch different rows (new events vs earlier ones; one outcome per
 // delivery), which is what data-modifying WITH clauses in one statement require. Empty arrays make a
@@ -115,6 +120,7 @@ fin AS (INSERT INTO fanout_deliveries(seq, destination, state, reason, attempts,
 u AS (SELECT * FROM unnest($13::int8[], $14::int2[], $15::int2[], $16::text[], $17::int4[])
       AS u(seq, destination, state, reason, attempts)),
 gone AS (DELETE FROM fanout_outbox o USING u WHERE o.destination = u.destination AND o.seq = u.seq
+           AND o.owner = ANY ($24::int8[])
          RETURNING o.seq, o.destination),
 outcome AS (INSERT INTO fanout_deliveries(seq, destination, state, reason, attempts, updated_at_ms)
             SELECT u.seq, u.destination, u.state, u.reason, u.attempts, $23 FROM u JOIN gone USING (seq, destination)
@@ -125,7 +131,7 @@ retry AS (UPDATE fanout_outbox o SET attempts = r.attempts, next_attempt_at_ms =
             last_error = r.last_error, updated_at_ms = $23
           FROM unnest($18::int8[], $19::int2[], $20::int4[], $21::int8[], $22::text[])
             AS r(seq, destination, attempts, next_attempt_at_ms, last_error)
-          WHERE o.destination = r.destination AND o.seq = r.seq)
+          WHERE o.destination = r.destination AND o.seq = r.seq AND o.owner = ANY ($24::int8[]))
 SELECT seq, event_id FROM ins
 )sql";
 
@@ -168,28 +174,51 @@ ORDER BY d.updated_at_ms DESC, d.seq DESC, n.name LIMIT $3
 )sql";
 
 // Dead letters back to pending, unowned (the first node to re-read claims them), and the replay
-// counter bumped so every node re-reads: one statement, so all of it or nothing.
+// counter bumped so every node re-reads: one statement, so all of it or nothing. The events are locked
+// first (KEY SHARE): a purge running meanwhile skips them (SKIP LOCKED), and an event a purge locked
+// first is gone when the lock is granted, so nothing of it is replayed (no outbox row without its event).
 constexpr const char* kReplaySql = R"sql(
-WITH r AS (DELETE FROM fanout_deliveries d WHERE d.state = 2
-             AND ($1 = '' OR d.destination = (SELECT id FROM fanout_destinations WHERE name = $1))
-             AND ($2 = '' OR d.seq = (SELECT seq FROM fanout_events WHERE event_id = $2))
-           RETURNING d.seq, d.destination),
+WITH ev AS (SELECT e.seq FROM fanout_events e
+            WHERE ($2 = '' OR e.event_id = $2)
+              AND e.seq IN (SELECT d.seq FROM fanout_deliveries d WHERE d.state = 2
+                              AND ($1 = '' OR d.destination = (SELECT id FROM fanout_destinations WHERE name = $1)))
+            FOR KEY SHARE OF e),
+r AS (DELETE FROM fanout_deliveries d USING ev WHERE d.seq = ev.seq AND d.state = 2
+        AND ($1 = '' OR d.destination = (SELECT id FROM fanout_destinations WHERE name = $1))
+      RETURNING d.seq, d.destination),
 i AS (INSERT INTO fanout_outbox(seq, destination, owner, updated_at_ms) SELECT seq, destination, NULL, $3 FROM r),
 m AS (UPDATE fanout_meta SET value = value + 1 WHERE key = 'replays' AND EXISTS (SELECT 1 FROM r))
 SELECT count(*) FROM r
 )sql";
 
+// Purge, one chunk per transaction of two statements. First the oldest finished events are locked,
+// skipping any another transaction holds (a second node purging at the same time, a replay), so two
+// purges take disjoint chunks and never wait for each other. Then, in a statement with a fresh snapshot,
+// those still without a pending delivery are deleted with their payloads and outcomes: a replay that
+// committed between the first statement's snapshot and its lock is seen, and its event kept.
+constexpr const char* kPurgeLockSql = R"sql(
+SELECT x.seq FROM fanout_events x WHERE x.received_at_ms < $1
+  AND NOT EXISTS (SELECT 1 FROM fanout_outbox o
+                  WHERE o.destination = ANY (ARRAY(SELECT id FROM fanout_destinations)) AND o.seq = x.seq)
+ORDER BY x.received_at_ms LIMIT $2 FOR UPDATE OF x SKIP LOCKED
+)sql";
+
 constexpr const char* kPurgeSql = R"sql(
-WITH d AS (DELETE FROM fanout_events e WHERE e.seq IN (
-             SELECT x.seq FROM fanout_events x WHERE x.received_at_ms < $1
-               AND NOT EXISTS (SELECT 1 FROM fanout_outbox o
-                               WHERE o.destination = ANY (ARRAY(SELECT id FROM fanout_destinations))
-                                 AND o.seq = x.seq)
-             ORDER BY x.received_at_ms LIMIT $2)
+WITH d AS (DELETE FROM fanout_events e WHERE e.seq = ANY ($1::int8[])
+             AND NOT EXISTS (SELECT 1 FROM fanout_outbox o
+                             WHERE o.destination = ANY (ARRAY(SELECT id FROM fanout_destinations))
+                               AND o.seq = e.seq)
            RETURNING e.seq),
 p AS (DELETE FROM fanout_payloads WHERE seq IN (SELECT seq FROM d)),
 r AS (DELETE FROM fanout_deliveries WHERE seq IN (SELECT seq FROM d))
 SELECT count(*) FROM d
+)sql";
+
+// What spool.max_bytes counts: every table of fanout with its TOAST and indexes, as allocated on disk.
+constexpr const char* kSizeSql = R"sql(
+SELECT coalesce(sum(pg_total_relation_size(to_regclass(t))), 0)::int8
+FROM unnest(ARRAY['fanout_schema', 'fanout_meta', 'fanout_nodes', 'fanout_destinations', 'fanout_events',
+                  'fanout_payloads', 'fanout_outbox', 'fanout_deliveries']) AS t
 )sql";
 
 // Inserting first, then reading: in one statement the SELECT would not see a name another node added
@@ -213,8 +242,31 @@ Status PostgresSpool::register_node(PgConn& conn) {
   auto r = conn.run("node_add", p);
   if (!r) return tl::unexpected(r.error());
   node_ = r->int64(0, 0);
+  {
+    std::unique_lock lock(lease_mu_);
+    owned_ids_.push_back(node_.load());
+  }
   proven_until_ms_ = sent + options_.lease_ms;
   return {};
+}
+
+std::vector<int64_t> PostgresSpool::owned_ids() {
+  std::shared_lock lock(lease_mu_);
+  return owned_ids_;
+}
+
+void PostgresSpool::measure_size(PgConn& conn) {
+  auto r = conn.run("size", P{});
+  if (!r || r->rows() != 1) return;
+  const int64_t bytes = r->int64(0, 0);
+  live_bytes_ = bytes;
+  const bool over = bytes > options_.max_bytes;
+  if (over_size_.exchange(over) != over) {
+    log::Line(over ? "spool_full" : "spool_below_max_bytes", over ? log::Level::error : log::Level::info)
+        .num("bytes", bytes)
+        .num("max_bytes", options_.max_bytes)
+        .emit();
+  }
 }
 
 Status PostgresSpool::prepare_writer(PgConn& conn) {
@@ -229,7 +281,7 @@ Status PostgresSpool::prepare_writer(PgConn& conn) {
        V{P::kTextArray, P::kInt8Array, P::kTextArray, P::kTextArray, P::kInt2Array, P::kInt2Array, P::kTextArray,
          P::kInt4Array, P::kInt8Array, P::kInt8Array, P::kTextArray, P::kInt8, P::kInt8Array, P::kInt2Array,
          P::kInt2Array, P::kTextArray, P::kInt4Array, P::kInt8Array, P::kInt2Array, P::kInt4Array, P::kInt8Array,
-         P::kTextArray, P::kInt8}},
+         P::kTextArray, P::kInt8, P::kInt8Array}},
       {"destination", kDestinationSql, V{P::kText, P::kInt8}},
       {"node_add", "INSERT INTO fanout_nodes(name, lease_until) VALUES ($1, now() + $2 * interval '1 millisecond') "
                    "RETURNING id",
@@ -254,7 +306,8 @@ Status PostgresSpool::prepare_reader() {
       {"lookup", kLookupSql, V{P::kText}},
       {"dead_letters", kDeadLettersSql, V{P::kText, P::kText, P::kInt8}},
       {"replay", kReplaySql, V{P::kText, P::kText, P::kInt8}},
-      {"purge", kPurgeSql, V{P::kInt8, P::kInt8}},
+      {"purge_lock", kPurgeLockSql, V{P::kInt8, P::kInt8}},
+      {"purge", kPurgeSql, V{P::kInt8Array}},
       {"destination", kDestinationSql, V{P::kText, P::kInt8}},
       {"generation",
        "SELECT (SELECT value FROM fanout_meta WHERE key = 'replays'), "
@@ -295,6 +348,8 @@ Status PostgresSpool::start() {
                              {P::kText, P::kInt8});
       !s)
     return s;
+  if (auto s = beat_.prepare("size", kSizeSql, {}); !s) return s;
+  measure_size(beat_);  // a node starting over max_bytes refuses events from its first request
   if (auto s = outcome_conn_.connect(options_.url, options_.url_key); !s) return s;
   if (auto s = prepare_writer(outcome_conn_); !s) return s;
   outcomes_ok_ = true;
@@ -309,12 +364,18 @@ void PostgresSpool::enqueue(std::vector<NewEvent> events, EnqueueDone done) {
   {
     std::lock_guard lock(mu_);
     if (!stopping_ && options_.serve) {
-      EnqueueOp op{std::move(events), std::move(done), bytes, updates_pushed_};
-      // Refused rather than waiting (a 503 lets the CRM retry later); answered on the writer thread.
-      if (queued_bytes_ + bytes > options_.max_queue_bytes) {
+      EnqueueOp op{std::move(events), std::move(done), bytes, updates_pushed_, {}};
+      // Refused rather than waiting (a 503 lets the CRM retry later); answered on the writer thread. A
+      // barrier (no events) is never refused: it writes nothing.
+      if (!op.events.empty() && over_size_) {
+        op.refusal = "spool is full: fanout's tables hold " + std::to_string(live_bytes_.load()) +
+                     " bytes, above spool.max_bytes " + std::to_string(options_.max_bytes);
+      } else if (queued_bytes_ + bytes > options_.max_queue_bytes) {
+        op.refusal = "spool write queue is full";
+      }
+      if (refused(op)) {
         op.events.clear();
         op.bytes = 0;
-        op.after_updates = std::numeric_limits<uint64_t>::max();  // marks a refusal
       }
       queued_bytes_ += op.bytes;
       queue_.push_back(std::move(op));
@@ -362,8 +423,7 @@ void PostgresSpool::run_writer(Role role) {
       std::unique_lock lock(mu_);
       // A barrier (an enqueue without events) waits until the outcomes reported before it are committed.
       auto blocked = [&](const EnqueueOp& q) {
-        return q.events.empty() && q.after_updates != std::numeric_limits<uint64_t>::max() &&
-               q.after_updates > updates_done_;
+        return q.events.empty() && !refused(q) && q.after_updates > updates_done_;
       };
       auto has_work = [&] {
         if (acks) return !queue_.empty() && (!connected || !blocked(queue_.front()));
@@ -443,7 +503,17 @@ void PostgresSpool::run_writer(Role role) {
       continue;
     }
 
-    auto results = write_group(conn, ids, ops, updates);
+    // Ack writer: the events written under this node id reach delivery (through the callbacks below)
+    // before the lease thread may replace the id (see lease_mu_).
+    std::shared_lock<std::shared_mutex> lease_lock;
+    std::vector<int64_t> owners;
+    if (acks) {
+      lease_lock = std::shared_lock(lease_mu_);
+      owners = owned_ids_;
+    } else {
+      owners = owned_ids();
+    }
+    auto results = write_group(conn, ids, ops, updates, owners);
     if (!results) {
       const Error& e = results.error();
       if (!conn.ok()) {
@@ -484,8 +554,8 @@ void PostgresSpool::run_writer(Role role) {
       work_cv_.notify_all();  // a barrier may be waiting for these
     }
     for (size_t i = 0; i < ops.size(); ++i) {
-      if (ops[i].after_updates == std::numeric_limits<uint64_t>::max()) {
-        ops[i].done(fail("unavailable", "spool write queue is full"));
+      if (refused(ops[i])) {
+        ops[i].done(fail("unavailable", ops[i].refusal));
       } else {
         ops[i].done(std::move((*results)[i]));
       }
@@ -515,7 +585,8 @@ Result<int16_t> PostgresSpool::destination_id(PgConn& conn, std::map<std::string
 Result<std::vector<Result<EnqueueResult>>> PostgresSpool::write_group(PgConn& conn,
                                                                       std::map<std::string, int16_t>& ids_of,
                                                                       std::vector<EnqueueOp>& ops,
-                                                                      std::vector<DeliveryUpdate>& updates) {
+                                                                      std::vector<DeliveryUpdate>& updates,
+                                                                      const std::vector<int64_t>& owners) {
   std::vector<Result<EnqueueResult>> results(ops.size());
   // Each event_id once per statement: the first occurrence in arrival order is inserted, any later one
   // in the same group is a duplicate of it.
@@ -530,7 +601,7 @@ Result<std::vector<Result<EnqueueResult>>> PostgresSpool::write_group(PgConn& co
   std::vector<int16_t> d_dest, d_state;
   std::vector<int32_t> d_attempts;
   for (size_t o = 0; o < ops.size(); ++o) {
-    if (ops[o].after_updates == std::numeric_limits<uint64_t>::max()) continue;
+    if (refused(ops[o])) continue;
     const auto& events = ops[o].events;
     for (const NewEvent& e : events) {
       for (size_t i = 0; i < e.deliveries.size() && !is_invalid[o]; ++i)
@@ -584,7 +655,7 @@ Result<std::vector<Result<EnqueueResult>>> PostgresSpool::write_group(PgConn& co
     p.int8_array(d_next);
     p.text_array(d_errors);
     p.int8(node_.load());
-    add_updates(ids_of, updates, p);
+    add_updates(ids_of, updates, owners, p);
     auto r = conn.run("group", p);
     if (!r) return tl::unexpected(r.error());
     for (int row = 0; row < r->rows(); ++row) {
@@ -612,7 +683,7 @@ Result<std::vector<Result<EnqueueResult>>> PostgresSpool::write_group(PgConn& co
 }
 
 void PostgresSpool::add_updates(const std::map<std::string, int16_t>& ids, const std::vector<DeliveryUpdate>& updates,
-                                PgParams& p) {
+                                const std::vector<int64_t>& owners, PgParams& p) {
   // The last update of a delivery wins (a retry then its outcome arrive in that order); the rest commute.
   std::unordered_map<std::string, size_t> last;
   for (size_t i = 0; i < updates.size(); ++i)
@@ -651,6 +722,7 @@ void PostgresSpool::add_updates(const std::map<std::string, int16_t>& ids, const
   p.int8_array(r_next);
   p.text_array(r_error);
   p.int8(now_ms());
+  p.int8_array(owners);
 }
 
 void PostgresSpool::run_heartbeat() {
@@ -680,21 +752,34 @@ void PostgresSpool::run_heartbeat() {
     if (r->rows() == 1) {
       proven_until_ms_ = sent + options_.lease_ms;
       beat_ok_ = true;
+      measure_size(beat_);
       continue;
     }
-    // The lease lapsed (the database was out of reach for longer than lease_ms): other nodes may have
-    // taken this node's work. It registers anew; whatever nobody took yet it claims back on its re-read.
+    // The lease lapsed (the database was out of reach for longer than lease_ms, or this process was
+    // paused): other nodes may have taken this node's work. It registers anew; whatever nobody took yet
+    // it claims back on its re-read.
     P add;
     add.text(options_.node_id);
     add.int8(options_.lease_ms);
+    const int64_t add_sent = steady_ms();
     auto fresh = beat_.run("node_add", add);
     if (!fresh) {
       beat_ok_ = false;
       continue;
     }
-    const int64_t old = node_.exchange(fresh->int64(0, 0));
-    proven_until_ms_ = sent + options_.lease_ms;
-    ++takeovers_;
+    int64_t old = 0;
+    {
+      // Exclusive: no enqueue is between writing under the old id and handing its events to delivery.
+      std::unique_lock lock(lease_mu_);
+      old = node_.exchange(fresh->int64(0, 0));
+      owned_ids_.push_back(node_.load());
+      if (owned_ids_.size() > kOwnedIds) owned_ids_.erase(owned_ids_.begin());
+      ++takeovers_;
+      // Before proven_until_ms_: delivery reads lease_epoch() after may_send(), so once it may send again
+      // it has seen the new epoch and dropped what it held.
+      ++lease_epoch_;
+    }
+    proven_until_ms_ = add_sent + options_.lease_ms;
     beat_ok_ = true;
     log::Line("spool_lease_lost", log::Level::warn).num("old_node", old).num("node", node_.load()).emit();
   }
@@ -816,26 +901,54 @@ Result<int64_t> PostgresSpool::replay_generation() {
   return r->int64(0, 0) + takeovers_.load();
 }
 
+Result<int64_t> PostgresSpool::purge_chunk(int64_t cutoff_ms, bool* more) {
+  // The reader is held per chunk: delivery's reads slip in between.
+  std::lock_guard lock(read_mu_);
+  if (auto s = reader_ready(); !s) return tl::unexpected(s.error());
+  auto rollback = [&](Error e) -> Result<int64_t> {
+    if (reader_.ok()) (void)reader_.exec("ROLLBACK");
+    return tl::unexpected(std::move(e));
+  };
+  if (auto r = reader_.exec("BEGIN"); !r) return tl::unexpected(r.error());
+  P lock_params;
+  lock_params.int8(cutoff_ms);
+  lock_params.int8(kPurgeChunk);
+  auto locked = reader_.run("purge_lock", lock_params);
+  if (!locked) return rollback(locked.error());
+  std::vector<int64_t> seqs;
+  seqs.reserve(static_cast<size_t>(locked->rows()));
+  for (int row = 0; row < locked->rows(); ++row) seqs.push_back(locked->int64(row, 0));
+  int64_t deleted = 0;
+  if (!seqs.empty()) {
+    P p;
+    p.int8_array(seqs);
+    auto r = reader_.run("purge", p);
+    if (!r) return rollback(r.error());
+    deleted = r->int64(0, 0);
+  }
+  if (auto r = reader_.exec("COMMIT"); !r) return tl::unexpected(r.error());
+  // A chunk shorter than asked: nothing more is purgeable now (or another node is purging the rest).
+  *more = static_cast<int64_t>(seqs.size()) == kPurgeChunk;
+  return deleted;
+}
+
 Result<int64_t> PostgresSpool::purge(int64_t cutoff_ms) {
   int64_t total = 0;
   for (;;) {
-    // The lock is taken per chunk: delivery's reads slip in between.
-    std::lock_guard lock(read_mu_);
-    if (auto s = reader_ready(); !s) return tl::unexpected(s.error());
-    P p;
-    p.int8(cutoff_ms);
-    p.int8(kPurgeChunk);
-    auto r = reader_.run("purge", p);
-    if (!r) return tl::unexpected(r.error());
-    const int64_t n = r->int64(0, 0);
-    total += n;
-    if (n < kPurgeChunk) return total;
+    bool more = false;
+    auto n = purge_chunk(cutoff_ms, &more);
+    if (!n) return tl::unexpected(n.error());
+    total += *n;
+    if (!more) return total;
   }
 }
 
-bool PostgresSpool::writable() { return !closed_ && writer_ok_ && beat_ok_; }
+bool PostgresSpool::writable() { return !closed_ && writer_ok_ && beat_ok_ && !over_size_; }
 
-bool PostgresSpool::may_send() { return writable() && outcomes_ok_ && steady_ms() < proven_until_ms_.load(); }
+// Not writable() (over max_bytes delivery goes on: it is what lets purge free space).
+bool PostgresSpool::may_send() {
+  return !closed_ && writer_ok_ && beat_ok_ && outcomes_ok_ && steady_ms() < proven_until_ms_.load();
+}
 
 void PostgresSpool::close() {
   std::lock_guard close_lock(close_mu_);

@@ -13,12 +13,21 @@
 // replay_generation() moves when some node's lease has lapsed, so the engine re-reads its pending
 // work and picks up what the dead node left. close() ends this node's lease at once (SIGTERM hands
 // work back).
+//
+// A node cut off longer than its lease (partition, pause): delivery outcomes are written only for rows
+// still owned by one of this process's node ids, so it never records an outcome for work another node
+// took over; when its renewal finds the lease gone it registers a new id and moves lease_epoch(), and
+// the delivery engine drops what it held in memory before it may send again (docs/design.md).
+//
+// spool.max_bytes: the lease thread samples the size of fanout's tables (pg_total_relation_size) at each
+// renewal; above the bound, enqueues are refused ("unavailable") and writable() is false, as with SQLite.
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <map>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -50,6 +59,8 @@ class PostgresSpool final : public Spool {
   Result<std::vector<StateCount>> state_counts() override;  // console_reader_pg.cpp
   bool writable() override;
   bool may_send() override;
+  uint64_t lease_epoch() override { return lease_epoch_.load(); }
+  int64_t live_bytes() override { return live_bytes_.load(); }
   void close() override;
 
   // This process's fanout_nodes.id (changes when a lapsed lease forced a new registration).
@@ -61,19 +72,23 @@ class PostgresSpool final : public Spool {
     EnqueueDone done;
     size_t bytes = 0;
     uint64_t after_updates = 0;  // a barrier (no events) waits until this many updates are committed
+    std::string refusal;         // not empty: refused at enqueue() (queue full, over max_bytes), answered so
   };
+  static bool refused(const EnqueueOp& op) { return !op.refusal.empty(); }
 
   enum class Role { acks, outcomes };
   // The loop of one writer thread: enqueues (acks) or delivery outcomes, each on its own connection.
   void run_writer(Role role);
   void run_heartbeat();
   // Commits `ops` and `updates` in one transaction; on failure nothing of it is written.
+  // `owners`: this process's node ids; outcomes are written only for rows one of them owns.
   Result<std::vector<Result<EnqueueResult>>> write_group(PgConn& conn, std::map<std::string, int16_t>& ids,
                                                          std::vector<EnqueueOp>& ops,
-                                                         std::vector<DeliveryUpdate>& updates);
-  // Parameters 13..23 of the group statement: the outcomes, the last one per delivery.
+                                                         std::vector<DeliveryUpdate>& updates,
+                                                         const std::vector<int64_t>& owners);
+  // Parameters 13..24 of the group statement: the outcomes, the last one per delivery, and the owners.
   void add_updates(const std::map<std::string, int16_t>& ids, const std::vector<DeliveryUpdate>& updates,
-                   PgParams& p);
+                   const std::vector<int64_t>& owners, PgParams& p);
   Status prepare_writer(PgConn& conn);
   Status prepare_reader();
   // The reader connection, reconnected when it was lost (not more often than the backoff allows).
@@ -82,12 +97,28 @@ class PostgresSpool final : public Spool {
   Result<int16_t> destination_id(PgConn& conn, std::map<std::string, int16_t>& ids, const std::string& name,
                                  bool add);
   Status register_node(PgConn& conn);
+  // Samples the size of fanout's tables against max_bytes (keeps the last value when the query fails).
+  void measure_size(PgConn& conn);
+  // Deletes one chunk (at most kPurgeChunk) of finished events older than cutoff_ms, in one short
+  // transaction; returns how many. `more`: the chunk was full, another may follow.
+  Result<int64_t> purge_chunk(int64_t cutoff_ms, bool* more);
+  // The node ids this process registered (the current one last), for outcome writes.
+  std::vector<int64_t> owned_ids();
 
   const PostgresOptions options_;
   std::atomic<int64_t> node_{0};
   std::atomic<int64_t> proven_until_ms_{0};  // steady clock: this node's lease is sure to hold until then
   std::atomic<int64_t> takeovers_{0};        // lapsed leases seen: added to the replay generation
   std::atomic<bool> writer_ok_{false}, outcomes_ok_{false}, beat_ok_{false}, closed_{false};
+  std::atomic<bool> over_size_{false};      // fanout's tables above max_bytes at the last sample
+  std::atomic<int64_t> live_bytes_{-1};     // their size at the last sample (-1 = not measured yet)
+  std::atomic<uint64_t> lease_epoch_{0};    // lease losses of this process (see Spool::lease_epoch)
+
+  // Held shared by the ack writer from reading node_ until the enqueue callbacks ran (which hand the
+  // events to delivery), exclusively by the lease thread while it replaces node_: every event written
+  // under an old id reaches delivery before lease_epoch() moves, so delivery drops it with the rest.
+  std::shared_mutex lease_mu_;
+  std::vector<int64_t> owned_ids_;  // guarded by lease_mu_: every id registered, at most kOwnedIds
 
   PgConn writer_;  // writer thread only (or before it starts / after it stops)
   std::map<std::string, int16_t> writer_ids_;

@@ -177,6 +177,11 @@ class Spool {
   // holds (its database is unreachable, or its lease may have lapsed and been taken over). Delivery
   // sends nothing new meanwhile. A spool of one node always owns its work.
   virtual bool may_send() { return true; }
+  // A spool shared by several nodes: moves each time this node lost its claim on its pending work (its
+  // lease lapsed and other nodes may have taken any of it over). Delivery then drops every event it holds
+  // in memory that is not in flight and reads its work again from the spool; read it after may_send(), so
+  // that a node sending again after a lapse has always dropped what it held before. Always 0 for one node.
+  virtual uint64_t lease_epoch() { return 0; }
 
   // Waits until every accepted write is committed and stops the writer.
   virtual void close() = 0;
@@ -228,6 +233,9 @@ struct PostgresOptions {
   size_t max_group = 4096;                          // most events committed in one transaction
   size_t max_queue_bytes = 64 << 20;                // as SqliteOptions
   size_t max_update_bytes = 8 << 20;                // as SqliteOptions
+  // Above this size of fanout's tables (pg_total_relation_size: heap, TOAST and indexes), enqueue fails
+  // with "unavailable" and writable() is false. Sampled by the lease thread, every lease_ms / 3.
+  int64_t max_bytes = 1073741824;
   bool serve = true;  // false (CLI tools): no node row, no leases, reads and admin only
 };
 

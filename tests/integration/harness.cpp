@@ -220,6 +220,8 @@ void GatewayProcess::kill9() {
   proc_->wait(std::chrono::seconds(5));
 }
 
+void GatewayProcess::signal(int sig) { proc_->signal(sig); }
+
 int GatewayProcess::terminate() {
   proc_->signal(SIGTERM);
   return proc_->wait(std::chrono::seconds(20));

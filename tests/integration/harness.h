@@ -75,6 +75,7 @@ class GatewayProcess {
   void start();                 // (re)starts and waits for the port
   void kill9();
   int terminate();              // SIGTERM; returns the exit code
+  void signal(int sig);        // any signal (SIGSTOP/SIGCONT: a node paused, then back)
   std::string url(const std::string& path) const;
   std::string log_path() const { return log_; }
   std::string dir() const { return dir_; }

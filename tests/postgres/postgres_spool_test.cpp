@@ -1,5 +1,7 @@
 // The PostgreSQL spool against a real server (started by the test): idempotency across nodes, shared
 // delivery through leases, outcomes, dead letters, schema versions, connection errors, an outage.
+#include <libpq-fe.h>
+
 #include <future>
 #include <thread>
 
@@ -295,6 +297,196 @@ TEST_F(PgSpool, AnOutageRefusesWritesKeepsOutcomesAndRecovers) {
   auto accepted = enqueue(*a, {event("out-2")});
   ASSERT_TRUE(accepted) << accepted.error().message;
   EXPECT_FALSE(accepted->duplicate[0]);
+}
+
+// --- spool.max_bytes ---
+
+// ~1 KB that PostgreSQL stores as is (below the TOAST threshold, and random, so nothing compresses).
+std::string incompressible(size_t bytes, uint64_t seed) {
+  std::string out;
+  uint64_t x = seed * 0x9E3779B97F4A7C15ull + 1;
+  while (out.size() < bytes) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    out += "0123456789abcdef"[x & 15];
+  }
+  return out;
+}
+
+TEST_F(PgSpool, OverMaxBytesEnqueuesAreRefusedUntilTheTablesShrink) {
+  // The size of the empty schema, as the spool measures it at start.
+  int64_t empty = 0;
+  {
+    auto probe = open("probe");
+    empty = probe->live_bytes();
+    probe->close();
+  }
+  ASSERT_GT(empty, 0);
+  auto o = options("a", 600);  // renewals, hence size samples, every 200 ms
+  o.max_bytes = empty + 256 * 1024;
+  PostgresSpool a(o);
+  ASSERT_TRUE(a.start());
+  EXPECT_TRUE(a.writable());
+  // Batches of 100 events of ~1 KB until the spool refuses one; each accepted batch is committed.
+  Result<EnqueueResult> last;
+  int accepted_batches = 0;
+  for (int batch = 0; batch < 40; ++batch) {
+    std::vector<NewEvent> events;
+    for (int i = 0; i < 100; ++i) {
+      NewEvent e = event("big-" + std::to_string(batch) + "-" + std::to_string(i));
+      e.payload = incompressible(1024, static_cast<uint64_t>(batch * 100 + i));
+      events.push_back(std::move(e));
+    }
+    last = enqueue(a, std::move(events));
+    if (!last) break;
+    ++accepted_batches;
+    std::this_thread::sleep_for(100ms);  // lets a sample see the growth
+  }
+  ASSERT_FALSE(last) << "never refused: the size is not enforced";
+  EXPECT_GE(accepted_batches, 2) << "refused before the tables reached max_bytes";
+  EXPECT_EQ(last.error().code, "unavailable");
+  EXPECT_NE(last.error().message.find("spool.max_bytes"), std::string::npos) << last.error().message;
+  EXPECT_GT(a.live_bytes(), o.max_bytes);
+  EXPECT_FALSE(a.writable()) << "/readyz answers 503 while over max_bytes";
+  EXPECT_TRUE(a.may_send()) << "delivery goes on (it is what lets purge free space)";
+  // A barrier writes nothing and is still answered.
+  EXPECT_TRUE(enqueue(a, {}));
+  // Space given back (what VACUUM FULL or pg_repack does after a purge): the next sample reopens intake.
+  server_->sql("TRUNCATE fanout_payloads");
+  EXPECT_TRUE(wait_for([&] { return a.writable(); }, 5s));
+  auto again = enqueue(a, {event("after-truncate")});
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_FALSE(again->duplicate[0]);
+}
+
+// --- a node cut off longer than its lease ---
+
+TEST_F(PgSpool, OutcomesForDeliveriesAnotherNodeTookOverAreNotRecorded) {
+  auto a = open("a");
+  auto b = open("b");
+  auto r = enqueue(*a, {event("cut-1"), event("cut-2"), event("cut-3")});
+  ASSERT_TRUE(r);
+  const int64_t s1 = r->seq[0], s2 = r->seq[1], s3 = r->seq[2];
+  // `a` is cut off: its lease lapses, `b` takes two of its three rows over.
+  const int64_t old = a->node();
+  EXPECT_EQ(a->lease_epoch(), 0u);
+  server_->sql("UPDATE fanout_nodes SET lease_until = now() - interval '1 second' WHERE id = " + std::to_string(old));
+  auto taken = b->load_pending("meta", 0, 2);
+  ASSERT_TRUE(taken);
+  ASSERT_EQ(taken->size(), 2u);
+  // `a` comes back with the answers of what it had in flight: a success, a retry, a dead letter.
+  a->update({{s1, "meta", State::delivered, "", 1, 0, ""},
+             {s2, "meta", State::pending, "", 1, now_ms() + 60000, "http_503"},
+             {s3, "meta", State::failed, "rejected", 1, 0, ""}});
+  barrier(*a);
+  // Only the row nobody took (still owned by a's old id) took a's outcome.
+  EXPECT_EQ(server_->sql("SELECT count(*) FROM fanout_outbox WHERE owner = " + std::to_string(b->node())), "2");
+  EXPECT_EQ(server_->sql("SELECT attempts FROM fanout_outbox WHERE seq = " + std::to_string(s2)), "0");
+  auto st3 = a->lookup("cut-3");
+  ASSERT_TRUE(st3 && *st3);
+  EXPECT_EQ((*st3)->deliveries[1].state, State::failed);
+  auto st1 = b->lookup("cut-1");
+  ASSERT_TRUE(st1 && *st1);
+  EXPECT_EQ((*st1)->deliveries[1].state, State::pending) << "b's delivery, b records its outcome";
+  // b's own outcome is recorded.
+  b->update({{s1, "meta", State::delivered, "", 1, 0, ""}});
+  barrier(*b);
+  st1 = b->lookup("cut-1");
+  ASSERT_TRUE(st1 && *st1);
+  EXPECT_EQ((*st1)->deliveries[1].state, State::delivered);
+  // a notices at its next renewal: a new id, and lease_epoch() moves (delivery drops what it held).
+  EXPECT_TRUE(wait_for([&] { return a->node() != old; }, 5s));
+  EXPECT_EQ(a->lease_epoch(), 1u);
+  EXPECT_TRUE(wait_for([&] { return a->may_send(); }, 5s));
+  // Under its new id a records outcomes of what it accepts or claims again.
+  auto r4 = enqueue(*a, {event("cut-4")});
+  ASSERT_TRUE(r4);
+  a->update({{r4->seq[0], "meta", State::delivered, "", 1, 0, ""}});
+  barrier(*a);
+  auto st4 = a->lookup("cut-4");
+  ASSERT_TRUE(st4 && *st4);
+  EXPECT_EQ((*st4)->deliveries[1].state, State::delivered);
+}
+
+// --- purge ---
+
+// Enqueues `n` events received `age_ms` ago, in groups, and delivers them all (meta; ga4 is skipped).
+void old_delivered(PostgresSpool& s, const std::string& prefix, int n, int64_t age_ms) {
+  const int64_t at = now_ms() - age_ms;
+  for (int first = 0; first < n; first += 1000) {
+    std::vector<NewEvent> events;
+    for (int i = first; i < std::min(n, first + 1000); ++i) events.push_back(event(prefix + std::to_string(i), at));
+    auto r = enqueue(s, std::move(events));
+    ASSERT_TRUE(r) << r.error().message;
+    std::vector<DeliveryUpdate> done;
+    for (int64_t seq : r->seq) done.push_back({seq, "meta", State::delivered, "", 1, 0, ""});
+    s.update(std::move(done));
+  }
+  barrier(s);
+}
+
+constexpr int64_t kEightDaysMs = 8LL * 24 * 3600 * 1000;
+constexpr int64_t kWindowMs = 7LL * 24 * 3600 * 1000;
+
+TEST_F(PgSpool, TwoNodesPurgingAtOnceDeleteEachOldEventOnce) {
+  auto a = open("a");
+  auto b = open("b");
+  // 5,000 events past the window (more than two purge chunks), some recent ones and an old pending one.
+  old_delivered(*a, "old-", 5000, kEightDaysMs);
+  old_delivered(*b, "new-", 10, 0);
+  ASSERT_TRUE(enqueue(*a, {event("old-pending", now_ms() - kEightDaysMs)}));
+  int64_t purged_a = -1, purged_b = -1;
+  std::thread ta([&] { purged_a = a->purge(now_ms() - kWindowMs).value_or(-1); });
+  std::thread tb([&] { purged_b = b->purge(now_ms() - kWindowMs).value_or(-1); });
+  ta.join();
+  tb.join();
+  ASSERT_GE(purged_a, 0);
+  ASSERT_GE(purged_b, 0);
+  EXPECT_EQ(purged_a + purged_b, 5000);
+  EXPECT_EQ(server_->sql("SELECT count(*) FROM fanout_events"), "11");
+  EXPECT_EQ(server_->sql("SELECT count(*) FROM fanout_payloads"), "11");
+  // The outcomes of purged events went with them: 10 recent (meta + ga4) and old-pending's ga4 skip.
+  EXPECT_EQ(server_->sql("SELECT count(*) FROM fanout_deliveries"), "21");
+  EXPECT_TRUE(b->lookup("old-pending").value());
+  EXPECT_FALSE(b->lookup("old-1").value());
+  // Nothing left to purge: a second run from either node deletes nothing.
+  EXPECT_EQ(a->purge(now_ms() - kWindowMs).value_or(-1), 0);
+}
+
+TEST_F(PgSpool, PurgeSkipsAnEventAReplayIsHolding) {
+  auto a = open("a");
+  old_delivered(*a, "hold-", 3, kEightDaysMs);
+  // Another transaction holds the event as a replay does (KEY SHARE on its row) and stays open.
+  PGconn* c = PQconnectdb(server_->url().c_str());
+  ASSERT_EQ(PQstatus(c), CONNECTION_OK);
+  PQclear(PQexec(c, "BEGIN"));
+  PGresult* locked = PQexec(c, "SELECT seq FROM fanout_events WHERE event_id = 'hold-1' FOR KEY SHARE");
+  EXPECT_EQ(PQresultStatus(locked), PGRES_TUPLES_OK);
+  PQclear(locked);
+  // The purge neither waits for it nor deletes it.
+  auto purged = a->purge(now_ms() - kWindowMs);
+  ASSERT_TRUE(purged) << purged.error().message;
+  EXPECT_EQ(*purged, 2);
+  EXPECT_TRUE(a->lookup("hold-1").value());
+  PQclear(PQexec(c, "COMMIT"));
+  PQfinish(c);
+  EXPECT_EQ(a->purge(now_ms() - kWindowMs).value_or(-1), 1);
+  EXPECT_FALSE(a->lookup("hold-1").value());
+}
+
+TEST_F(PgSpool, AReplayedOldDeadLetterIsNotPurged) {
+  auto a = open("a");
+  auto r = enqueue(*a, {event("dl-old", now_ms() - kEightDaysMs)});
+  ASSERT_TRUE(r);
+  a->update({{r->seq[0], "meta", State::failed, "rejected", 1, 0, ""}});
+  barrier(*a);
+  ASSERT_EQ(a->replay("meta", "dl-old").value_or(-1), 1);
+  EXPECT_EQ(a->purge(now_ms() - kWindowMs).value_or(-1), 0) << "pending again: not purged";
+  auto pending = a->load_pending("meta", 0, 10);
+  ASSERT_TRUE(pending);
+  ASSERT_EQ(pending->size(), 1u);
+  EXPECT_FALSE((*pending)[0].payload.empty());
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // Several nodes on one PostgreSQL, end to end: the real binary twice, a real PostgreSQL server and the
 // sandbox platforms. Loads are small (hundreds of events) so each case takes seconds.
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 
@@ -91,10 +92,13 @@ class TwoNodes : public ::testing::Test {
     for (const char* name : {"a", "b"}) {
       std::string dir = dir_.path + "/" + name;
       std::filesystem::create_directories(dir);
-      nodes_.push_back(std::make_unique<GatewayProcess>(dir, all_destinations_toml(*box_, 50), node_toml(name)));
+      nodes_.push_back(std::make_unique<GatewayProcess>(dir, destinations_toml(), spool_toml(name)));
     }
     for (auto& n : nodes_) n->start();
   }
+
+  virtual std::string destinations_toml() const { return all_destinations_toml(*box_, 50); }
+  virtual std::string spool_toml(const std::string& node) const { return node_toml(node); }
 
   void expect_all_delivered(const std::vector<std::string>& ids) {
     for (const auto& p : kPlatforms)
@@ -228,6 +232,113 @@ TEST_F(TwoNodes, DeadLettersAreListedAndReplayedFromAnyNode) {
   // Some node claims the replayed delivery and sends it, once.
   EXPECT_TRUE(wait_until([&] { return nodes_[0]->state("dlq-1", "meta") == "delivered"; }, 20s));
   EXPECT_EQ(box_->event_counts("meta")["dlq-1"], 1);
+}
+
+// spool.max_bytes at its minimum (1 MiB): the empty schema takes a fraction of it, a few hundred events
+// the rest.
+class SmallSpool : public TwoNodes {
+ protected:
+  std::string spool_toml(const std::string& node) const override {
+    return node_toml(node) + "max_bytes = 1048576\n";
+  }
+};
+
+TEST_F(SmallSpool, OverMaxBytesBothNodesAnswer503AndAreNotReady) {
+  GatewayProcess& a = *nodes_[0];
+  GatewayProcess& b = *nodes_[1];
+  app::ClientResponse refused{0, ""};
+  int accepted = 0;
+  for (int i = 0; i < 5000; ++i) {
+    auto r = a.post_event(purchase_event("size-" + std::to_string(i), now_s()));
+    if (r.status != 202) {
+      refused = r;
+      break;
+    }
+    ++accepted;
+  }
+  ASSERT_EQ(refused.status, 503) << refused.body;
+  EXPECT_NE(refused.body.find("\"unavailable\""), std::string::npos) << refused.body;
+  EXPECT_GT(accepted, 100) << "refused long before the tables reached max_bytes";
+  std::printf("accepted %d events before the first 503\n", accepted);
+  // Both nodes measure the same tables: both refuse and leave the load balancer.
+  for (GatewayProcess* n : {&a, &b}) {
+    EXPECT_TRUE(wait_until([&] { return app::http_call("GET", n->url("/readyz"), {}, "").value().status == 503; }, 10s));
+    EXPECT_EQ(n->post_event(purchase_event("size-more", now_s())).status, 503);
+  }
+  // What was accepted is still delivered.
+  std::vector<std::string> ids;
+  for (int i = 0; i < accepted; ++i) ids.push_back("size-" + std::to_string(i));
+  expect_all_delivered(ids);
+}
+
+// A node cut off longer than its lease (here: paused with SIGSTOP, heartbeat and all) while the other
+// takes its work over, then back (SIGCONT). Meta is slow and sends small batches, so at the pause the
+// node holds events in memory it has not sent yet, besides the requests in flight: when it comes back
+// nothing is re-sent but what it had in flight (sent, outcome not recorded: at most max_in_flight x
+// max_batch events, plus a batch whose answer came just before the pause), and nothing is lost.
+class PausedNode : public TwoNodes {
+ protected:
+  static constexpr int kMetaBatch = 20, kMetaInFlight = 2;
+  std::string destinations_toml() const override {
+    std::string toml = all_destinations_toml(*box_, 50);
+    const std::string meta = "[destinations.meta]\n";
+    toml.insert(toml.find(meta) + meta.size(), "max_batch = " + std::to_string(kMetaBatch) +
+                                                   "\nmax_in_flight = " + std::to_string(kMetaInFlight) + "\n");
+    return toml;
+  }
+};
+
+TEST_F(PausedNode, ANodePausedLongerThanItsLeaseResendsOnlyWhatWasInFlight) {
+  GatewayProcess& a = *nodes_[0];
+  GatewayProcess& b = *nodes_[1];
+  constexpr int kEvents = 200;
+  box_->fault(R"({"platform":"meta","mode":"delay_ms","delay_ms":2000,"count":-1})");
+  std::vector<std::string> ids;
+  for (int i = 0; i < kEvents; ++i) {
+    ids.push_back("pause-" + std::to_string(i));
+    ASSERT_EQ(a.post_event(purchase_event(ids.back(), now_s())).status, 202);
+  }
+  // `a` owns all of them. Its first meta requests are in flight; the other platforms are done.
+  ASSERT_TRUE(wait_until([&] { return box_->event_counts("meta").size() >= kMetaBatch * kMetaInFlight; }, 20s));
+  for (const auto& p : kPlatforms)
+    if (p != "meta") ASSERT_TRUE(wait_until([&] { return all_received(*box_, p, ids); }, 30s)) << p;
+  std::this_thread::sleep_for(500ms);  // their outcomes committed
+  a.signal(SIGSTOP);
+  const auto paused_at = std::chrono::steady_clock::now();
+  std::this_thread::sleep_for(200ms);  // what a wrote before the pause reaches the sandbox
+  // What a had in flight at the pause: sent to meta, its outcome not recorded yet.
+  const size_t meta_before = box_->event_counts("meta").size();
+  const size_t recorded = std::stoul(pg_->sql(
+      "SELECT count(*) FROM fanout_deliveries d JOIN fanout_destinations n ON n.id = d.destination "
+      "WHERE n.name = 'meta' AND d.state = 1"));
+  const int in_flight = static_cast<int>(meta_before - recorded);
+  EXPECT_LE(in_flight, kMetaBatch * kMetaInFlight + kMetaBatch);
+  ASSERT_LT(meta_before, static_cast<size_t>(kEvents)) << "meta was too fast: nothing left in a's memory";
+  box_->clear_faults();
+  // `b` takes a's work over once a's lease lapsed and delivers every event to meta.
+  EXPECT_TRUE(wait_until([&] { return all_received(*box_, "meta", ids); }, 40s)) << "b did not take over";
+  std::this_thread::sleep_until(paused_at + std::chrono::milliseconds(kLeaseMs + 2500));
+  a.signal(SIGCONT);
+  // `a` finds its lease gone, registers anew and drops what it held; give it time to misbehave.
+  EXPECT_TRUE(wait_until([&] { return read_file(a.log_path()).find("spool_lease_lost") != std::string::npos; }, 20s));
+  std::this_thread::sleep_for(std::chrono::milliseconds(kLeaseMs + 2000));
+  auto counts = box_->event_counts("meta");
+  int twice = 0;
+  for (const auto& id : ids) {
+    EXPECT_GE(counts[id], 1) << id << " lost";
+    twice += counts[id] > 1;
+    EXPECT_LE(counts[id], 2) << id;
+  }
+  std::printf("meta: %zu events sent before the pause, %d of them in flight, %d sent twice\n", meta_before,
+              in_flight, twice);
+  EXPECT_LE(twice, in_flight) << "re-sent more than a had in flight";
+  expect_all_delivered(ids);
+  EXPECT_TRUE(wait_until([&] { return b.state(ids.back(), "meta") == "delivered"; }, 10s));
+  // `a` is back to normal: ready, accepting, delivering once.
+  EXPECT_TRUE(wait_until([&] { return app::http_call("GET", a.url("/readyz"), {}, "").value().status == 200; }, 10s));
+  ASSERT_EQ(a.post_event(purchase_event("after-pause", now_s())).status, 202);
+  EXPECT_TRUE(wait_until([&] { return a.state("after-pause", "meta") == "delivered"; }, 20s));
+  EXPECT_EQ(box_->event_counts("meta")["after-pause"], 1);
 }
 
 }  // namespace
