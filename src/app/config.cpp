@@ -101,9 +101,14 @@ void read_spool(ConfigTable t, Config& c) {
   const bool postgres = c.spool_backend == "postgres";
   if (c.spool_backend != "sqlite" && !postgres) t.errors().add(t.full_key("backend"), "must be \"sqlite\" or \"postgres\"");
   c.spool.path = t.str("path", "./fanout-data/spool.db");
-  c.spool.max_bytes = t.integer("max_bytes", 1073741824);
+  // On PostgreSQL the database is the operator's, sized and watched as such, and its tables keep their
+  // high-water mark after a purge: a bound there is opt-in (0 = none), while the SQLite file on
+  // fanout's own disk is bounded by default.
+  c.spool.max_bytes = t.integer("max_bytes", postgres ? 0 : 1073741824);
   if (c.spool.path.empty()) t.errors().add(t.full_key("path"), "must not be empty");
-  if (c.spool.max_bytes < 1048576) t.errors().add(t.full_key("max_bytes"), "must be at least 1048576");
+  if (c.spool.max_bytes < 1048576 && !(postgres && c.spool.max_bytes == 0)) {
+    t.errors().add(t.full_key("max_bytes"), postgres ? "must be 0 (no bound) or at least 1048576" : "must be at least 1048576");
+  }
   // The URL holds the password: environment or file only. Read even when other secrets are redacted
   // (`fanout dlq` reads the spool), never printed.
   const bool redact = t.errors().redact_secrets;

@@ -260,7 +260,7 @@ void PostgresSpool::measure_size(PgConn& conn) {
   if (!r || r->rows() != 1) return;
   const int64_t bytes = r->int64(0, 0);
   live_bytes_ = bytes;
-  const bool over = bytes > options_.max_bytes;
+  const bool over = options_.max_bytes > 0 && bytes > options_.max_bytes;
   if (over_size_.exchange(over) != over) {
     log::Line(over ? "spool_full" : "spool_below_max_bytes", over ? log::Level::error : log::Level::info)
         .num("bytes", bytes)

@@ -235,7 +235,8 @@ struct PostgresOptions {
   size_t max_update_bytes = 8 << 20;                // as SqliteOptions
   // Above this size of fanout's tables (pg_total_relation_size: heap, TOAST and indexes), enqueue fails
   // with "unavailable" and writable() is false. Sampled by the lease thread, every lease_ms / 3.
-  int64_t max_bytes = 1073741824;
+  // 0: no bound (the default: see spool.max_bytes in app/config.cpp).
+  int64_t max_bytes = 0;
   bool serve = true;  // false (CLI tools): no node row, no leases, reads and admin only
 };
 

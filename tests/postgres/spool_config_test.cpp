@@ -41,6 +41,23 @@ TEST_F(SpoolConfig, PostgresReadsItsKeys) {
   EXPECT_EQ(c->postgres.lease_ms, 5000);
 }
 
+// A bound on PostgreSQL is opt-in; on SQLite the file is bounded by default.
+TEST_F(SpoolConfig, MaxBytesIsUnboundedByDefaultOnPostgresOnly) {
+  setenv("SC_DB", "postgresql://db/f", 1);
+  auto pg = load_config_text(config("backend = \"postgres\"\nurl_env = \"SC_DB\""), "t.toml");
+  ASSERT_TRUE(pg) << pg.error().message;
+  EXPECT_EQ(pg->spool.max_bytes, 0);
+  auto pg_set = load_config_text(config("backend = \"postgres\"\nurl_env = \"SC_DB\"\nmax_bytes = 2097152"), "t.toml");
+  ASSERT_TRUE(pg_set) << pg_set.error().message;
+  EXPECT_EQ(pg_set->spool.max_bytes, 2097152);
+  auto sqlite = load_config_text(config(""), "t.toml");
+  ASSERT_TRUE(sqlite) << sqlite.error().message;
+  EXPECT_EQ(sqlite->spool.max_bytes, 1073741824);
+  auto zero = load_config_text(config("max_bytes = 0"), "t.toml");
+  ASSERT_FALSE(zero);
+  EXPECT_NE(zero.error().message.find("spool.max_bytes"), std::string::npos) << zero.error().message;
+}
+
 TEST_F(SpoolConfig, NodeIdDefaultsToHostAndPid) {
   setenv("FANOUT_DATABASE_URL", "postgresql://db/f", 1);
   auto c = load_config_text(config("backend = \"postgres\""), "t.toml");
