@@ -53,6 +53,8 @@ class SqliteSpool final : public Spool {
   // Fault injection (tests, DuckDB style): the next `count` group commits fail as a disk error would:
   // their enqueues get "unavailable" and nothing of them is written.
   void fail_next_commits(int count) { writer_.fail_next_commits(count); }
+  // Tests: merge the recent event ids into event_ids once `limit` are held (recent_ids.h), not 65536.
+  void set_recent_ids_limit(size_t limit) { writer_.set_recent_limit(limit); }
 
  private:
   struct EnqueueOp {
