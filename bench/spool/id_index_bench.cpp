@@ -1,12 +1,18 @@
 // What an event id index costs the spool writer: WAL frames, bytes written and CPU instructions per
-// event, increasing vs random (UUID v4) ids, on a spool that already holds many events. Each layout is
-// simulated on raw SQLite with the writer's own writes per commit (an events row with a ~1 KB payload,
-// an outbox row, the next_seq meta row), so candidate layouts are compared without rebuilding fanout.
+// event, increasing vs random (UUID v4) ids, on a spool that already holds many events. The candidate
+// layouts are simulated on raw SQLite with the writer's own writes per commit (an events row with a
+// ~1 KB payload, an outbox row, the next_seq meta row), so they are compared without rebuilding fanout:
+//   text    events.event_id UNIQUE (the layout up to schema version 3)
+//   hash    a (hash, seq) index of a 64-bit hash of the id, written with each event
+//   recent  the same index, written in hash-sorted merges of --recent ids held in memory meanwhile
+// --layout=fanout runs fanout's own SqliteSpool instead (5 pending deliveries per event, one enqueue
+// per group; frames are not visible there, bytes written are).
 // Counts, not clocks: the machine it was written on is shared. Wall-clock figures are printed too, for
 // a quiet machine. See bench/README.md ("Event id index").
 //
-//   bench_spool_ids --layout=text|hash|recent --ids=seq|uuid --prefill=500000 --events=200000 --group=20
-//                   [--page-size=4096] [--cache-kb=4096] [--recent=65536] [--sync=full|normal] [--dir=/tmp]
+//   bench_spool_ids --layout=text|hash|recent|fanout --ids=seq|uuid --prefill=500000 --events=200000
+//                   --group=20 [--page-size=4096] [--cache-kb=4096] [--recent=65536] [--sync=full|normal]
+//                   [--dir=/tmp]
 //
 // Run under `valgrind --tool=callgrind --collect-atstart=no` for instructions of the measured phase only
 // (the prefill is not collected).
@@ -21,11 +27,15 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <future>
+#include <memory>
 #include <random>
 #include <string>
 #include <unordered_map>
 #include <utility>
 #include <vector>
+
+#include "spool/sqlite_spool.h"
 
 namespace {
 
@@ -48,7 +58,6 @@ struct Options {
 
 struct Counters {
   int64_t wal_frames = 0;           // frames appended to the WAL by commits
-  int64_t checkpointed_frames = 0;  // frames copied back into the database by checkpoints
   int64_t last_frames = 0;
   int64_t commits = 0;
 };
@@ -59,9 +68,7 @@ int on_wal(void*, sqlite3* db, const char*, int frames) {
   counters.last_frames = frames;
   ++counters.commits;
   if (frames >= kCheckpointFrames) {
-    int log = 0, done = 0;
-    sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_PASSIVE, &log, &done);
-    counters.checkpointed_frames += done;
+    sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
   }
   return SQLITE_OK;
 }
@@ -242,6 +249,46 @@ class Spool {
   std::unordered_multimap<int64_t, int64_t> recent_;
 };
 
+// The same load through fanout's SqliteSpool (its writer thread, group commit and id index).
+class FanoutSpool {
+ public:
+  FanoutSpool(const Options& o, const std::string& path) {
+    fanout::spool::SqliteOptions options;
+    options.path = path;
+    spool_ = std::make_unique<fanout::spool::SqliteSpool>(options);
+    auto started = spool_->start();
+    if (!started) {
+      std::fprintf(stderr, "%s\n", started.error().message.c_str());
+      std::exit(1);
+    }
+    (void)o;
+  }
+  void enqueue(const std::vector<std::string>& ids) {
+    std::vector<fanout::spool::NewEvent> events;
+    for (const auto& id : ids) {
+      fanout::spool::NewEvent e;
+      e.event_id = id;
+      e.received_at_ms = 1700000000000;
+      e.payload = payload(id);
+      for (const char* d : {"meta", "ga4", "google_ads", "microsoft_ads", "tiktok"})
+        e.deliveries.push_back(fanout::spool::Delivery{d, fanout::spool::State::pending, "", 0, 0, 0, ""});
+      events.push_back(std::move(e));
+    }
+    std::promise<void> done;
+    spool_->enqueue(std::move(events), [&](fanout::Result<fanout::spool::EnqueueResult> r) {
+      if (!r) {
+        std::fprintf(stderr, "%s\n", r.error().message.c_str());
+        std::exit(1);
+      }
+      done.set_value();
+    });
+    done.get_future().get();
+  }
+
+ private:
+  std::unique_ptr<fanout::spool::SqliteSpool> spool_;
+};
+
 // Bytes this process handed to write(2) and friends so far (WAL, checkpoints).
 int64_t written_bytes() {
   std::ifstream io("/proc/self/io");
@@ -277,14 +324,31 @@ Options parse(int argc, char** argv) {
   return o;
 }
 
+template <typename S>
+void run(const Options& o, S& spool);
+
 }  // namespace
 
 int main(int argc, char** argv) {
   const Options o = parse(argc, argv);
   std::string tmpl = o.dir + "/fanout-ids-XXXXXX";
   const std::string dir = ::mkdtemp(tmpl.data());
-  {
+  if (o.layout == "fanout") {
+    FanoutSpool spool(o, dir + "/spool.db");
+    run(o, spool);
+  } else {
     Spool spool(o, dir + "/spool.db");
+    run(o, spool);
+  }
+  std::filesystem::remove_all(dir);
+  return 0;
+}
+
+namespace {
+
+template <typename S>
+void run(const Options& o, S& spool) {
+  {
     Ids ids(o.ids == "uuid");
     // Prefill in large transactions: only the measured phase below has the enqueue's commit pattern.
     std::vector<std::string> batch;
@@ -311,16 +375,19 @@ int main(int argc, char** argv) {
     CALLGRIND_STOP_INSTRUMENTATION;
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const double per_event = 1.0 / static_cast<double>(o.events);
-    std::printf(
-        "layout=%s ids=%s prefill=%lld events=%lld group=%d page=%d cache_kb=%d recent=%lld: "
-        "wal_frames/event=%.3f checkpointed_frames/event=%.3f wal_frames/commit=%.2f written_bytes/event=%.0f "
-        "wall_us/event=%.1f\n",
-        o.layout.c_str(), o.ids.c_str(), static_cast<long long>(o.prefill), static_cast<long long>(o.events), o.group,
-        o.page_size, o.cache_kb, static_cast<long long>(o.recent), counters.wal_frames * per_event,
-        counters.checkpointed_frames * per_event,
-        static_cast<double>(counters.wal_frames) / static_cast<double>(std::max<int64_t>(counters.commits, 1)),
-        static_cast<double>(written_bytes() - bytes0) * per_event, seconds * 1e6 * per_event);
+    // WAL frames are counted by the simulated layouts only (fanout's connection is its own).
+    char frames[96] = "";
+    if (o.layout != "fanout") {
+      std::snprintf(frames, sizeof frames, "wal_frames/event=%.3f wal_frames/commit=%.2f ",
+                    static_cast<double>(counters.wal_frames) * per_event,
+                    static_cast<double>(counters.wal_frames) / static_cast<double>(std::max<int64_t>(counters.commits, 1)));
+    }
+    std::printf("layout=%s ids=%s prefill=%lld events=%lld group=%d page=%d cache_kb=%d recent=%lld: %s"
+                "written_bytes/event=%.0f wall_us/event=%.1f\n",
+                o.layout.c_str(), o.ids.c_str(), static_cast<long long>(o.prefill), static_cast<long long>(o.events),
+                o.group, o.page_size, o.cache_kb, static_cast<long long>(o.recent), frames,
+                static_cast<double>(written_bytes() - bytes0) * per_event, seconds * 1e6 * per_event);
   }
-  std::filesystem::remove_all(dir);
-  return 0;
 }
+
+}  // namespace
