@@ -289,15 +289,18 @@ class FanoutSpool {
   std::unique_ptr<fanout::spool::SqliteSpool> spool_;
 };
 
-// Bytes this process handed to write(2) and friends so far (WAL, checkpoints).
-int64_t written_bytes() {
+// Bytes this process handed to write(2) and friends so far (WAL, checkpoints): `wchar`, or read with
+// read(2)/pread(2) (pages not in SQLite's cache, from the OS's cache or the disk): `rchar`.
+int64_t io_bytes(const char* which) {
   std::ifstream io("/proc/self/io");
   std::string key;
   int64_t value = 0;
   while (io >> key >> value)
-    if (key == "wchar:") return value;
+    if (key == which) return value;
   return 0;
 }
+int64_t written_bytes() { return io_bytes("wchar:"); }
+int64_t read_bytes() { return io_bytes("rchar:"); }
 
 Options parse(int argc, char** argv) {
   Options o;
@@ -363,6 +366,7 @@ void run(const Options& o, S& spool) {
     counters = Counters{};
     counters.last_frames = frames_now;
     const int64_t bytes0 = written_bytes();
+    const int64_t read0 = read_bytes();
     const auto t0 = std::chrono::steady_clock::now();
     CALLGRIND_START_INSTRUMENTATION;
     CALLGRIND_TOGGLE_COLLECT;
@@ -383,10 +387,11 @@ void run(const Options& o, S& spool) {
                     static_cast<double>(counters.wal_frames) / static_cast<double>(std::max<int64_t>(counters.commits, 1)));
     }
     std::printf("layout=%s ids=%s prefill=%lld events=%lld group=%d page=%d cache_kb=%d recent=%lld: %s"
-                "written_bytes/event=%.0f wall_us/event=%.1f\n",
+                "written_bytes/event=%.0f read_bytes/event=%.0f wall_us/event=%.1f\n",
                 o.layout.c_str(), o.ids.c_str(), static_cast<long long>(o.prefill), static_cast<long long>(o.events),
                 o.group, o.page_size, o.cache_kb, static_cast<long long>(o.recent), frames,
-                static_cast<double>(written_bytes() - bytes0) * per_event, seconds * 1e6 * per_event);
+                static_cast<double>(written_bytes() - bytes0) * per_event,
+                static_cast<double>(read_bytes() - read0) * per_event, seconds * 1e6 * per_event);
   }
 }
 

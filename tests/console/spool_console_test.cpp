@@ -207,7 +207,7 @@ TEST_F(SpoolConsoleTest, UpgradesAVersion2FileInPlace) {
 
   auto spool = open();
   ASSERT_TRUE(spool);
-  EXPECT_EQ(scalar(path_, "PRAGMA user_version"), 3);
+  EXPECT_GE(scalar(path_, "PRAGMA user_version"), 3);  // upgraded (to 3, or a later version)
   auto old = spool->find_event("old");
   ASSERT_TRUE(old && old->has_value());
   auto states = spool->delivery_states((*old)->seq, (*old)->seq);
