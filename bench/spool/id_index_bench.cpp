@@ -50,14 +50,14 @@ struct Options {
   int group = 20;
   int page_size = 4096;
   int cache_kb = 4096;
-  int64_t recent = 65536;  // layout=recent: ids kept in memory before they are merged into the index
+  int64_t recent = 65536;      // layout=recent: ids kept in memory before they are merged into the index
   int64_t merge_chunk = 4096;  // layout=recent: index rows written per merge transaction
   std::string sync = "full";
   std::string dir = "/tmp";
 };
 
 struct Counters {
-  int64_t wal_frames = 0;           // frames appended to the WAL by commits
+  int64_t wal_frames = 0;  // frames appended to the WAL by commits
   int64_t last_frames = 0;
   int64_t commits = 0;
 };
@@ -120,8 +120,8 @@ class Ids {
       return buf;
     }
     uint64_t a = rng_(), b = rng_();
-    a = (a & ~0xf000ull) | 0x4000ull;                           // version 4
-    b = (b & ~(0xc000ull << 48)) | (0x8000ull << 48);           // variant 10
+    a = (a & ~0xf000ull) | 0x4000ull;                  // version 4
+    b = (b & ~(0xc000ull << 48)) | (0x8000ull << 48);  // variant 10
     char buf[40];
     std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(a >> 32),
                   static_cast<unsigned>((a >> 16) & 0xffff), static_cast<unsigned>(a & 0xffff),
@@ -152,22 +152,26 @@ class Spool {
     exec(db_, "PRAGMA page_size=" + std::to_string(o.page_size));
     exec(db_, "PRAGMA journal_mode=WAL; PRAGMA cache_size=-" + std::to_string(o.cache_kb));
     exec(db_, "PRAGMA synchronous=" + o.sync);
-    exec(db_, "CREATE TABLE meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;"
-              "INSERT INTO meta VALUES('next_seq', 1), ('merged_seq', 0);"
-              "CREATE TABLE outbox(seq INTEGER PRIMARY KEY, pending INTEGER NOT NULL);");
+    exec(db_,
+         "CREATE TABLE meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;"
+         "INSERT INTO meta VALUES('next_seq', 1), ('merged_seq', 0);"
+         "CREATE TABLE outbox(seq INTEGER PRIMARY KEY, pending INTEGER NOT NULL);");
     if (o.layout == "text") {
-      exec(db_, "CREATE TABLE events(seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL UNIQUE, "
-                "received_at_ms INTEGER NOT NULL, payload BLOB NOT NULL)");
+      exec(db_,
+           "CREATE TABLE events(seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL UNIQUE, "
+           "received_at_ms INTEGER NOT NULL, payload BLOB NOT NULL)");
       insert_ = prepare(db_, "INSERT INTO events VALUES(?1, ?2, ?3, ?4) ON CONFLICT(event_id) DO NOTHING");
     } else {
-      exec(db_, "CREATE TABLE events(seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL, "
-                "received_at_ms INTEGER NOT NULL, payload BLOB NOT NULL);"
-                "CREATE TABLE event_ids(hash INTEGER NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY(hash, seq)) "
-                "WITHOUT ROWID;");
+      exec(db_,
+           "CREATE TABLE events(seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL, "
+           "received_at_ms INTEGER NOT NULL, payload BLOB NOT NULL);"
+           "CREATE TABLE event_ids(hash INTEGER NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY(hash, seq)) "
+           "WITHOUT ROWID;");
       insert_ = prepare(db_, "INSERT INTO events VALUES(?1, ?2, ?3, ?4)");
       index_ = prepare(db_, "INSERT OR IGNORE INTO event_ids(hash, seq) VALUES(?1, ?2)");
-      probe_ = prepare(db_, "SELECT e.seq FROM event_ids i JOIN events e ON e.seq = i.seq WHERE i.hash = ?1 AND "
-                            "e.event_id = ?2");
+      probe_ = prepare(db_,
+                       "SELECT e.seq FROM event_ids i JOIN events e ON e.seq = i.seq WHERE i.hash = ?1 AND "
+                       "e.event_id = ?2");
       same_id_ = prepare(db_, "SELECT 1 FROM events WHERE seq = ?1 AND event_id = ?2");
     }
     outbox_ = prepare(db_, "INSERT INTO outbox VALUES(?1, 31)");
@@ -299,8 +303,12 @@ int64_t io_bytes(const char* which) {
     if (key == which) return value;
   return 0;
 }
-int64_t written_bytes() { return io_bytes("wchar:"); }
-int64_t read_bytes() { return io_bytes("rchar:"); }
+int64_t written_bytes() {
+  return io_bytes("wchar:");
+}
+int64_t read_bytes() {
+  return io_bytes("rchar:");
+}
 
 Options parse(int argc, char** argv) {
   Options o;
@@ -308,17 +316,28 @@ Options parse(int argc, char** argv) {
     std::string a = argv[i];
     auto eq = a.find('=');
     std::string k = a.substr(0, eq), v = eq == std::string::npos ? "" : a.substr(eq + 1);
-    if (k == "--layout") o.layout = v;
-    else if (k == "--ids") o.ids = v;
-    else if (k == "--prefill") o.prefill = std::stoll(v);
-    else if (k == "--events") o.events = std::stoll(v);
-    else if (k == "--group") o.group = std::stoi(v);
-    else if (k == "--page-size") o.page_size = std::stoi(v);
-    else if (k == "--cache-kb") o.cache_kb = std::stoi(v);
-    else if (k == "--recent") o.recent = std::stoll(v);
-    else if (k == "--merge-chunk") o.merge_chunk = std::stoll(v);
-    else if (k == "--sync") o.sync = v;
-    else if (k == "--dir") o.dir = v;
+    if (k == "--layout")
+      o.layout = v;
+    else if (k == "--ids")
+      o.ids = v;
+    else if (k == "--prefill")
+      o.prefill = std::stoll(v);
+    else if (k == "--events")
+      o.events = std::stoll(v);
+    else if (k == "--group")
+      o.group = std::stoi(v);
+    else if (k == "--page-size")
+      o.page_size = std::stoi(v);
+    else if (k == "--cache-kb")
+      o.cache_kb = std::stoi(v);
+    else if (k == "--recent")
+      o.recent = std::stoll(v);
+    else if (k == "--merge-chunk")
+      o.merge_chunk = std::stoll(v);
+    else if (k == "--sync")
+      o.sync = v;
+    else if (k == "--dir")
+      o.dir = v;
     else {
       std::fprintf(stderr, "unknown option %s\n", a.c_str());
       std::exit(2);
@@ -382,16 +401,18 @@ void run(const Options& o, S& spool) {
     // WAL frames are counted by the simulated layouts only (fanout's connection is its own).
     char frames[96] = "";
     if (o.layout != "fanout") {
-      std::snprintf(frames, sizeof frames, "wal_frames/event=%.3f wal_frames/commit=%.2f ",
-                    static_cast<double>(counters.wal_frames) * per_event,
-                    static_cast<double>(counters.wal_frames) / static_cast<double>(std::max<int64_t>(counters.commits, 1)));
+      std::snprintf(
+          frames, sizeof frames, "wal_frames/event=%.3f wal_frames/commit=%.2f ",
+          static_cast<double>(counters.wal_frames) * per_event,
+          static_cast<double>(counters.wal_frames) / static_cast<double>(std::max<int64_t>(counters.commits, 1)));
     }
-    std::printf("layout=%s ids=%s prefill=%lld events=%lld group=%d page=%d cache_kb=%d recent=%lld: %s"
-                "written_bytes/event=%.0f read_bytes/event=%.0f wall_us/event=%.1f\n",
-                o.layout.c_str(), o.ids.c_str(), static_cast<long long>(o.prefill), static_cast<long long>(o.events),
-                o.group, o.page_size, o.cache_kb, static_cast<long long>(o.recent), frames,
-                static_cast<double>(written_bytes() - bytes0) * per_event,
-                static_cast<double>(read_bytes() - read0) * per_event, seconds * 1e6 * per_event);
+    std::printf(
+        "layout=%s ids=%s prefill=%lld events=%lld group=%d page=%d cache_kb=%d recent=%lld: %s"
+        "written_bytes/event=%.0f read_bytes/event=%.0f wall_us/event=%.1f\n",
+        o.layout.c_str(), o.ids.c_str(), static_cast<long long>(o.prefill), static_cast<long long>(o.events), o.group,
+        o.page_size, o.cache_kb, static_cast<long long>(o.recent), frames,
+        static_cast<double>(written_bytes() - bytes0) * per_event,
+        static_cast<double>(read_bytes() - read0) * per_event, seconds * 1e6 * per_event);
   }
 }
 

@@ -101,8 +101,8 @@ Status Writer::open(const std::string& path, int64_t idempotency_ms) {
        "last_error) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"},
       {&delete_deliveries_, "DELETE FROM deliveries WHERE seq = ?1"},
       {&delete_event_, "DELETE FROM events WHERE seq = ?1"},
-      // Dead letters matching the filters (destination "" or event seq 0 = any) go back to pending: their outbox bits first (an
-      // upsert per row, OR-ing bits of the same event), then their rows.
+      // Dead letters matching the filters (destination "", event seq 0: any) go back to pending: their
+      // outbox bits first (an upsert per row, OR-ing bits of the same event), then their rows.
       {&replay_outbox_,
        "INSERT INTO outbox(seq, pending) SELECT d.seq, 1 << d.destination FROM deliveries d WHERE d.state = 2 "
        "AND (?1 = '' OR d.destination = (SELECT id FROM destinations WHERE name = ?1)) "
@@ -552,7 +552,7 @@ Status Writer::merge_step() {
     merged_ = 0;
   }
   // Behind (intake outpaces the chunks): the rest of the merge in this call, so memory stays bounded.
-  const size_t rows = recent_.size() >= 2 * recent_limit_ ? merging_.size() - merged_ : kMergeChunk;
+  const size_t rows = recent_.size() >= 2 * recent_limit_ ? merging_.size() - merged_ : merge_chunk_.load();
   const size_t end = std::min(merging_.size(), merged_ + rows);
   // The index can be rebuilt from the events table (which is durable), and ids_indexed moves in the same
   // transaction as the last rows: no fsync of its own; the next enqueue's makes it durable.

@@ -74,8 +74,12 @@ class Writer {
   // Merges the next kMergeChunk recent ids (in hash order) into event_ids, in a transaction of its own.
   // A failure leaves everything as it was (the merge is tried again later).
   Status merge_step();
-  // Tests: merge once this many ids are recent (default kRecentIds), to exercise merges with few events.
-  void set_recent_limit(size_t limit) { recent_limit_ = limit; }
+  // Tests: merge once `limit` ids are recent, `chunk` rows per transaction (default kRecentIds and
+  // kMergeChunk), to exercise merges with few events.
+  void set_merge_sizes(size_t limit, size_t chunk) {
+    recent_limit_ = limit;
+    merge_chunk_ = chunk;
+  }
 
   // Where an event with `event_id` is: its seq and received_at_ms (seq 0 when there is none). Inside or
   // outside a transaction.
@@ -149,6 +153,7 @@ class Writer {
 
   RecentIds recent_;                                  // (hash, seq) of events above ids_indexed_
   std::atomic<size_t> recent_limit_{kRecentIds};
+  std::atomic<size_t> merge_chunk_{kMergeChunk};
   int64_t ids_indexed_ = 0;                           // meta.ids_indexed: event_ids covers every seq up to here
   int64_t committed_next_seq_ = 1;                    // next_seq after this writer's last commit
   std::vector<std::pair<int64_t, int64_t>> added_;    // (hash, seq) added to recent_ since begin()

@@ -28,12 +28,13 @@ class IdIndexTest : public ::testing::Test {
   void TearDown() override { set_id_hash_mask_for_tests(~uint64_t{0}); }
 
   // A spool that merges its recent ids once `recent_limit` are held.
-  std::unique_ptr<SqliteSpool> open(size_t recent_limit, int64_t idempotency_ms = 7 * kDay) {
+  std::unique_ptr<SqliteSpool> open(size_t recent_limit, int64_t idempotency_ms = 7 * kDay,
+                                    size_t merge_chunk = Writer::kMergeChunk) {
     SqliteOptions options;
     options.path = path_;
     options.idempotency_ms = idempotency_ms;
     auto spool = std::make_unique<SqliteSpool>(options);
-    spool->set_recent_ids_limit(recent_limit);
+    spool->set_recent_ids_limit(recent_limit, merge_chunk);
     auto started = spool->start();
     EXPECT_TRUE(started) << (started ? "" : started.error().message);
     return started ? std::move(spool) : nullptr;
@@ -174,6 +175,27 @@ TEST_F(IdIndexTest, PurgeLeavesNoIndexEntryBehind) {
   EXPECT_FALSE((*spool->lookup("p-0")).has_value());
   EXPECT_FALSE((*spool->lookup("p-7")).has_value());
   // Purged ids are new again, wherever they were.
+  enqueue_each(*spool, all, false);
+}
+
+TEST_F(IdIndexTest, EventsPurgedDuringAMergeAreNotIndexedByIt) {
+  // A row per merge transaction: the merge of the first 8 ids is still going when the purge runs.
+  auto spool = open(8, kDay, 1);
+  ASSERT_TRUE(spool);
+  const auto all = ids("m-", 8);
+  enqueue_each(*spool, all, false);
+  spool->update({DeliveryUpdate{1, "meta", State::delivered, "", 1, 0, ""}});
+  for (int64_t seq = 2; seq <= 8; ++seq) spool->update({DeliveryUpdate{seq, "meta", State::delivered, "", 1, 0, ""}});
+  flush(*spool);
+  ASSERT_LT(count("SELECT count(*) FROM event_ids"), 8);  // merge unfinished
+  ASSERT_GT(count("SELECT count(*) FROM event_ids"), 0);  // and started
+  auto purged = spool->purge(kT0 + 1);
+  ASSERT_TRUE(purged);
+  EXPECT_EQ(*purged, 8);
+  EXPECT_EQ(count("SELECT count(*) FROM event_ids"), 0);
+  for (int i = 0; i < 10; ++i) flush(*spool);  // the merge finishes
+  EXPECT_EQ(count("SELECT value FROM meta WHERE key = 'ids_indexed'"), 8);
+  EXPECT_EQ(count("SELECT count(*) FROM event_ids"), 0);
   enqueue_each(*spool, all, false);
 }
 
