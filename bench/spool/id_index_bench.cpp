@@ -14,8 +14,8 @@
 //                   --group=20 [--page-size=4096] [--cache-kb=4096] [--recent=65536] [--sync=full|normal]
 //                   [--dir=/tmp]
 //
-// Run under `valgrind --tool=callgrind --collect-atstart=no` for instructions of the measured phase only
-// (the prefill is not collected).
+// Run under `valgrind --tool=callgrind --instr-atstart=no` for instructions of the measured phase only, all
+// threads (the prefill runs uninstrumented).
 #include <sqlite3.h>
 #include <valgrind/callgrind.h>
 
@@ -388,13 +388,11 @@ void run(const Options& o, S& spool) {
     const int64_t read0 = read_bytes();
     const auto t0 = std::chrono::steady_clock::now();
     CALLGRIND_START_INSTRUMENTATION;
-    CALLGRIND_TOGGLE_COLLECT;
     for (int64_t n = 0; n < o.events;) {
       batch.clear();
       for (int i = 0; i < o.group && n < o.events; ++i, ++n) batch.push_back(ids.next());
       spool.enqueue(batch);
     }
-    CALLGRIND_TOGGLE_COLLECT;
     CALLGRIND_STOP_INSTRUMENTATION;
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const double per_event = 1.0 / static_cast<double>(o.events);
