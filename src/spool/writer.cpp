@@ -315,6 +315,7 @@ Result<int64_t> Writer::insert_event(const NewEvent& e) {
   // No index write: the id joins the recent level, which the events row itself makes durable.
   recent_.add(hash, seq);
   added_.emplace_back(hash, seq);
+  ++accepted_since_step_;
   return seq;
 }
 
@@ -550,9 +551,13 @@ Status Writer::merge_step() {
     merge_upto_ = committed_next_seq_ - 1;
     merging_ = recent_.sorted_upto(merge_upto_);
     merged_ = 0;
+    accepted_since_step_ = 0;  // those are in this merge
   }
-  // Behind (intake outpaces the chunks): the rest of the merge in this call, so memory stays bounded.
-  const size_t rows = recent_.size() >= 2 * recent_limit_ ? merging_.size() - merged_ : merge_chunk_.load();
+  // At least as many rows as events arrived since the last step, so the merge ends before the next
+  // one is due; if it is behind all the same, the rest in this call: memory stays bounded.
+  const size_t rows = recent_.size() >= 2 * recent_limit_ ? merging_.size() - merged_
+                                                          : std::max(merge_chunk_.load(), accepted_since_step_);
+  accepted_since_step_ = 0;
   const size_t end = std::min(merging_.size(), merged_ + rows);
   // The index can be rebuilt from the events table (which is durable), and ids_indexed moves in the same
   // transaction as the last rows: no fsync of its own; the next enqueue's makes it durable.
