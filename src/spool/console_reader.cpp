@@ -37,7 +37,6 @@ Status ConsoleReader::open(const std::string& path) {
   const std::initializer_list<StmtDef> defs = {
       {&recent_,
        "SELECT seq, event_id, received_at_ms, payload FROM events WHERE seq > ?1 ORDER BY seq DESC LIMIT ?2"},
-      {&find_, "SELECT seq, event_id, received_at_ms, payload FROM events WHERE event_id = ?1"},
       // One statement, one snapshot: the rows, and the fresh pending deliveries (an outbox bit, no row).
       {&states_,
        "SELECT d.seq, n.name, d.state, d.reason, d.attempts, d.updated_at_ms, d.next_attempt_at_ms, d.last_error "
@@ -71,7 +70,6 @@ Status ConsoleReader::open(const std::string& path) {
 
 void ConsoleReader::close() {
   recent_ = Stmt();
-  find_ = Stmt();
   states_ = Stmt();
   attempts_ = Stmt();
   names_ = Stmt();
@@ -88,16 +86,6 @@ Result<std::vector<StoredEvent>> ConsoleReader::recent_events(int64_t after_seq,
   while ((rc = recent_.step()) == SQLITE_ROW) out.push_back(stored_event(recent_));
   recent_.reset();
   if (rc != SQLITE_DONE) return db_error(db_.get(), "listing recent events");
-  return out;
-}
-
-Result<std::optional<StoredEvent>> ConsoleReader::find_event(const std::string& event_id) {
-  find_.bind(1, event_id);
-  std::optional<StoredEvent> out;
-  const int rc = find_.step();
-  if (rc == SQLITE_ROW) out = stored_event(find_);
-  find_.reset();
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_error(db_.get(), "finding an event");
   return out;
 }
 

@@ -20,7 +20,6 @@ class ConsoleReader {
   bool is_open() const { return db_.get() != nullptr; }
 
   Result<std::vector<StoredEvent>> recent_events(int64_t after_seq, size_t limit);
-  Result<std::optional<StoredEvent>> find_event(const std::string& event_id);
   Result<std::vector<SeqDelivery>> delivery_states(int64_t from_seq, int64_t to_seq);
   Result<std::vector<AttemptEntry>> attempts(int64_t seq);
   // Every delivery counted by destination and state, in one read transaction (one snapshot). Scans
@@ -29,7 +28,7 @@ class ConsoleReader {
 
  private:
   Db db_;
-  Stmt recent_, find_, states_, attempts_, names_, delivery_rows_, outbox_rows_;
+  Stmt recent_, states_, attempts_, names_, delivery_rows_, outbox_rows_;
 };
 
 }  // namespace fanout::spool

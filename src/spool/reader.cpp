@@ -41,7 +41,10 @@ Status Reader::open(const std::string& path) {
        "LEFT JOIN destinations n ON ((coalesce(o.pending, 0) >> n.id) & 1) = 1 "
        "OR EXISTS (SELECT 1 FROM deliveries x WHERE x.seq = e.seq AND x.destination = n.id) "
        "LEFT JOIN deliveries d ON d.seq = e.seq AND d.destination = n.id "
-       "WHERE e.event_id = ?1 ORDER BY n.name"},
+       "WHERE e.seq = ?1 ORDER BY n.name"},
+      {&by_seq_, "SELECT 1 FROM events WHERE seq = ?1 AND event_id = ?2"},
+      {&by_hash_, "SELECT e.seq FROM event_ids i JOIN events e ON e.seq = i.seq WHERE i.hash = ?1 AND e.event_id = ?2"},
+      {&event_, "SELECT seq, event_id, received_at_ms, payload FROM events WHERE seq = ?1"},
       {&destination_id_, "SELECT id FROM destinations WHERE name = ?1"},
       {&pending_,
        "SELECT o.seq, e.payload, coalesce(d.attempts, 0), coalesce(d.next_attempt_at_ms, 0) FROM outbox o "
@@ -59,6 +62,9 @@ Status Reader::open(const std::string& path) {
 
 void Reader::close() {
   lookup_ = Stmt();
+  by_seq_ = Stmt();
+  by_hash_ = Stmt();
+  event_ = Stmt();
   destination_id_ = Stmt();
   pending_ = Stmt();
   dead_letters_ = Stmt();
@@ -66,8 +72,52 @@ void Reader::close() {
   db_.close();
 }
 
-Result<std::optional<EventStatus>> Reader::lookup(const std::string& event_id) {
-  lookup_.bind(1, event_id);
+Result<int64_t> Reader::resolve(const std::string& event_id, const RecentIds& recent) {
+  const int64_t hash = id_hash(event_id);
+  // Read before event_ids: the writer forgets a recent id only once its merge is committed, so an id
+  // missing here is already in event_ids.
+  const std::vector<int64_t> seqs = recent.seqs(hash);
+  for (auto it = seqs.rbegin(); it != seqs.rend(); ++it) {
+    by_seq_.bind(1, *it);
+    by_seq_.bind(2, event_id);
+    const int rc = by_seq_.step();
+    by_seq_.reset();
+    if (rc == SQLITE_ROW) return *it;
+    if (rc != SQLITE_DONE) return db_error(db_.get(), "finding an event");
+  }
+  by_hash_.bind(1, hash);
+  by_hash_.bind(2, event_id);
+  const int rc = by_hash_.step();
+  const int64_t seq = rc == SQLITE_ROW ? by_hash_.int64(0) : 0;
+  by_hash_.reset();
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_error(db_.get(), "finding an event");
+  return seq;
+}
+
+Result<std::optional<StoredEvent>> Reader::find_event(const std::string& event_id, const RecentIds& recent) {
+  auto seq = resolve(event_id, recent);
+  if (!seq) return tl::unexpected(seq.error());
+  std::optional<StoredEvent> out;
+  if (*seq == 0) return out;
+  event_.bind(1, *seq);
+  const int rc = event_.step();
+  if (rc == SQLITE_ROW) {
+    out.emplace();
+    out->seq = event_.int64(0);
+    out->event_id = event_.text(1);
+    out->received_at_ms = event_.int64(2);
+    out->payload = event_.text(3);
+  }
+  event_.reset();
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_error(db_.get(), "finding an event");
+  return out;
+}
+
+Result<std::optional<EventStatus>> Reader::lookup(const std::string& event_id, const RecentIds& recent) {
+  auto seq = resolve(event_id, recent);
+  if (!seq) return tl::unexpected(seq.error());
+  if (*seq == 0) return std::optional<EventStatus>();
+  lookup_.bind(1, *seq);
   std::optional<EventStatus> status;
   int rc;
   while ((rc = lookup_.step()) == SQLITE_ROW) {

@@ -1,5 +1,7 @@
 #include "spool/schema.h"
 
+#include "spool/recent_ids.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -30,10 +32,15 @@ CREATE TABLE IF NOT EXISTS meta(
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS events(
   seq INTEGER PRIMARY KEY,
-  event_id TEXT NOT NULL UNIQUE,
+  event_id TEXT NOT NULL,
   received_at_ms INTEGER NOT NULL,
   payload BLOB NOT NULL
 );
+CREATE TABLE IF NOT EXISTS event_ids(
+  hash INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  PRIMARY KEY(hash, seq)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS destinations(
   id INTEGER PRIMARY KEY CHECK(id BETWEEN 1 AND 62),
   name TEXT NOT NULL UNIQUE
@@ -68,6 +75,30 @@ CREATE TABLE IF NOT EXISTS attempts(
   PRIMARY KEY(seq, destination, slot)
 ) WITHOUT ROWID;
 INSERT OR IGNORE INTO meta(key, value) VALUES('next_seq', 1);
+INSERT OR IGNORE INTO meta(key, value) VALUES('ids_indexed', 0);
+)sql";
+
+// Version 4 finds events by a 64-bit hash of their id in two levels (recent_ids.h): event_ids holds
+// (hash, seq) for every event up to meta.ids_indexed, the writer keeps the newer ones in memory. Up to
+// version 3, events.event_id was UNIQUE: a B-tree of the ids themselves, where a random (UUID) id made
+// every accepted event rewrite a page of its own. SQLite cannot drop a column's UNIQUE, so the table is
+// copied without it (its seqs kept), then every event is indexed: in hash order (the sort spills to a
+// temporary file, not memory, see open_writer), so each page of event_ids is written once.
+constexpr const char* kMigrateTo4 = R"sql(
+CREATE TABLE events_v4(
+  seq INTEGER PRIMARY KEY,
+  event_id TEXT NOT NULL,
+  received_at_ms INTEGER NOT NULL,
+  payload BLOB NOT NULL
+);
+INSERT INTO events_v4(seq, event_id, received_at_ms, payload) SELECT seq, event_id, received_at_ms, payload FROM events;
+DROP TABLE events;
+ALTER TABLE events_v4 RENAME TO events;
+)sql";
+constexpr const char* kMigrateTo4Index = R"sql(
+INSERT OR IGNORE INTO event_ids(hash, seq) SELECT fanout_id_hash(event_id), seq FROM events ORDER BY 1, 2;
+INSERT INTO meta(key, value) VALUES('ids_indexed', (SELECT ifnull(max(seq), 0) FROM events))
+  ON CONFLICT(key) DO UPDATE SET value = excluded.value;
 )sql";
 
 // Version 4 keeps the latest attempt's HTTP status and latency in the delivery's own row (NULL: none
@@ -129,6 +160,20 @@ Result<int64_t> read_version(Db& db) {
   return version;
 }
 
+Result<bool> has_unique_event_ids(Db& db) {
+  auto stmt = Stmt::prepare(db.get(), "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_autoindex_events_1'");
+  if (!stmt) return tl::unexpected(stmt.error());
+  if (stmt->step() != SQLITE_ROW) return db_error(db.get(), "reading the schema");
+  return stmt->int64(0) > 0;
+}
+
+// fanout_id_hash(text): id_hash() in SQL, for indexing the events of an upgraded spool.
+void sql_id_hash(sqlite3_context* context, int, sqlite3_value** argv) {
+  const auto* text = reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
+  const int size = sqlite3_value_bytes(argv[0]);
+  sqlite3_result_int64(context, id_hash(std::string_view(text ? text : "", static_cast<size_t>(size))));
+}
+
 // Creates or upgrades the schema; runs inside the caller's write transaction.
 Status create_schema(Db& db) {
   auto version = read_version(db);
@@ -142,12 +187,22 @@ Status create_schema(Db& db) {
   if (*version == 1) {
     if (auto s = db.exec(kMigrateFrom1); !s) return s;
   }
+  // The UNIQUE of versions 1-3 shows as an automatic index (a new file has no events table yet).
+  auto unique_ids = has_unique_event_ids(db);
+  if (!unique_ids) return tl::unexpected(unique_ids.error());
+  const bool had_events = *unique_ids;
+  if (had_events) {
+    if (auto s = db.exec(kMigrateTo4); !s) return s;
+  }
   if (auto s = db.exec(kSchema); !s) return s;
   if (*version == 1) {
     if (auto s = db.exec(kMigrateFrom1Rows); !s) return s;
   }
   if (*version == 2 || *version == 3) {
     if (auto s = db.exec(kAddLatestAttempt); !s) return s;
+  }
+  if (had_events) {
+    if (auto s = db.exec(kMigrateTo4Index); !s) return s;
   }
   if (*version == kSchemaVersion) return {};
   return db.exec("PRAGMA user_version = " + std::to_string(kSchemaVersion));
@@ -195,11 +250,17 @@ Status open_writer(Db& db, const std::string& path) {
   // FULL: the WAL is fsynced at every commit, so an acknowledged event survives power loss.
   // journal_size_limit keeps the WAL file from staying at its high-water mark after a burst. The writer
   // appends at the end of every B-tree, so a small page cache holds its working set (16 MB of cache
-  // measured no faster than 4 MB, and cost 16 MB of peak RSS under load).
+  // measured no faster than 4 MB, and cost 16 MB of peak RSS under load). Its temporary tables stay in
+  // memory, but only after the schema is upgraded: the upgrade to version 4 sorts every event's id hash,
+  // which would take 16 bytes of memory per event there and spills to a temporary file here.
   if (auto s = db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA journal_size_limit=67108864;"
-                       "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-4096;");
+                       "PRAGMA cache_size=-4096;");
       !s) {
     return s;
+  }
+  if (sqlite3_create_function(db.get(), "fanout_id_hash", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr, sql_id_hash,
+                              nullptr, nullptr) != SQLITE_OK) {
+    return db_error(db.get(), "registering fanout_id_hash");
   }
   if (auto s = db.exec("BEGIN IMMEDIATE"); !s) return s;
   auto created = create_schema(db);
@@ -207,7 +268,8 @@ Status open_writer(Db& db, const std::string& path) {
     (void)db.exec("ROLLBACK");
     return created;
   }
-  return db.exec("COMMIT");
+  if (auto s = db.exec("COMMIT"); !s) return s;
+  return db.exec("PRAGMA temp_store=MEMORY");
 }
 
 Status open_reader(Db& db, const std::string& path) {

@@ -108,7 +108,7 @@ void SqliteSpool::update(std::vector<DeliveryUpdate> updates) {
 Result<std::optional<EventStatus>> SqliteSpool::lookup(const std::string& event_id) {
   std::lock_guard lock(read_mu_);
   if (!reader_.is_open()) return closed_error();
-  return reader_.lookup(event_id);
+  return reader_.lookup(event_id, writer_.recent_ids());
 }
 
 Result<std::vector<PendingDelivery>> SqliteSpool::load_pending(const std::string& destination, int64_t after_seq,
@@ -202,9 +202,10 @@ Result<std::vector<StoredEvent>> SqliteSpool::recent_events(int64_t after_seq, s
 }
 
 Result<std::optional<StoredEvent>> SqliteSpool::find_event(const std::string& event_id) {
-  std::lock_guard lock(console_mu_);
-  if (!console_reader_.is_open()) return closed_error();
-  return console_reader_.find_event(event_id);
+  // On the status reader, not the console's: finding an id takes the writer's recent ids (recent_ids.h).
+  std::lock_guard lock(read_mu_);
+  if (!reader_.is_open()) return closed_error();
+  return reader_.find_event(event_id, writer_.recent_ids());
 }
 
 Result<std::vector<SeqDelivery>> SqliteSpool::delivery_states(int64_t from_seq, int64_t to_seq) {
@@ -297,6 +298,9 @@ void SqliteSpool::run_writer() {
       }
     } else {
       run_group(group, updates);
+      // Between groups: one chunk of the id merge at a time, so enqueues never wait for a whole merge.
+      // A failure (the disk's) is left to the groups to report; the merge is tried again after the next.
+      if (last_commit_ok_ && writer_.merge_due()) (void)writer_.merge_step();
     }
   }
 }

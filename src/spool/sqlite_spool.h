@@ -54,6 +54,9 @@ class SqliteSpool final : public Spool {
   // Fault injection (tests, DuckDB style): the next `count` group commits fail as a disk error would:
   // their enqueues get "unavailable" and nothing of them is written.
   void fail_next_commits(int count) { writer_.fail_next_commits(count); }
+  // Tests: merge the recent event ids into event_ids once `limit` are held (recent_ids.h), not 65536,
+  // `chunk` rows per transaction.
+  void set_recent_ids_limit(size_t limit, size_t chunk = Writer::kMergeChunk) { writer_.set_merge_sizes(limit, chunk); }
 
  private:
   struct EnqueueOp {

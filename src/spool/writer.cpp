@@ -67,10 +67,18 @@ Status Writer::open(const std::string& path, int64_t idempotency_ms) {
       {&write_next_seq_, "UPDATE meta SET value = ?1 WHERE key = 'next_seq'"},
       {&page_count_, "PRAGMA page_count"},
       {&freelist_count_, "PRAGMA freelist_count"},
-      {&insert_event_,
-       "INSERT INTO events(seq, event_id, received_at_ms, payload) VALUES(?1, ?2, ?3, ?4) "
-       "ON CONFLICT(event_id) DO NOTHING"},
-      {&find_event_, "SELECT seq, received_at_ms FROM events WHERE event_id = ?1"},
+      {&insert_event_, "INSERT INTO events(seq, event_id, received_at_ms, payload) VALUES(?1, ?2, ?3, ?4)"},
+      // The two levels of the id index (recent_ids.h): a recent seq is checked against its row; the
+      // merged ones are found by hash, and the id compared there too (a hash is not the id).
+      {&find_seq_, "SELECT received_at_ms FROM events WHERE seq = ?1 AND event_id = ?2"},
+      {&find_hash_,
+       "SELECT e.seq, e.received_at_ms FROM event_ids i JOIN events e ON e.seq = i.seq "
+       "WHERE i.hash = ?1 AND e.event_id = ?2"},
+      {&index_id_, "INSERT OR IGNORE INTO event_ids(hash, seq) VALUES(?1, ?2)"},
+      {&unindex_id_, "DELETE FROM event_ids WHERE hash = ?1 AND seq = ?2"},
+      {&write_indexed_, "UPDATE meta SET value = ?1 WHERE key = 'ids_indexed'"},
+      {&read_indexed_, "SELECT value FROM meta WHERE key = 'ids_indexed'"},
+      {&scan_ids_, "SELECT seq, event_id FROM events WHERE seq >= ?1 AND seq < ?2"},
       {&has_pending_, "SELECT pending FROM outbox WHERE seq = ?1"},
       {&insert_outbox_, "INSERT INTO outbox(seq, pending) VALUES(?1, ?2)"},
       // A run of updates that differ only in seq (one destination, one outcome: a batch's result) is
@@ -106,21 +114,21 @@ Status Writer::open(const std::string& path, int64_t idempotency_ms) {
        "last_error) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"},
       {&delete_deliveries_, "DELETE FROM deliveries WHERE seq = ?1"},
       {&delete_event_, "DELETE FROM events WHERE seq = ?1"},
-      // Dead letters matching the filters ("" = any) go back to pending: their outbox bits first (an
-      // upsert per row, OR-ing bits of the same event), then their rows.
+      // Dead letters matching the filters (destination "", event seq 0: any) go back to pending: their
+      // outbox bits first (an upsert per row, OR-ing bits of the same event), then their rows.
       {&replay_outbox_,
        "INSERT INTO outbox(seq, pending) SELECT d.seq, 1 << d.destination FROM deliveries d WHERE d.state = 2 "
        "AND (?1 = '' OR d.destination = (SELECT id FROM destinations WHERE name = ?1)) "
-       "AND (?2 = '' OR d.seq IN (SELECT seq FROM events WHERE event_id = ?2)) "
+       "AND (?2 = 0 OR d.seq = ?2) "
        "ON CONFLICT(seq) DO UPDATE SET pending = pending | excluded.pending"},
       {&replay_,
        "UPDATE deliveries SET state = 0, reason = '', attempts = 0, next_attempt_at_ms = 0, last_error = '', "
        "http_status = NULL, latency_us = NULL, updated_at_ms = ?3 WHERE state = 2 AND (?1 = '' OR destination = (SELECT id FROM destinations WHERE name = "
        "?1)) "
-       "AND (?2 = '' OR seq IN (SELECT seq FROM events WHERE event_id = ?2))"},
+       "AND (?2 = 0 OR seq = ?2)"},
       {&bump_replays_,
        "INSERT INTO meta(key, value) VALUES('replays', 1) ON CONFLICT(key) DO UPDATE SET value = value + 1"},
-      {&purge_scan_, "SELECT seq, received_at_ms FROM events WHERE seq > ?1 ORDER BY seq"},
+      {&purge_scan_, "SELECT seq, received_at_ms, event_id FROM events WHERE seq > ?1 ORDER BY seq"},
       // Like write_run_: only deliveries still pending get the attempt that just finished them.
       // ?1 is the run's [[seq, at_ms, latency_us], ...]: each event's own answer time and latency (a
       // GA4 request per event), the rest shared by the run. Only for deliveries whose row cannot tell
@@ -139,28 +147,59 @@ Status Writer::open(const std::string& path, int64_t idempotency_ms) {
        "SELECT d.seq, d.destination, 0, d.updated_at_ms, d.http_status, d.state, d.reason, d.latency_us "
        "FROM deliveries d WHERE d.state = 2 AND d.attempts = 1 AND d.http_status IS NOT NULL "
        "AND (?1 = '' OR d.destination = (SELECT id FROM destinations WHERE name = ?1)) "
-       "AND (?2 = '' OR d.seq IN (SELECT seq FROM events WHERE event_id = ?2))"},
+       "AND (?2 = 0 OR d.seq = ?2)"},
       {&replay_attempts_drop_,
        "DELETE FROM attempts WHERE slot < 0 AND (seq, destination) IN (SELECT d.seq, d.destination FROM deliveries d "
        "WHERE d.state = 2 AND (?1 = '' OR d.destination = (SELECT id FROM destinations WHERE name = ?1)) "
-       "AND (?2 = '' OR d.seq IN (SELECT seq FROM events WHERE event_id = ?2)))"},
+       "AND (?2 = 0 OR d.seq = ?2))"},
       {&replay_attempts_shift_,
        "UPDATE attempts SET slot = slot - ?3 WHERE (seq, destination) IN (SELECT d.seq, d.destination FROM deliveries "
        "d WHERE d.state = 2 AND (?1 = '' OR d.destination = (SELECT id FROM destinations WHERE name = ?1)) "
-       "AND (?2 = '' OR d.seq IN (SELECT seq FROM events WHERE event_id = ?2)))"},
+       "AND (?2 = 0 OR d.seq = ?2))"},
   };
   if (auto s = prepare_all(db, defs); !s) return s;
   if (auto s = load_destination_ids(); !s) return s;
   auto page_size = Stmt::prepare(db, "PRAGMA page_size");
   if (!page_size) return tl::unexpected(page_size.error());
   if (page_size->step() == SQLITE_ROW) page_size_ = page_size->int64(0);
+  // The recent level of the id index is rebuilt from the events above the merged mark.
+  if (read_indexed_.step() != SQLITE_ROW) {
+    read_indexed_.reset();
+    return db_error(db, "reading ids_indexed");
+  }
+  ids_indexed_ = read_indexed_.int64(0);
+  read_indexed_.reset();
+  if (read_next_seq_.step() != SQLITE_ROW) {
+    read_next_seq_.reset();
+    return db_error(db, "reading next_seq");
+  }
+  committed_next_seq_ = read_next_seq_.int64(0);
+  read_next_seq_.reset();
+  recent_.clear();
+  merging_.clear();
+  merged_ = 0;
+  return load_recent(ids_indexed_ + 1, committed_next_seq_);
+}
+
+Status Writer::load_recent(int64_t from, int64_t to) {
+  scan_ids_.bind(1, from);
+  scan_ids_.bind(2, to);
+  int rc;
+  while ((rc = scan_ids_.step()) == SQLITE_ROW) {
+    const auto* id = reinterpret_cast<const char*>(sqlite3_column_text(scan_ids_.get(), 1));
+    const auto size = static_cast<size_t>(sqlite3_column_bytes(scan_ids_.get(), 1));
+    recent_.add(id_hash(std::string_view(id ? id : "", size)), scan_ids_.int64(0));
+  }
+  scan_ids_.reset();
+  if (rc != SQLITE_DONE) return db_error(db_.get(), "reading recent event ids");
   return {};
 }
 
 void Writer::close() {
   for (Stmt* s :
        {&begin_,          &commit_,       &rollback_,           &read_next_seq_,   &write_next_seq_,    &page_count_,
-        &freelist_count_, &insert_event_, &find_event_,         &has_pending_,     &insert_outbox_,     &write_run_,
+        &freelist_count_, &insert_event_, &find_seq_,           &find_hash_,       &index_id_,          &unindex_id_,
+        &write_indexed_,  &read_indexed_, &scan_ids_,           &has_pending_,     &insert_outbox_,     &write_run_,
         &write_run_same_,
         &clear_run_,      &delete_run_,   &insert_destination_, &insert_delivery_, &delete_deliveries_, &delete_event_,
         &replay_outbox_,  &replay_,       &bump_replays_,       &purge_scan_,      &write_attempts_,    &delete_attempts_,
@@ -216,6 +255,17 @@ Status Writer::begin(Sync sync) {
   }
   next_seq_ = stored_next_seq_ = read_next_seq_.int64(0);
   read_next_seq_.reset();
+  added_.clear();
+  removed_.clear();
+  // Another process wrote events since this writer's last commit (none does today): their ids join
+  // the recent level, or they would not be found.
+  if (next_seq_ > committed_next_seq_) {
+    if (auto s = load_recent(std::max(committed_next_seq_, ids_indexed_ + 1), next_seq_); !s) {
+      rollback();
+      return s;
+    }
+    committed_next_seq_ = next_seq_;
+  }
   return {};
 }
 
@@ -227,7 +277,11 @@ bool Writer::aborted() const {
   return aborted_ || !in_transaction();
 }
 
-Status Writer::delete_event(int64_t seq) {
+Status Writer::delete_event(int64_t seq, int64_t hash) {
+  unindex_id_.bind(1, hash);
+  unindex_id_.bind(2, seq);
+  if (auto s = run(db_.get(), unindex_id_, "deleting an event id"); !s) return s;
+  removed_.emplace_back(hash, seq);
   delete_deliveries_.bind(1, seq);
   if (auto s = run(db_.get(), delete_deliveries_, "deleting deliveries"); !s) return s;
   delete_attempts_.bind(1, seq);
@@ -236,40 +290,59 @@ Status Writer::delete_event(int64_t seq) {
   return run(db_.get(), delete_event_, "deleting event");
 }
 
+Result<Writer::Found> Writer::find(const std::string& event_id) {
+  const int64_t hash = id_hash(event_id);
+  // Newest first: after an expired id was accepted again, a stale entry may still name its old seq.
+  const std::vector<int64_t> recent = recent_.seqs(hash);
+  for (auto it = recent.rbegin(); it != recent.rend(); ++it) {
+    find_seq_.bind(1, *it);
+    find_seq_.bind(2, event_id);
+    const int rc = find_seq_.step();
+    const int64_t received = rc == SQLITE_ROW ? find_seq_.int64(0) : 0;
+    find_seq_.reset();
+    if (rc == SQLITE_ROW) return Found{*it, received};
+    if (rc != SQLITE_DONE) return db_error(db_.get(), "finding an event");
+  }
+  find_hash_.bind(1, hash);
+  find_hash_.bind(2, event_id);
+  const int rc = find_hash_.step();
+  Found found;
+  if (rc == SQLITE_ROW) found = Found{find_hash_.int64(0), find_hash_.int64(1)};
+  find_hash_.reset();
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_error(db_.get(), "finding an event");
+  return found;
+}
+
 // Returns the new seq, or 0 for a duplicate.
 Result<int64_t> Writer::insert_event(const NewEvent& e) {
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    const int64_t seq = next_seq_;
-    insert_event_.bind(1, seq);
-    insert_event_.bind(2, e.event_id);
-    insert_event_.bind(3, e.received_at_ms);
-    insert_event_.bind_blob(4, e.payload);
-    int rc = insert_event_.step();
-    insert_event_.reset();
-    if (rc != SQLITE_DONE) return db_error(db_.get(), "inserting event");
-    if (sqlite3_changes(db_.get()) == 1) {
-      ++next_seq_;
-      return seq;
-    }
-    // The id exists. Within the window (or still being delivered) it is a duplicate; otherwise it has
-    // expired and merely awaits purge, so it is replaced and the id accepted again.
-    find_event_.bind(1, e.event_id);
-    if (find_event_.step() != SQLITE_ROW) {
-      find_event_.reset();
-      return db_error(db_.get(), "finding duplicate event");
-    }
-    const int64_t old_seq = find_event_.int64(0);
-    const int64_t old_received = find_event_.int64(1);
-    find_event_.reset();
-    if (e.received_at_ms - old_received < idempotency_ms_) return 0;
-    has_pending_.bind(1, old_seq);
+  const int64_t hash = id_hash(e.event_id);
+  auto old = find(e.event_id);
+  if (!old) return tl::unexpected(old.error());
+  if (old->seq != 0) {
+    // Within the window (or still being delivered) it is a duplicate; otherwise it has expired and
+    // merely awaits purge, so it is replaced and the id accepted again.
+    if (e.received_at_ms - old->received_at_ms < idempotency_ms_) return 0;
+    has_pending_.bind(1, old->seq);
     int pending = has_pending_.step();
     has_pending_.reset();
     if (pending == SQLITE_ROW) return 0;
     if (pending != SQLITE_DONE) return db_error(db_.get(), "checking pending deliveries");
-    if (auto s = delete_event(old_seq); !s) return tl::unexpected(s.error());
+    if (auto s = delete_event(old->seq, hash); !s) return tl::unexpected(s.error());
   }
-  return fail("internal", "spool: event " + e.event_id + " could not replace its expired copy");
+  const int64_t seq = next_seq_;
+  insert_event_.bind(1, seq);
+  insert_event_.bind(2, e.event_id);
+  insert_event_.bind(3, e.received_at_ms);
+  insert_event_.bind_blob(4, e.payload);
+  int rc = insert_event_.step();
+  insert_event_.reset();
+  if (rc != SQLITE_DONE) return db_error(db_.get(), "inserting event");
+  ++next_seq_;
+  // No index write: the id joins the recent level, which the events row itself makes durable.
+  recent_.add(hash, seq);
+  added_.emplace_back(hash, seq);
+  ++accepted_since_step_;
+  return seq;
 }
 
 // Checked before writing anything, so the only failures left mid-write are SQLite's own (disk, memory),
@@ -524,6 +597,75 @@ Status Writer::commit() {
     return s;
   }
   new_ids_.clear();
+  committed_next_seq_ = next_seq_;
+  committed();
+  return {};
+}
+
+void Writer::committed() {
+  for (const auto& [hash, seq] : removed_) {
+    recent_.remove(hash, seq);
+    // Not written by the merge in progress, if it has yet to reach it (it was unindexed if it had).
+    // Searched by hash alone: an entry already marked deleted (seq 0) breaks the order within a hash.
+    auto by_hash = [](const std::pair<int64_t, int64_t>& a, const std::pair<int64_t, int64_t>& b) {
+      return a.first < b.first;
+    };
+    auto [first, last] = std::equal_range(merging_.begin() + static_cast<ptrdiff_t>(merged_), merging_.end(),
+                                          std::make_pair(hash, int64_t{0}), by_hash);
+    for (auto it = first; it != last; ++it)
+      if (it->second == seq) it->second = 0;
+  }
+  added_.clear();
+  removed_.clear();
+}
+
+void Writer::rolled_back() {
+  for (const auto& [hash, seq] : added_) recent_.remove(hash, seq);
+  added_.clear();
+  removed_.clear();
+}
+
+Status Writer::merge_step() {
+  if (merging_.empty()) {
+    merge_upto_ = committed_next_seq_ - 1;
+    merging_ = recent_.sorted_upto(merge_upto_);
+    merged_ = 0;
+    accepted_since_step_ = 0;  // those are in this merge
+  }
+  // At least as many rows as events arrived since the last step, so the merge ends before the next
+  // one is due; if it is behind all the same, the rest in this call: memory stays bounded.
+  const size_t rows = recent_.size() >= 2 * recent_limit_ ? merging_.size() - merged_
+                                                          : std::max(merge_chunk_.load(), accepted_since_step_);
+  accepted_since_step_ = 0;
+  const size_t end = std::min(merging_.size(), merged_ + rows);
+  // The index can be rebuilt from the events table (which is durable), and ids_indexed moves in the same
+  // transaction as the last rows: no fsync of its own; the next enqueue's makes it durable.
+  if (auto s = begin(Sync::normal); !s) return s;
+  for (size_t i = merged_; i < end; ++i) {
+    if (merging_[i].second == 0) continue;  // deleted since the merge started
+    index_id_.bind(1, merging_[i].first);
+    index_id_.bind(2, merging_[i].second);
+    if (auto s = run(db_.get(), index_id_, "merging event ids"); !s) {
+      rollback();
+      return s;
+    }
+  }
+  if (end == merging_.size()) {
+    write_indexed_.bind(1, merge_upto_);
+    if (auto s = run(db_.get(), write_indexed_, "storing ids_indexed"); !s) {
+      rollback();
+      return s;
+    }
+  }
+  if (auto s = commit(); !s) return s;
+  merged_ = end;
+  if (merged_ == merging_.size()) {
+    ids_indexed_ = merge_upto_;
+    recent_.drop_upto(merge_upto_);
+    merging_.clear();
+    merging_.shrink_to_fit();
+    merged_ = 0;
+  }
   return {};
 }
 
@@ -540,24 +682,39 @@ void Writer::rollback() {
   if (in_transaction()) (void)run(db_.get(), rollback_, "ROLLBACK");
   for (const auto& name : new_ids_) ids_.erase(name);
   new_ids_.clear();
+  rolled_back();
 }
 
 Result<int64_t> Writer::replay(const std::string& destination, const std::string& event_id, int64_t now_ms) {
   // Full: an operator's replay is acknowledged like an enqueue.
   if (auto s = set_sync(Sync::full); !s) return tl::unexpected(s.error());
   if (auto s = run(db_.get(), begin_, "BEGIN"); !s) return tl::unexpected(s.error());
+  // The event filter, as the seq of that event (0: any event).
+  int64_t seq = 0;
+  if (!event_id.empty()) {
+    auto found = find(event_id);
+    if (!found) {
+      rollback();
+      return tl::unexpected(found.error());
+    }
+    if (found->seq == 0) {  // no such event: nothing to replay
+      rollback();
+      return 0;
+    }
+    seq = found->seq;
+  }
   replay_outbox_.bind(1, destination);
-  replay_outbox_.bind(2, event_id);
+  replay_outbox_.bind(2, seq);
   if (auto s = run(db_.get(), replay_outbox_, "re-queueing dead letters"); !s) {
     rollback();
     return tl::unexpected(s.error());
   }
   replay_attempts_keep_.bind(1, destination);
-  replay_attempts_keep_.bind(2, event_id);
+  replay_attempts_keep_.bind(2, seq);
   replay_attempts_drop_.bind(1, destination);
-  replay_attempts_drop_.bind(2, event_id);
+  replay_attempts_drop_.bind(2, seq);
   replay_attempts_shift_.bind(1, destination);
-  replay_attempts_shift_.bind(2, event_id);
+  replay_attempts_shift_.bind(2, seq);
   replay_attempts_shift_.bind(3, kAttemptsKept);
   for (Stmt* stmt : {&replay_attempts_keep_, &replay_attempts_drop_, &replay_attempts_shift_}) {
     if (auto s = run(db_.get(), *stmt, "keeping the attempts of replayed dead letters"); !s) {
@@ -566,7 +723,7 @@ Result<int64_t> Writer::replay(const std::string& destination, const std::string
     }
   }
   replay_.bind(1, destination);
-  replay_.bind(2, event_id);
+  replay_.bind(2, seq);
   replay_.bind(3, now_ms);
   if (auto s = run(db_.get(), replay_, "replaying dead letters"); !s) {
     rollback();
@@ -592,7 +749,8 @@ Result<int64_t> Writer::purge_chunk(int64_t cutoff_ms, size_t max_events, int64_
                               : cutoff_ms + kPurgeScanSlackMs;
   if (auto s = set_sync(Sync::full); !s) return tl::unexpected(s.error());
   if (auto s = run(db_.get(), begin_, "BEGIN"); !s) return tl::unexpected(s.error());
-  std::vector<int64_t> candidates;
+  removed_.clear();
+  std::vector<std::pair<int64_t, int64_t>> candidates;  // seq, id hash
   *finished = true;
   purge_scan_.bind(1, *after_seq);
   int rc;
@@ -605,7 +763,11 @@ Result<int64_t> Writer::purge_chunk(int64_t cutoff_ms, size_t max_events, int64_
       break;
     }
     last_seen = purge_scan_.int64(0);
-    if (received < cutoff_ms) candidates.push_back(last_seen);
+    if (received < cutoff_ms) {
+      const auto* id = reinterpret_cast<const char*>(sqlite3_column_text(purge_scan_.get(), 2));
+      const auto size = static_cast<size_t>(sqlite3_column_bytes(purge_scan_.get(), 2));
+      candidates.emplace_back(last_seen, id_hash(std::string_view(id ? id : "", size)));
+    }
   }
   purge_scan_.reset();
   if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
@@ -613,7 +775,7 @@ Result<int64_t> Writer::purge_chunk(int64_t cutoff_ms, size_t max_events, int64_
     return db_error(db_.get(), "scanning events to purge");
   }
   int64_t deleted = 0;
-  for (int64_t seq : candidates) {
+  for (const auto& [seq, hash] : candidates) {
     has_pending_.bind(1, seq);
     int pending = has_pending_.step();
     has_pending_.reset();
@@ -622,7 +784,7 @@ Result<int64_t> Writer::purge_chunk(int64_t cutoff_ms, size_t max_events, int64_
       rollback();
       return db_error(db_.get(), "checking pending deliveries");
     }
-    if (auto s = delete_event(seq); !s) {
+    if (auto s = delete_event(seq, hash); !s) {
       rollback();
       return tl::unexpected(s.error());
     }
@@ -632,6 +794,7 @@ Result<int64_t> Writer::purge_chunk(int64_t cutoff_ms, size_t max_events, int64_
     rollback();
     return tl::unexpected(s.error());
   }
+  committed();
   *after_seq = last_seen;
   return deleted;
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "spool/recent_ids.h"
 #include "spool/spool.h"
 #include "spool/sqlite_db.h"
 
@@ -66,6 +67,38 @@ class Writer {
   // Fault injection (tests): the next `count` commits fail and roll back as a real disk error would.
   void fail_next_commits(int count) { failing_commits_.store(count); }
 
+  // The ids of the events not yet merged into event_ids (thread-safe: readers look up in it).
+  const RecentIds& recent_ids() const { return recent_; }
+  // True when the recent ids should be merged into event_ids (between groups: merge_step()).
+  bool merge_due() const { return !merging_.empty() || recent_.size() >= recent_limit_; }
+  // Merges the next kMergeChunk recent ids (in hash order) into event_ids, in a transaction of its own.
+  // A failure leaves everything as it was (the merge is tried again later).
+  Status merge_step();
+  // Tests: merge once `limit` ids are recent, `chunk` rows per transaction (default kRecentIds and
+  // kMergeChunk), to exercise merges with few events.
+  void set_merge_sizes(size_t limit, size_t chunk) {
+    recent_limit_ = limit;
+    merge_chunk_ = chunk;
+  }
+
+  // Where an event with `event_id` is: its seq and received_at_ms (seq 0 when there is none). Inside or
+  // outside a transaction.
+  struct Found {
+    int64_t seq = 0;
+    int64_t received_at_ms = 0;
+  };
+  Result<Found> find(const std::string& event_id);
+
+  // Recent ids held before a merge starts: ~48 bytes of memory each, so ~3 MB. A merge writes each page
+  // of event_ids about once for all of them; the more there are, the fewer page writes per event
+  // (bench/README.md, "Event id index").
+  static constexpr size_t kRecentIds = 65536;
+  // Index rows written per merge transaction, at least: ~2 ms of the writer thread (~5,500 instructions
+  // a row), so an enqueue queued meanwhile waits little (512 cost 5% more instructions per event). A step writes as many rows as events were
+  // accepted since the previous one when that is more, so the merge keeps pace with intake. Chunks
+  // follow hash order, so their size barely changes the pages written.
+  static constexpr size_t kMergeChunk = 1024;
+
  private:
   // Destination ids 1..62 are bits of outbox.pending: at most 62 names per spool, ever.
   static constexpr int64_t kMaxDestinationId = 62;
@@ -96,7 +129,15 @@ class Writer {
   Status apply_run(const Run& run, int64_t now_ms);
   // Appends a run's attempt (if it has one) to the history of its deliveries still pending.
   Status write_attempts(const Run& run);
-  Status delete_event(int64_t seq);
+  // Deletes an event, its rows and its index entry (`hash` is its id's).
+  Status delete_event(int64_t seq, int64_t hash);
+  // Reads the ids of events with from <= seq < to into recent_ (at open: those above ids_indexed; at
+  // begin(): those another process added since this writer's last commit).
+  Status load_recent(int64_t from, int64_t to);
+  // After a commit: removals take effect, a merge in progress skips deleted events. After a rollback:
+  // the ids added since begin() are forgotten.
+  void committed();
+  void rolled_back();
   static Status validate(const std::vector<NewEvent>& events);
   // False when SQLite itself rolled the transaction back after an error.
   bool in_transaction() const;
@@ -117,10 +158,22 @@ class Writer {
   size_t open_runs_ = 0;
   std::unordered_set<int64_t> in_runs_;  // (seq << 6 | destination id) of the updates in open runs
 
+  RecentIds recent_;                                  // (hash, seq) of events above ids_indexed_
+  std::atomic<size_t> recent_limit_{kRecentIds};
+  std::atomic<size_t> merge_chunk_{kMergeChunk};
+  int64_t ids_indexed_ = 0;                           // meta.ids_indexed: event_ids covers every seq up to here
+  int64_t committed_next_seq_ = 1;                    // next_seq after this writer's last commit
+  std::vector<std::pair<int64_t, int64_t>> added_;    // (hash, seq) added to recent_ since begin()
+  std::vector<std::pair<int64_t, int64_t>> removed_;  // (hash, seq) deleted since begin()
+  std::vector<std::pair<int64_t, int64_t>> merging_;  // a merge in progress: sorted, seq 0 = deleted since
+  size_t merged_ = 0;                                 // merging_[0..merged_) are written
+  size_t accepted_since_step_ = 0;                    // events accepted since the last merge_step()
+  int64_t merge_upto_ = 0;                            // the merge covers every seq up to here
+
   Stmt begin_, commit_, rollback_;
   Stmt read_next_seq_, write_next_seq_, page_count_, freelist_count_;
-  Stmt insert_event_, find_event_, has_pending_, insert_outbox_, write_run_, write_run_same_, clear_run_,
-      delete_run_;
+  Stmt insert_event_, find_seq_, find_hash_, index_id_, unindex_id_, write_indexed_, read_indexed_, scan_ids_;
+  Stmt has_pending_, insert_outbox_, write_run_, write_run_same_, clear_run_, delete_run_;
   Stmt insert_destination_, insert_delivery_, delete_deliveries_, delete_event_;
   Stmt replay_outbox_, replay_, bump_replays_, purge_scan_;
   Stmt write_attempts_, delete_attempts_;  // the attempt history (schema.cpp, version 3)
