@@ -1,8 +1,8 @@
 # Shared by the load benchmarks (run.sh, pg_vs_sqlite.sh); sourced, not run. Expects $WORK, and
 # $SANDBOX_PORT / $S once the sandbox platforms are up.
 
-port_of() { # file, waits for a "port":N
-  for _ in $(seq 1 100); do
+port_of() { # file [tries of 0.1 s, 100], waits for a "port":N
+  for _ in $(seq 1 "${2:-100}"); do
     p=$(grep -o '"port":[0-9]*' "$1" 2>/dev/null | head -1 | cut -d: -f2 || true)
     [ -n "$p" ] && { echo "$p"; return; }
     sleep 0.1
@@ -65,4 +65,17 @@ base_url = "$S/tiktok"
 [events.purchase]
 google_ads = "customers/1234567890/conversionActions/111"
 TOML
+}
+
+# Starts the sandbox platforms and `fanout serve` from $B with bench_config on a spool in $WORK; any
+# arguments are a command fanout runs under (valgrind ...). Sets SANDBOX_PID, SANDBOX_PORT, S,
+# FANOUT_PID and FANOUT_PORT, and adds both processes to PIDS.
+start_sandbox_and_fanout() {
+  $B/fanout sandbox --listen 127.0.0.1:0 > "$WORK/sandbox.log" 2>&1 & SANDBOX_PID=$!; PIDS+=($SANDBOX_PID)
+  SANDBOX_PORT=$(port_of "$WORK/sandbox.log")
+  S="http://127.0.0.1:$SANDBOX_PORT"
+  bench_config "path = \"$WORK/spool.db\"" > "$WORK/fanout.toml"
+  export BENCH_SECRET=bench-secret BENCH_ADMIN=bench-admin BENCH_TOKEN=bench-token
+  "$@" $B/fanout serve --config "$WORK/fanout.toml" > "$WORK/fanout.log" 2>&1 & FANOUT_PID=$!; PIDS+=($FANOUT_PID)
+  FANOUT_PORT=$(port_of "$WORK/fanout.log" 600)
 }

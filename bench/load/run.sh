@@ -30,13 +30,7 @@ trap cleanup EXIT
 
 source bench/load/common.sh
 
-$B/fanout sandbox --listen 127.0.0.1:0 > "$WORK/sandbox.log" 2>&1 & SANDBOX_PID=$!; PIDS+=($SANDBOX_PID)
-SANDBOX_PORT=$(port_of "$WORK/sandbox.log")
-S="http://127.0.0.1:$SANDBOX_PORT"
-bench_config "path = \"$WORK/spool.db\"" > "$WORK/fanout.toml"
-export BENCH_SECRET=bench-secret BENCH_ADMIN=bench-admin BENCH_TOKEN=bench-token
-$B/fanout serve --config "$WORK/fanout.toml" > "$WORK/fanout.log" 2>&1 & FANOUT_PID=$!; PIDS+=($FANOUT_PID)
-FANOUT_PORT=$(port_of "$WORK/fanout.log")
+start_sandbox_and_fanout
 # CONSOLE_STREAMS=N: N web-console live streams stay open through every phase (the console's cost).
 for _ in $(seq 1 "${CONSOLE_STREAMS:-0}"); do
   curl -sN -H "Authorization: Bearer bench-admin" "http://127.0.0.1:$FANOUT_PORT/ui/api/stream" > /dev/null & PIDS+=($!)

@@ -25,15 +25,7 @@ cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 
 trap cleanup EXIT
 source bench/load/common.sh
 
-$B/fanout sandbox --listen 127.0.0.1:0 > "$WORK/sandbox.log" 2>&1 & PIDS+=($!)
-SANDBOX_PORT=$(port_of "$WORK/sandbox.log")
-S="http://127.0.0.1:$SANDBOX_PORT"
-bench_config "path = \"$WORK/spool.db\"" > "$WORK/fanout.toml"
-export BENCH_SECRET=bench-secret BENCH_ADMIN=bench-admin BENCH_TOKEN=bench-token
-valgrind --tool=callgrind --log-file="$WORK/valgrind.log" --callgrind-out-file="$OUT/callgrind.out" \
-  $B/fanout serve --config "$WORK/fanout.toml" > "$WORK/fanout.log" 2>&1 & FANOUT_PID=$!; PIDS+=($FANOUT_PID)
-for _ in $(seq 1 600); do grep -q '"port":' "$WORK/fanout.log" 2>/dev/null && break; sleep 0.1; done
-FANOUT_PORT=$(port_of "$WORK/fanout.log")
+start_sandbox_and_fanout valgrind --tool=callgrind --log-file="$WORK/valgrind.log" --callgrind-out-file="$OUT/callgrind.out"
 R=$(python3 -c "print($RATE / $BATCH)")
 LG=$($B/bench_loadgen --port $FANOUT_PORT --secret bench-secret --connections 4 --batch $BATCH --ids $IDS \
       --rate "$R" --seconds "$SECS" --prefix prof)

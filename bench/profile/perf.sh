@@ -20,13 +20,7 @@ cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 
 trap cleanup EXIT
 source bench/load/common.sh
 
-$B/fanout sandbox --listen 127.0.0.1:0 > "$WORK/sandbox.log" 2>&1 & PIDS+=($!)
-SANDBOX_PORT=$(port_of "$WORK/sandbox.log")
-S="http://127.0.0.1:$SANDBOX_PORT"
-bench_config "path = \"$WORK/spool.db\"" > "$WORK/fanout.toml"
-export BENCH_SECRET=bench-secret BENCH_ADMIN=bench-admin BENCH_TOKEN=bench-token
-$B/fanout serve --config "$WORK/fanout.toml" > "$WORK/fanout.log" 2>&1 & FANOUT_PID=$!; PIDS+=($FANOUT_PID)
-FANOUT_PORT=$(port_of "$WORK/fanout.log")
+start_sandbox_and_fanout
 perf record -q -F 1999 -e cpu-clock -g -p $FANOUT_PID -o "$OUT/perf.data" 2>/dev/null & PERF_PID=$!
 sleep 0.5
 LG=$($B/bench_loadgen --port $FANOUT_PORT --secret bench-secret --connections "${CONNECTIONS:-32}" \
