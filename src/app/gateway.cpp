@@ -14,7 +14,8 @@ constexpr int64_t kShutdownMarginMs = 1000;
 Result<std::unique_ptr<Gateway>> Gateway::start(Config config) {
   std::unique_ptr<Gateway> g(new Gateway());
   g->config_ = std::move(config);
-  g->config_.spool.on_fault = [](const spool::SpoolFault& f) {
+  g->config_.spool.on_fault = [metrics = &g->metrics_](const spool::SpoolFault& f) {
+    if (f.kind == spool::SpoolFault::Kind::write_failed) metrics->spool_write_failure();
     const char* names[] = {"spool_write_failed", "spool_write_recovered", "spool_outcomes_dropped"};
     const bool recovered = f.kind == spool::SpoolFault::Kind::write_recovered;
     log::Line(names[static_cast<int>(f.kind)], recovered ? log::Level::warn : log::Level::error)
@@ -58,8 +59,19 @@ Result<std::unique_ptr<Gateway>> Gateway::start(Config config) {
     if (console && console::Console::owns(head.target)) return std::nullopt;  // the console answers its own routes
     return intake->check_head(head);
   };
+  server_options.on_count = [metrics = &g->metrics_](net::ServerNotice::Kind kind, uint64_t n,
+                                                     const std::string& detail) {
+    using Kind = net::ServerNotice::Kind;
+    if (const char* reason = net::refusal_reason(kind)) metrics->http_request_rejected(reason, n);
+    if (kind == Kind::shed_idle) metrics->connections_shed(detail, n);
+    if (kind == Kind::connection_refused) metrics->connections_refused("max_connections", n);
+    if (kind == Kind::accept_failed) metrics->connections_refused("accept_failed", n);
+  };
   server_options.on_notice = [](const net::ServerNotice& n) {
-    const bool normal = n.kind == net::ServerNotice::Kind::memory_released;
+    // A client's own mistakes (too large, unparsable) are info; what protects the server is warn.
+    using Kind = net::ServerNotice::Kind;
+    const bool normal = n.kind == Kind::memory_released || n.kind == Kind::body_too_large ||
+                        n.kind == Kind::headers_too_large || n.kind == Kind::malformed_request;
     log::Line(net::notice_name(n.kind), normal ? log::Level::info : log::Level::warn)
         .num("count", static_cast<int64_t>(n.count))
         .num("live_connections", static_cast<int64_t>(n.live_connections))

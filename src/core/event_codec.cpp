@@ -5,9 +5,12 @@
 
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <span>
 #include <string>
@@ -98,6 +101,86 @@ constexpr ConsentField kConsents[] = {
     {"ad_personalization", &Event::ad_personalization},
     {"analytics_storage", &Event::analytics_storage},
 };
+
+// ---------- numbers ----------
+// RapidJSON 1.1.0 converts numbers itself, and neither of its modes fits a payload: its normal precision can
+// be an ulp off for 16-17 significant digits (what Writer::Double writes for some doubles), so a value would
+// drift on its way through the spool, and its full precision misreads a zero mantissa with an exponent and,
+// for a long mantissa with an exponent near -339, indexes its powers of ten out of range (signed overflow in
+// GetCachedPower10, found by fuzz/event_codec_fuzz.cpp in a payload fanout did not write). So the reader
+// hands each number over as text (kParseNumbersAsStringsFlag) and ExactNumbers converts it with
+// std::from_chars, which rounds correctly: what Writer::Double wrote reads back as the same double.
+
+// RapidJSON's SAX events, forwarded to a Document; numbers arrive as text (RawNumber) and are converted here.
+class ExactNumbers {
+ public:
+  explicit ExactNumbers(rapidjson::Document& doc) : doc_(doc) {}
+
+  // Set when a number was valid JSON but no finite double ("1e309", or "1e-400", which underflows).
+  bool out_of_range = false;
+
+  bool RawNumber(const char* text, rapidjson::SizeType length, bool /*copy*/) {
+    const char* end = text + length;
+    if (std::none_of(text, end, [](char c) { return c == '.' || c == 'e' || c == 'E'; })) {
+      // An integer, typed as RapidJSON types it (so IsInt64() holds for event_time); past 64 bits a double.
+      if (*text == '-') {
+        int64_t i = 0;
+        if (auto [at, ec] = std::from_chars(text, end, i); ec == std::errc{} && at == end) return doc_.Int64(i);
+      } else {
+        uint64_t u = 0;
+        if (auto [at, ec] = std::from_chars(text, end, u); ec == std::errc{} && at == end) return doc_.Uint64(u);
+      }
+    }
+    double d = 0;
+    auto [at, ec] = std::from_chars(text, end, d);
+    if (ec != std::errc{} || at != end || !std::isfinite(d)) {
+      out_of_range = true;
+      return false;
+    }
+    return doc_.Double(d);
+  }
+
+  // The reader calls only RawNumber for numbers under kParseNumbersAsStringsFlag; these complete the interface.
+  bool Int(int i) { return doc_.Int(i); }
+  bool Uint(unsigned u) { return doc_.Uint(u); }
+  bool Int64(int64_t i) { return doc_.Int64(i); }
+  bool Uint64(uint64_t u) { return doc_.Uint64(u); }
+  bool Double(double d) { return doc_.Double(d); }
+
+  bool Null() { return doc_.Null(); }
+  bool Bool(bool b) { return doc_.Bool(b); }
+  bool String(const char* s, rapidjson::SizeType length, bool copy) { return doc_.String(s, length, copy); }
+  bool StartObject() { return doc_.StartObject(); }
+  bool Key(const char* s, rapidjson::SizeType length, bool copy) { return doc_.Key(s, length, copy); }
+  bool EndObject(rapidjson::SizeType members) { return doc_.EndObject(members); }
+  bool StartArray() { return doc_.StartArray(); }
+  bool EndArray(rapidjson::SizeType elements) { return doc_.EndArray(elements); }
+
+ private:
+  rapidjson::Document& doc_;
+};
+
+// Iterative: a deeply nested "properties" must not exhaust the stack.
+constexpr unsigned kExactFlags = rapidjson::kParseNumbersAsStringsFlag | rapidjson::kParseIterativeFlag;
+
+// Parses `stream` into `doc` with exact numbers; on failure, why (an operator reads it in a dead-letter reason).
+template <unsigned kFlags, typename Stream>
+Status parse_exact(Stream& stream, rapidjson::Document& doc) {
+  rapidjson::Reader reader;
+  ExactNumbers handler(doc);
+  rapidjson::ParseResult result;
+  auto generate = [&](rapidjson::Document&) {
+    result = reader.Parse<kFlags | kExactFlags>(stream, handler);
+    return !result.IsError();
+  };
+  doc.Populate(generate);
+  if (!result.IsError()) return {};
+  if (handler.out_of_range)
+    return fail("invalid_payload", "encoded event holds a number out of range of a double at offset " +
+                                       std::to_string(result.Offset()));
+  return fail("invalid_payload", std::string("encoded event is not JSON: ") + rapidjson::GetParseError_En(result.Code()) +
+                                     " at offset " + std::to_string(result.Offset()));
+}
 
 // ---------- encoding ----------
 
@@ -190,8 +273,8 @@ void put_properties(Writer& w, const std::string& properties_json) {
   // Re-emitted through a DOM so the payload stays valid JSON even if the text were not; intake only
   // stores parsed objects, so an unparsable value is dropped rather than corrupting the payload.
   rapidjson::Document doc;
-  doc.Parse(properties_json.data(), properties_json.size());
-  if (doc.HasParseError() || !doc.IsObject() || doc.ObjectEmpty()) return;
+  rapidjson::MemoryStream stream(properties_json.data(), properties_json.size());
+  if (!parse_exact<0>(stream, doc) || !doc.IsObject() || doc.ObjectEmpty()) return;
   w.Key("properties");
   doc.Accept(w);
 }
@@ -474,12 +557,8 @@ Result<Event> decode_event(std::string_view payload) {
   if (payload.find('\0') != std::string_view::npos) return fail("invalid_payload", "encoded event holds a NUL byte");
   std::string text(payload);
   rapidjson::Document doc;
-  doc.ParseInsitu<rapidjson::kParseFullPrecisionFlag>(text.data());
-  if (doc.HasParseError()) {
-    return fail("invalid_payload", std::string("encoded event is not JSON: ") +
-                                       rapidjson::GetParseError_En(doc.GetParseError()) + " at offset " +
-                                       std::to_string(doc.GetErrorOffset()));
-  }
+  rapidjson::InsituStringStream stream(text.data());
+  if (auto s = parse_exact<rapidjson::kParseInsituFlag>(stream, doc); !s) return tl::unexpected(s.error());
   if (!doc.IsObject()) return fail("invalid_payload", "encoded event must be a JSON object");
   Event e;
   for (auto m = doc.MemberBegin(); m != doc.MemberEnd(); ++m) {

@@ -182,6 +182,7 @@ Awaitable<> Connection::read_loop() {
       // Decided on the head alone, before any body byte is buffered: smuggling attempts, requests the
       // handler refuses anyway (unsigned events), and bodies beyond the server's budget.
       if (auto problem = check_framing(parser_->get())) {
+        core_->notice(ServerNotice::Kind::bad_framing, 1);
         push_final_error(problem->status, problem->code, problem->message);
         break;
       }
@@ -227,11 +228,15 @@ Awaitable<> Connection::read_loop() {
     }
     if (ec) {
       if (ec == http::error::body_limit) {
+        core_->notice(ServerNotice::Kind::body_too_large, 1);
         push_final_error(413, "payload_too_large",
                          "request body exceeds " + std::to_string(options.max_body_bytes) + " bytes");
       } else if (ec == http::error::header_limit) {
+        core_->notice(ServerNotice::Kind::headers_too_large, 1);
         push_final_error(431, "headers_too_large", "request headers exceed " + std::to_string(kHeaderLimit) + " bytes");
       } else if (is_parse_error(ec)) {
+        const bool framing = ec == http::error::bad_transfer_encoding || ec == http::error::bad_content_length;
+        core_->notice(framing ? ServerNotice::Kind::bad_framing : ServerNotice::Kind::malformed_request, 1);
         push_final_error(400, "bad_request", "malformed HTTP request");
       } else if (ec != http::error::end_of_stream) {
         close_now();  // timeout, reset, half a request

@@ -143,7 +143,11 @@ class ServerImpl final : public HttpServer {
       // At the limit, idle keep-alive connections make room: the newcomer is admitted while they close.
       size_t headroom = 0;
       if (core_->live_count.load() >= core_->options.max_connections) headroom = shed_idle("max_connections");
-      if (core_->add(connection, headroom)) connection->start();  // else: dropped, which closes the socket
+      if (core_->add(connection, headroom)) {
+        connection->start();
+      } else if (!core_->stopping.load()) {
+        core_->notice(ServerNotice::Kind::connection_refused, 1, "max_connections");  // dropped: the socket closes
+      }
     }
   }
 
@@ -215,8 +219,35 @@ const char* notice_name(ServerNotice::Kind kind) {
       return "accept_failed";
     case ServerNotice::Kind::memory_released:
       return "memory_released";
+    case ServerNotice::Kind::connection_refused:
+      return "connection_refused";
+    case ServerNotice::Kind::bad_framing:
+      return "bad_framing";
+    case ServerNotice::Kind::body_too_large:
+      return "body_too_large";
+    case ServerNotice::Kind::headers_too_large:
+      return "headers_too_large";
+    case ServerNotice::Kind::malformed_request:
+      return "malformed_request";
   }
   return "unknown";
+}
+
+const char* refusal_reason(ServerNotice::Kind kind) {
+  switch (kind) {
+    case ServerNotice::Kind::body_budget_full:
+      return "body_budget";
+    case ServerNotice::Kind::bad_framing:
+      return "framing";
+    case ServerNotice::Kind::body_too_large:
+      return "body_too_large";
+    case ServerNotice::Kind::headers_too_large:
+      return "headers_too_large";
+    case ServerNotice::Kind::malformed_request:
+      return "malformed";
+    default:
+      return nullptr;
+  }
 }
 
 Result<std::unique_ptr<HttpServer>> HttpServer::start(const ServerOptions& options, Handler handler) {

@@ -49,19 +49,32 @@ using Handler = std::function<void(Request&& request, Respond respond)>;
 // What the server did to protect itself, for the owner's logs and metrics (net/ does not log).
 struct ServerNotice {
   enum class Kind {
-    shed_idle,         // idle keep-alive connections closed to make room for new ones
-    body_budget_full,  // requests answered 503: their bodies would exceed max_body_bytes_in_flight
-    accept_failed,     // accept() failed (out of file descriptors, ...); `detail` says why
-    memory_released,   // free heap memory handed back to the OS after a burst of bodies
+    shed_idle,           // idle keep-alive connections closed to make room for new ones; `detail` says why
+    body_budget_full,    // requests answered 503: their bodies would exceed max_body_bytes_in_flight
+    accept_failed,       // accept() failed (out of file descriptors, ...); `detail` says why
+    memory_released,     // free heap memory handed back to the OS after a burst of bodies
+    connection_refused,  // a new connection closed at once: at max_connections with no idle one to shed
+    bad_framing,         // 501/400: Transfer-Encoding other than one "chunked", or with Content-Length, or a
+                         // Content-Length the parser refuses (the framing of request smuggling)
+    body_too_large,      // 413: a body beyond max_body_bytes
+    headers_too_large,   // 431: request line and headers beyond 16 KiB
+    malformed_request,   // 400: not a request the HTTP parser accepts
   };
-  static constexpr size_t kKinds = 4;
+  static constexpr size_t kKinds = 9;
   Kind kind = Kind::shed_idle;
   uint64_t count = 0;           // occurrences since the previous notice of this kind
   size_t live_connections = 0;  // at the time of the notice
-  std::string detail;           // reason ("max_connections", an errno text, the peak bytes)
+  // shed_idle: "max_connections" or "out_of_file_descriptors" (a fixed word: a metric label); accept_failed:
+  // the error's text; memory_released: the peak bytes; otherwise empty.
+  std::string detail;
 };
-// "shed_idle_connections", "body_budget_full", "accept_failed", "memory_released".
+// "shed_idle_connections", "body_budget_full", "accept_failed", "memory_released", "connection_refused",
+// "bad_framing", "body_too_large", "headers_too_large", "malformed_request".
 const char* notice_name(ServerNotice::Kind kind);
+// For the kinds that answer a request by the server itself, before any handler sees it, the reason a
+// metric labels it with: "body_budget", "framing", "body_too_large", "headers_too_large",
+// "malformed"; nullptr for the other kinds.
+const char* refusal_reason(ServerNotice::Kind kind);
 
 struct ServerOptions {
   std::string listen = "127.0.0.1:0";             // host:port; port 0 picks a free port
@@ -85,6 +98,9 @@ struct ServerOptions {
   std::function<std::optional<Response>(const Request& head)> check_head;
   // Protective actions, at most one call per kind per second (counts accumulate), from server threads.
   std::function<void(const ServerNotice&)> on_notice;
+  // The same actions, each as it happens (not rate-limited), for counters: kind, how many, and the
+  // notice's `detail`. From server threads; keep it cheap.
+  std::function<void(ServerNotice::Kind kind, uint64_t count, const std::string& detail)> on_count;
 };
 
 class HttpServer {

@@ -96,8 +96,11 @@ struct ServerCore {
 
   // Reports a protective action to options.on_notice, at most once per kind per second; occurrences in
   // between are added to the next report's count.
+  // Every occurrence goes to options.on_count first, unthrottled.
   void notice(ServerNotice::Kind kind, uint64_t count, std::string detail = {}) {
-    if (!options.on_notice || count == 0) return;
+    if (count == 0) return;
+    if (options.on_count) options.on_count(kind, count, detail);
+    if (!options.on_notice) return;
     NoticeGate& gate = notice_gates[static_cast<size_t>(kind)];
     gate.pending += count;
     const int64_t now = now_ms();

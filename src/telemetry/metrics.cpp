@@ -35,6 +35,23 @@ Metrics::Metrics()
                         .Name("fanout_dead_letters_total")
                         .Help("Deliveries dead-lettered, by destination")
                         .Register(*registry_)),
+      http_rejected_(prometheus::BuildCounter()
+                         .Name("fanout_http_requests_rejected_total")
+                         .Help("Requests the HTTP server refused itself before any route saw them, by reason")
+                         .Register(*registry_)),
+      connections_shed_(prometheus::BuildCounter()
+                            .Name("fanout_http_connections_shed_total")
+                            .Help("Idle keep-alive connections closed to admit new ones, by reason")
+                            .Register(*registry_)),
+      connections_refused_(prometheus::BuildCounter()
+                               .Name("fanout_http_connections_refused_total")
+                               .Help("New connections turned away, by reason")
+                               .Register(*registry_)),
+      spool_write_failures_(prometheus::BuildCounter()
+                                .Name("fanout_spool_write_failures_total")
+                                .Help("Times spool writes started failing (disk full, I/O error)")
+                                .Register(*registry_)
+                                .Add({})),
       ready_(prometheus::BuildGauge()
                  .Name("fanout_ready")
                  .Help("1 while fanout accepts events (spool writable, config loaded), else 0")
@@ -83,6 +100,20 @@ void Metrics::queue_depth(const std::string& destination, double depth) {
 void Metrics::dead_letters(const std::string& destination, double n) {
   dead_letters_.Add({{"destination", destination}}).Increment(n);
 }
+
+void Metrics::http_request_rejected(const std::string& reason, double n) {
+  http_rejected_.Add({{"reason", reason}}).Increment(n);
+}
+
+void Metrics::connections_shed(const std::string& reason, double n) {
+  connections_shed_.Add({{"reason", reason}}).Increment(n);
+}
+
+void Metrics::connections_refused(const std::string& reason, double n) {
+  connections_refused_.Add({{"reason", reason}}).Increment(n);
+}
+
+void Metrics::spool_write_failure() { spool_write_failures_.Increment(); }
 
 void Metrics::ready(bool ready) { ready_.Set(ready ? 1 : 0); }
 

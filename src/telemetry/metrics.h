@@ -31,6 +31,18 @@ class Metrics {
   // fanout_dead_letters_total{destination}
   void dead_letters(const std::string& destination, double n = 1);
 
+  // fanout_http_requests_rejected_total{reason}: requests the HTTP server answered itself before any route saw
+  // them (reason body_budget|framing|body_too_large|headers_too_large|malformed).
+  void http_request_rejected(const std::string& reason, double n = 1);
+  // fanout_http_connections_shed_total{reason}: idle keep-alive connections closed to make room
+  // (reason max_connections|out_of_file_descriptors).
+  void connections_shed(const std::string& reason, double n = 1);
+  // fanout_http_connections_refused_total{reason}: new connections turned away (reason max_connections: closed
+  // at once, none idle to shed; accept_failed: accept() failed, e.g. out of file descriptors).
+  void connections_refused(const std::string& reason, double n = 1);
+  // fanout_spool_write_failures_total: times spool writes started failing (disk full, I/O error).
+  void spool_write_failure();
+
   // fanout_ready: 1 while /readyz would answer 200 (spool writable, config loaded), else 0.
   void ready(bool ready);
   // fanout_spool_bytes (live size; left as it was when unknown, < 0) and fanout_spool_max_bytes.
@@ -55,6 +67,10 @@ class Metrics {
   prometheus::Family<prometheus::Histogram>& attempt_seconds_;
   prometheus::Family<prometheus::Gauge>& queue_depth_;
   prometheus::Family<prometheus::Counter>& dead_letters_;
+  prometheus::Family<prometheus::Counter>& http_rejected_;
+  prometheus::Family<prometheus::Counter>& connections_shed_;
+  prometheus::Family<prometheus::Counter>& connections_refused_;
+  prometheus::Counter& spool_write_failures_;
   prometheus::Gauge& ready_;
   prometheus::Gauge& spool_bytes_;
   prometheus::Gauge& spool_max_bytes_;

@@ -1,6 +1,7 @@
 // The real binary under hostile conditions: unsigned bodies refused before they are sent, a low
-// open-files limit (raised at start, idle connections shed instead of locking every client out), and
-// SIGTERM with every platform hanging bounded by shutdown_timeout_ms.
+// open-files limit (raised at start, idle connections shed instead of locking every client out),
+// smuggling, a full body budget and failing spool writes as /metrics counts them, and SIGTERM with every
+// platform hanging bounded by shutdown_timeout_ms.
 #include <signal.h>
 #include <sys/resource.h>
 
@@ -9,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "core/clock.h"
+#include "core/sha256.h"
 #include "harness.h"
 #include "../net/raw_client.h"
 
@@ -22,16 +24,25 @@ const char* kDestination =
     "[destinations.meta]\npixel_id = \"1234567890123456\"\naccess_token_env = \"T_META\"\n"
     "base_url = \"http://127.0.0.1:9\"\n";
 
-// `fanout serve` started through /bin/sh so `limits` (ulimit arguments) apply to it alone.
+const char* kSecret = "a-long-enough-webhook-secret";
+const char* kAdminToken = "hardening-admin-token";
+
+// `fanout serve` started through /bin/sh so `limits` (ulimit arguments) apply to it alone; `server` is added
+// to its [server] table, `env` to its environment.
 class LimitedGateway {
  public:
-  LimitedGateway(const std::string& dir, const std::string& limits) : log_(dir + "/fanout.log") {
+  LimitedGateway(const std::string& dir, const std::string& limits, const std::string& server = "",
+                 const std::map<std::string, std::string>& env = {})
+      : log_(dir + "/fanout.log") {
     const std::string config = dir + "/fanout.toml";
-    write_file(config, "[server]\nlisten = \"127.0.0.1:0\"\n[ingest]\nsecret_env = \"T_SECRET\"\n[spool]\npath = \"" +
-                           dir + "/data/spool.db\"\n" + kDestination);
+    write_file(config, "[server]\nlisten = \"127.0.0.1:0\"\nadmin_token_env = \"T_ADMIN\"\n" + server +
+                           "[ingest]\nsecret_env = \"T_SECRET\"\n[spool]\npath = \"" + dir + "/data/spool.db\"\n" +
+                           kDestination);
+    std::map<std::string, std::string> environment{{"T_SECRET", kSecret}, {"T_META", "token"}, {"T_ADMIN", kAdminToken}};
+    environment.insert(env.begin(), env.end());
     proc_ = std::make_unique<Process>(
         std::vector<std::string>{"/bin/sh", "-c", "ulimit " + limits + " && exec " FANOUT_BINARY " serve --config " + config},
-        std::map<std::string, std::string>{{"T_SECRET", "a-long-enough-webhook-secret"}, {"T_META", "token"}}, log_);
+        environment, log_);
     const bool up = wait_until(
         [&] {
           port_ = static_cast<uint16_t>(log_field(log_, "listening", "port"));
@@ -42,6 +53,20 @@ class LimitedGateway {
   }
   uint16_t port() const { return port_; }
   const std::string& log() const { return log_; }
+  // GET /metrics with the admin token: the Prometheus text.
+  std::string metrics() const {
+    RawClient client(port_);
+    if (!client.send("GET /metrics HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + std::string(kAdminToken) +
+                     "\r\n\r\n"))
+      return "";
+    return client.read_response().body;
+  }
+  // The value of one series of /metrics ("name{labels}" as rendered), -1 when absent.
+  double metric(const std::string& series) const {
+    const std::string text = metrics();
+    const size_t at = text.find("\n" + series + " ");
+    return at == std::string::npos ? -1 : std::atof(text.c_str() + at + series.size() + 2);
+  }
   int terminate() {
     proc_->signal(SIGTERM);
     return proc_->wait(20s);
@@ -95,6 +120,53 @@ TEST(HardeningE2E, IdleConnectionsAtTheOpenFilesLimitDoNotLockOutNewClients) {
   EXPECT_TRUE(wait_until([&] { return read_file(gw.log()).find("\"msg\":\"shed_idle_connections\"") != std::string::npos; },
                          10s));
   idle.clear();
+  EXPECT_GE(gw.metric(R"(fanout_http_connections_shed_total{reason="max_connections"})"), 1);
+  EXPECT_EQ(gw.terminate(), 0);
+}
+
+// A smuggling attempt and a body beyond the server-wide budget, as an operator sees them: a warn line
+// each and a counter by reason on /metrics (the HTTP layer answers them; no route does).
+TEST(HardeningE2E, RequestsTheServerRefusesItselfAreCountedOnMetrics) {
+  TempDir dir;
+  LimitedGateway gw(dir.path, "-S -n 1024", "max_body_bytes = 4096\nmax_body_bytes_in_flight = 4096\n");
+  {
+    RawClient smuggler(gw.port());
+    ASSERT_TRUE(smuggler.send("POST /v1/events HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n"
+                              "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
+    EXPECT_EQ(smuggler.read_response().status, 501);
+  }
+  // A well-formed (wrong) signature passes the head check; the first body holds the budget while the second
+  // asks for more than is left.
+  const std::string head = "POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                           "X-CRM-Signature: " + std::string(64, '0') + "\r\nContent-Length: 3000\r\n";
+  RawClient holder(gw.port());
+  ASSERT_TRUE(holder.send(head + "Expect: 100-continue\r\n\r\n"));
+  ASSERT_EQ(holder.read_response().status, 100);
+  RawClient late(gw.port());
+  ASSERT_TRUE(late.send(head + "\r\n"));
+  EXPECT_EQ(late.read_response().status, 503);
+  EXPECT_EQ(gw.metric(R"(fanout_http_requests_rejected_total{reason="framing"})"), 1);
+  EXPECT_EQ(gw.metric(R"(fanout_http_requests_rejected_total{reason="body_budget"})"), 1);
+  EXPECT_TRUE(wait_until([&] { return read_file(gw.log()).find("\"msg\":\"bad_framing\"") != std::string::npos; }, 10s));
+  EXPECT_NE(read_file(gw.log()).find("\"msg\":\"body_budget_full\""), std::string::npos);
+  EXPECT_EQ(gw.terminate(), 0);
+}
+
+// Spool writes failing (FANOUT_DEBUG_FAIL_SPOOL_COMMITS, as a full disk would): 503 to the sender, an error
+// line, and fanout_spool_write_failures_total on /metrics.
+TEST(HardeningE2E, ASpoolWriteFailureIsCountedOnMetrics) {
+  TempDir dir;
+  LimitedGateway gw(dir.path, "-S -n 1024", "", {{"FANOUT_DEBUG_FAIL_SPOOL_COMMITS", "2"}});
+  EXPECT_EQ(gw.metric("fanout_spool_write_failures_total"), 0);
+  const std::string body = purchase_event("disk-1", now_ms() / 1000);
+  RawClient sender(gw.port());
+  ASSERT_TRUE(sender.send("POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-CRM-Signature: " +
+                          hmac_sha256_hex(kSecret, body) + "\r\nContent-Length: " + std::to_string(body.size()) +
+                          "\r\n\r\n" + body));
+  EXPECT_EQ(sender.read_response().status, 503);
+  EXPECT_TRUE(wait_until([&] { return read_file(gw.log()).find("\"msg\":\"spool_write_failed\"") != std::string::npos; },
+                         10s));
+  EXPECT_EQ(gw.metric("fanout_spool_write_failures_total"), 1);
   EXPECT_EQ(gw.terminate(), 0);
 }
 

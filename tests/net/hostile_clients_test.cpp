@@ -4,8 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <utility>
 #include <vector>
 
 #include "net/http_server.h"
@@ -40,6 +42,28 @@ struct Echo {
   }
 };
 
+// What the server reports through on_count (unthrottled): occurrences per kind and per (kind, detail).
+struct Counts {
+  std::mutex mu;
+  std::map<ServerNotice::Kind, uint64_t> by_kind;
+  std::map<std::pair<ServerNotice::Kind, std::string>, uint64_t> by_detail;
+  void attach(ServerOptions& o) {
+    o.on_count = [this](ServerNotice::Kind kind, uint64_t n, const std::string& detail) {
+      std::lock_guard lock(mu);
+      by_kind[kind] += n;
+      by_detail[{kind, detail}] += n;
+    };
+  }
+  uint64_t of(ServerNotice::Kind kind) {
+    std::lock_guard lock(mu);
+    return by_kind[kind];
+  }
+  uint64_t of(ServerNotice::Kind kind, const std::string& detail) {
+    std::lock_guard lock(mu);
+    return by_detail[{kind, detail}];
+  }
+};
+
 std::unique_ptr<HttpServer> start(ServerOptions options, Handler handler) {
   auto server = HttpServer::start(options, std::move(handler));
   EXPECT_TRUE(server) << (server ? "" : server.error().message);
@@ -50,8 +74,12 @@ const std::string kSmuggled = "GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n";
 
 TEST(Smuggling, AnUnknownTransferEncodingIs501AndTheBodyIsNeverRunAsARequest) {
   Echo echo;
-  auto server = start({}, echo.handler());
-  for (const char* coding : {"gzip", "chunked, gzip", "gzip, chunked", "identity", "xchunked"}) {
+  Counts counts;
+  ServerOptions o;
+  counts.attach(o);
+  auto server = start(o, echo.handler());
+  const std::vector<const char*> codings = {"gzip", "chunked, gzip", "gzip, chunked", "identity", "xchunked"};
+  for (const char* coding : codings) {
     RawClient client(server->port());
     ASSERT_TRUE(client.send(std::string("POST /v1/events HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: ") + coding +
                             "\r\n\r\n" + kSmuggled));
@@ -65,6 +93,9 @@ TEST(Smuggling, AnUnknownTransferEncodingIs501AndTheBodyIsNeverRunAsARequest) {
     EXPECT_TRUE(client.closed_by_peer()) << coding;
   }
   EXPECT_TRUE(echo.seen().empty()) << "the handler ran " << echo.seen().size() << " request(s)";
+  // Each counted once as a framing refusal, whether Beast or check_framing refused it (for the metric).
+  EXPECT_EQ(counts.of(ServerNotice::Kind::bad_framing), codings.size());
+  EXPECT_EQ(counts.of(ServerNotice::Kind::malformed_request), 0u);
 }
 
 TEST(Smuggling, RepeatedTransferEncodingHeadersAreRefused) {
@@ -114,7 +145,9 @@ TEST(BodyBudget, ABodyBeyondTheBudgetGets503BeforeItIsSentAndTheBudgetComesBack)
   Echo echo;
   std::mutex mu;
   std::vector<ServerNotice> notices;
+  Counts counts;
   ServerOptions o;
+  counts.attach(o);
   o.max_body_bytes = 64 * 1024;
   o.max_body_bytes_in_flight = 100 * 1024;
   o.on_notice = [&](const ServerNotice& n) {
@@ -147,6 +180,39 @@ TEST(BodyBudget, ABodyBeyondTheBudgetGets503BeforeItIsSentAndTheBudgetComesBack)
   std::lock_guard lock(mu);
   ASSERT_FALSE(notices.empty());
   EXPECT_EQ(notices[0].kind, ServerNotice::Kind::body_budget_full);
+  EXPECT_EQ(counts.of(ServerNotice::Kind::body_budget_full), 1u);
+  EXPECT_STREQ(refusal_reason(ServerNotice::Kind::body_budget_full), "body_budget");
+}
+
+// Each request the server answers itself, before any handler, is counted once under its kind; the
+// counts are not rate-limited like the notices (three 413s within a second are three).
+TEST(Refusals, EveryRequestTheServerAnswersItselfIsCountedByKind) {
+  Echo echo;
+  Counts counts;
+  ServerOptions o;
+  o.max_body_bytes = 1024;
+  counts.attach(o);
+  auto server = start(o, echo.handler());
+  const auto refuse = [&](const std::string& request, int status) {
+    RawClient client(server->port());
+    ASSERT_TRUE(client.send(request));
+    EXPECT_EQ(client.read_response().status, status) << request.substr(0, 40);
+  };
+  for (int i = 0; i < 3; ++i) refuse(post_head("/big", 4096) + std::string(4096, 'x'), 413);
+  refuse("GET / HTTP/1.1\r\nHost: x\r\nX-Long: " + std::string(20 * 1024, 'a') + "\r\n\r\n", 431);
+  refuse("NOT HTTP AT ALL\r\n\r\n", 400);
+  refuse("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd", 400);
+  refuse("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n0\r\n\r\n", 400);
+  EXPECT_TRUE(echo.seen().empty());
+  EXPECT_EQ(counts.of(ServerNotice::Kind::body_too_large), 3u);
+  EXPECT_EQ(counts.of(ServerNotice::Kind::headers_too_large), 1u);
+  EXPECT_EQ(counts.of(ServerNotice::Kind::malformed_request), 1u);
+  EXPECT_EQ(counts.of(ServerNotice::Kind::bad_framing), 2u) << "conflicting lengths, and chunked with a length";
+  EXPECT_STREQ(refusal_reason(ServerNotice::Kind::body_too_large), "body_too_large");
+  EXPECT_STREQ(refusal_reason(ServerNotice::Kind::headers_too_large), "headers_too_large");
+  EXPECT_STREQ(refusal_reason(ServerNotice::Kind::malformed_request), "malformed");
+  EXPECT_STREQ(refusal_reason(ServerNotice::Kind::bad_framing), "framing");
+  EXPECT_EQ(refusal_reason(ServerNotice::Kind::shed_idle), nullptr);
 }
 
 TEST(CheckHead, ARequestRefusedOnItsHeadIsAnsweredWithoutItsBody) {
@@ -179,7 +245,9 @@ TEST(CheckHead, ARequestRefusedOnItsHeadIsAnsweredWithoutItsBody) {
 TEST(ConnectionLimit, IdleKeepAliveConnectionsAreShedToAdmitANewClient) {
   Echo echo;
   std::atomic<uint64_t> shed{0};
+  Counts counts;
   ServerOptions o;
+  counts.attach(o);
   o.max_connections = 8;
   o.on_notice = [&](const ServerNotice& n) {
     if (n.kind == ServerNotice::Kind::shed_idle) shed += n.count;
@@ -200,6 +268,31 @@ TEST(ConnectionLimit, IdleKeepAliveConnectionsAreShedToAdmitANewClient) {
   int closed = 0;
   for (auto& c : idle) closed += c->closed_by_peer(100ms) ? 1 : 0;
   EXPECT_GE(closed, 1);
+  EXPECT_GE(counts.of(ServerNotice::Kind::shed_idle, "max_connections"), 1u);
+  EXPECT_EQ(counts.of(ServerNotice::Kind::connection_refused), 0u);
+}
+
+TEST(ConnectionLimit, ANewcomerIsRefusedAndCountedWhenNoConnectionIsIdle) {
+  Echo echo;
+  Counts counts;
+  ServerOptions o;
+  counts.attach(o);
+  o.max_connections = 2;
+  auto server = start(o, echo.handler());
+  std::vector<std::unique_ptr<RawClient>> busy;  // each in the middle of sending a body: not idle
+  for (int i = 0; i < 2; ++i) {
+    busy.push_back(std::make_unique<RawClient>(server->port()));
+    ASSERT_TRUE(busy.back()->send(post_head("/busy", 2, "Expect: 100-continue\r\n")));
+    ASSERT_EQ(busy.back()->read_response().status, 100);  // the server is reading its body now
+  }
+  RawClient newcomer(server->port());
+  EXPECT_TRUE(newcomer.closed_by_peer(5000ms)) << "admitted beyond max_connections with none idle";
+  EXPECT_EQ(counts.of(ServerNotice::Kind::connection_refused, "max_connections"), 1u);
+  EXPECT_EQ(counts.of(ServerNotice::Kind::shed_idle), 0u);
+  for (auto& c : busy) {  // the busy ones are still served
+    ASSERT_TRUE(c->send("ok"));
+    EXPECT_EQ(c->read_response().status, 200);
+  }
 }
 
 }  // namespace
