@@ -1,5 +1,7 @@
 #include "console/worker.h"
 
+#include <pthread.h>
+
 #include <utility>
 #include <vector>
 
@@ -30,6 +32,7 @@ void Worker::stop() {
 }
 
 void Worker::run() {
+  pthread_setname_np(pthread_self(), "console");  // per-thread CPU in top -H and the load benchmark
   std::unique_lock lock(mu_);
   for (;;) {
     if (stopping_) break;
