@@ -300,8 +300,11 @@ TEST_F(PausedNode, ANodePausedLongerThanItsLeaseResendsOnlyWhatWasInFlight) {
   }
   // `a` owns all of them. Its first meta requests are in flight; the other platforms are done.
   ASSERT_TRUE(wait_until([&] { return box_->event_counts("meta").size() >= kMetaBatch * kMetaInFlight; }, 20s));
-  for (const auto& p : kPlatforms)
-    if (p != "meta") ASSERT_TRUE(wait_until([&] { return all_received(*box_, p, ids); }, 30s)) << p;
+  for (const auto& p : kPlatforms) {
+    if (p != "meta") {
+      ASSERT_TRUE(wait_until([&] { return all_received(*box_, p, ids); }, 30s)) << p;
+    }
+  }
   std::this_thread::sleep_for(500ms);  // their outcomes committed
   a.signal(SIGSTOP);
   const auto paused_at = std::chrono::steady_clock::now();
