@@ -20,19 +20,6 @@ constexpr const char* kStateCountsSql =
     "UNION ALL SELECT destination, 0, count(*) FROM fanout_outbox GROUP BY 1) c "
     "JOIN fanout_destinations n ON n.id = c.destination ORDER BY 1, 2";
 
-State state_of(int64_t code) {
-  switch (code) {
-    case kPgDelivered:
-      return State::delivered;
-    case kPgFailed:
-      return State::failed;
-    case kPgSkipped:
-      return State::skipped;
-    default:
-      return State::pending;
-  }
-}
-
 }  // namespace
 
 Status PgConsoleReader::ready() {
@@ -60,7 +47,7 @@ Result<std::vector<StateCount>> PgConsoleReader::state_counts() {
   std::vector<StateCount> out;
   out.reserve(static_cast<size_t>(r->rows()));
   for (int row = 0; row < r->rows(); ++row)
-    out.push_back(StateCount{std::string(r->text(row, 0)), state_of(r->int64(row, 1)), r->int64(row, 2)});
+    out.push_back(StateCount{std::string(r->text(row, 0)), pg_state(r->int64(row, 1)), r->int64(row, 2)});
   return out;
 }
 

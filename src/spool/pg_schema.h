@@ -3,6 +3,7 @@
 // together), with the version in fanout_schema: a node older than the schema refuses to run.
 #include "core/result.h"
 #include "spool/pg_conn.h"
+#include "spool/spool.h"
 
 namespace fanout::spool {
 
@@ -11,6 +12,20 @@ constexpr int kPgSchemaVersion = 1;
 
 // Delivery states as stored (fanout_deliveries.state): the same numbers as the SQLite spool's.
 constexpr int kPgPending = 0, kPgDelivered = 1, kPgFailed = 2, kPgSkipped = 3;
+
+// A stored state read back; an unknown number reads as pending (delivery tries it again).
+inline State pg_state(int64_t code) {
+  switch (code) {
+    case kPgDelivered:
+      return State::delivered;
+    case kPgFailed:
+      return State::failed;
+    case kPgSkipped:
+      return State::skipped;
+    default:
+      return State::pending;
+  }
+}
 
 // Creates or upgrades the schema in one transaction holding a transaction-level advisory lock.
 Status pg_create_schema(PgConn& conn);

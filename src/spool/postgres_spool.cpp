@@ -64,19 +64,6 @@ int16_t state_code(State s) {
   return kPgPending;
 }
 
-State state_from(int64_t code) {
-  switch (code) {
-    case kPgDelivered:
-      return State::delivered;
-    case kPgFailed:
-      return State::failed;
-    case kPgSkipped:
-      return State::skipped;
-    default:
-      return State::pending;
-  }
-}
-
 // Errors worth trying again as they are: the connection is gone, or PostgreSQL chose this transaction
 // as a deadlock or serialization victim.
 bool retryable(const Error& e) {
@@ -814,7 +801,7 @@ Result<std::optional<EventStatus>> PostgresSpool::lookup(const std::string& even
     if (r->null(row, 1)) continue;
     Delivery d;
     d.destination = std::string(r->text(row, 1));
-    d.state = state_from(r->int64(row, 2));
+    d.state = pg_state(r->int64(row, 2));
     d.reason = std::string(r->text(row, 3));
     d.attempts = static_cast<int>(r->int64(row, 4));
     d.updated_at_ms = r->int64(row, 5);
