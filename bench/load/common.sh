@@ -1,5 +1,12 @@
-# Shared by the load benchmarks (run.sh, pg_vs_sqlite.sh); sourced, not run. Expects $WORK, and
-# $SANDBOX_PORT / $S once the sandbox platforms are up.
+# Shared by the load benchmarks (run.sh, pg_vs_sqlite.sh) and bench/profile; sourced, not run. Expects $WORK
+# (bench_workdir makes one), and $SANDBOX_PORT / $S once the sandbox platforms are up.
+
+# A temporary work directory and the processes to stop at exit: sets WORK and PIDS, traps EXIT.
+bench_workdir() {
+  WORK=$(mktemp -d /tmp/fanout-bench-XXXXXX)
+  PIDS=()
+  trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"' EXIT
+}
 
 port_of() { # file [tries of 0.1 s, 100], waits for a "port":N
   for _ in $(seq 1 "${2:-100}"); do

@@ -23,12 +23,8 @@ B=${BUILD_DIR:-build-release}
 cmake -S . -B $B -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 ninja -C $B fanout bench_loadgen bench_echo_server >/dev/null
 
-WORK=$(mktemp -d /tmp/fanout-bench-XXXXXX)
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
-trap cleanup EXIT
-
 source bench/load/common.sh
+bench_workdir
 
 start_sandbox_and_fanout
 # CONSOLE_STREAMS=N: N web-console live streams stay open through every phase (the console's cost).

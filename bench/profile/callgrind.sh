@@ -19,11 +19,8 @@ BATCH=${BATCH:-1}
 IDS=${IDS:-sequential}
 OUT=${OUT:-$(mktemp -d /tmp/fanout-callgrind-XXXXXX)}
 mkdir -p "$OUT"
-WORK=$(mktemp -d /tmp/fanout-prof-XXXXXX)
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
-trap cleanup EXIT
 source bench/load/common.sh
+bench_workdir
 
 start_sandbox_and_fanout valgrind --tool=callgrind --log-file="$WORK/valgrind.log" --callgrind-out-file="$OUT/callgrind.out"
 R=$(python3 -c "print($RATE / $BATCH)")

@@ -14,11 +14,8 @@ B=${BUILD_DIR:-build-release}
 SECS=${SECONDS_:-10}
 OUT=${OUT:-$(mktemp -d /tmp/fanout-perf-XXXXXX)}
 mkdir -p "$OUT"
-WORK=$(mktemp -d /tmp/fanout-prof-XXXXXX)
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
-trap cleanup EXIT
 source bench/load/common.sh
+bench_workdir
 
 start_sandbox_and_fanout
 perf record -q -F 1999 -e cpu-clock -g -p $FANOUT_PID -o "$OUT/perf.data" 2>/dev/null & PERF_PID=$!
