@@ -471,6 +471,7 @@ void Writer::add_row(Run& run, const DeliveryUpdate& u, std::string_view seq) {
   const bool first = run.rows.empty();
   if (first) {
     run.rows = "[[";
+    run.uniform = true;  // runs_ are reused: nothing carries over from an earlier run
   } else {
     run.rows.back() = ',';  // the array's closing bracket
     run.rows += '[';
@@ -479,7 +480,6 @@ void Writer::add_row(Run& run, const DeliveryUpdate& u, std::string_view seq) {
   if (u.attempt) {
     const int64_t latency_us = static_cast<int64_t>(u.attempt->latency_ms * 1000.0);
     if (first) {
-      run.uniform = true;
       run.at_ms = u.attempt->at_ms;
       run.latency_us = latency_us;
     } else {
