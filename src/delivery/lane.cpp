@@ -98,12 +98,14 @@ void Lane::forget() {
   rescan();
 }
 
-void Lane::leave_to_spool(std::vector<Item>& items) {
-  for (Item& item : items) {
-    release(item.seq);
-    backlog_ = true;
-    cursor_ = std::min(cursor_, item.seq - 1);
-  }
+void Lane::leave_to_spool(const std::vector<Item>& items) {
+  for (const Item& item : items) leave_to_spool(item);
+}
+
+void Lane::leave_to_spool(const Item& item) {
+  release(item.seq);
+  backlog_ = true;
+  cursor_ = std::min(cursor_, item.seq - 1);
 }
 
 size_t Lane::room() const {
@@ -474,8 +476,8 @@ bool Lane::retry(Item&& item, const std::string& reason, int64_t delay_ms, int64
   updates_.push_back({item.seq, name_, spool::State::pending, {}, item.attempts, at, reason});
   ctx_.metrics.delivery(name_, "retry");
   if (!keep) {
-    std::vector<Item> left{std::move(item)};
-    leave_to_spool(left);
+    // Not moved from: the caller's attempt record still points into the item's event.
+    leave_to_spool(item);
     return true;
   }
   delayed_.emplace(at, std::move(item));

@@ -132,7 +132,8 @@ class Lane {
   Item make_item(int64_t seq, std::shared_ptr<const Event> event, int attempts, int64_t now_ms) const;
   void enter_backlog(int64_t first_dropped_seq);
   // Events of a flight sent before forget() that are not final: out of memory, read again from the spool.
-  void leave_to_spool(std::vector<Item>& items);
+  void leave_to_spool(const std::vector<Item>& items);
+  void leave_to_spool(const Item& item);
   // How many more events this lane may take into memory now (its own bound and the shared budget).
   size_t room() const;
   void hold(int64_t seq);     // an event enters memory
