@@ -65,16 +65,11 @@ Status ConsoleReader::open(const std::string& path) {
       {&delivery_rows_, "SELECT destination, state FROM deliveries"},
       {&outbox_rows_, "SELECT pending FROM outbox"},
   };
-  return prepare_all(db_.get(), defs);
+  return prepare_all(db_.get(), defs, prepared_);
 }
 
 void ConsoleReader::close() {
-  recent_ = Stmt();
-  states_ = Stmt();
-  attempts_ = Stmt();
-  names_ = Stmt();
-  delivery_rows_ = Stmt();
-  outbox_rows_ = Stmt();
+  finalize_all(prepared_);
   db_.close();
 }
 

@@ -14,6 +14,8 @@ namespace fanout::spool {
 
 class ConsoleReader {
  public:
+  ConsoleReader() = default;
+  ConsoleReader(ConsoleReader&&) = delete;  // prepared_ points at its own members
   // Opens the read connection on an existing spool file and prepares every statement.
   Status open(const std::string& path);
   void close();
@@ -28,6 +30,7 @@ class ConsoleReader {
 
  private:
   Db db_;
+  std::vector<Stmt*> prepared_;  // every statement below, finalized by close()
   Stmt recent_, states_, attempts_, names_, delivery_rows_, outbox_rows_;
 };
 

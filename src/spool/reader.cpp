@@ -57,18 +57,11 @@ Status Reader::open(const std::string& path) {
        "AND (?2 = '' OR e.event_id = ?2) ORDER BY d.updated_at_ms DESC, d.seq DESC, n.name LIMIT ?3"},
       {&replays_, "SELECT coalesce((SELECT value FROM meta WHERE key = 'replays'), 0)"},
   };
-  return prepare_all(db_.get(), defs);
+  return prepare_all(db_.get(), defs, prepared_);
 }
 
 void Reader::close() {
-  lookup_ = Stmt();
-  by_seq_ = Stmt();
-  by_hash_ = Stmt();
-  event_ = Stmt();
-  destination_id_ = Stmt();
-  pending_ = Stmt();
-  dead_letters_ = Stmt();
-  replays_ = Stmt();
+  finalize_all(prepared_);
   db_.close();
 }
 

@@ -15,6 +15,8 @@ namespace fanout::spool {
 
 class Reader {
  public:
+  Reader() = default;
+  Reader(Reader&&) = delete;  // prepared_ points at its own members
   // Opens the read connection on an existing spool file and prepares every statement.
   Status open(const std::string& path);
   void close();
@@ -34,6 +36,7 @@ class Reader {
   Result<int64_t> resolve(const std::string& event_id, const RecentIds& recent);
 
   Db db_;
+  std::vector<Stmt*> prepared_;  // every statement below, finalized by close()
   Stmt lookup_, destination_id_, pending_, dead_letters_, replays_, by_seq_, by_hash_, event_;
 };
 

@@ -27,13 +27,19 @@ Result<Stmt> Stmt::prepare(sqlite3* db, std::string_view sql) {
   return s;
 }
 
-Status prepare_all(sqlite3* db, std::initializer_list<StmtDef> defs) {
+Status prepare_all(sqlite3* db, std::initializer_list<StmtDef> defs, std::vector<Stmt*>& kept) {
   for (const StmtDef& d : defs) {
     auto stmt = Stmt::prepare(db, d.sql);
     if (!stmt) return tl::unexpected(stmt.error());
     *d.stmt = std::move(*stmt);
+    kept.push_back(d.stmt);
   }
   return {};
+}
+
+void finalize_all(std::vector<Stmt*>& kept) {
+  for (Stmt* s : kept) *s = Stmt();
+  kept.clear();
 }
 
 void Stmt::bind(int index, int64_t value) {

@@ -7,6 +7,7 @@
 #include <initializer_list>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.h"
 
@@ -75,8 +76,11 @@ struct StmtDef {
   Stmt* stmt;
   const char* sql;
 };
-// Prepares each of `defs` on `db` into its place; stops at the first error.
-Status prepare_all(sqlite3* db, std::initializer_list<StmtDef> defs);
+// Prepares each of `defs` on `db` into its place; stops at the first error. Each statement prepared is
+// added to `kept`, so that finalize_all(kept) releases them all before the connection closes (SQLite
+// will not close a connection with a statement left).
+Status prepare_all(sqlite3* db, std::initializer_list<StmtDef> defs, std::vector<Stmt*>& kept);
+void finalize_all(std::vector<Stmt*>& kept);
 
 // An "unavailable" error carrying SQLite's message: what ingest turns into 503.
 tl::unexpected<Error> db_error(sqlite3* db, const std::string& what);

@@ -157,7 +157,7 @@ Status Writer::open(const std::string& path, int64_t idempotency_ms) {
        "d WHERE d.state = 2 AND (?1 = '' OR d.destination = (SELECT id FROM destinations WHERE name = ?1)) "
        "AND (?2 = 0 OR d.seq = ?2))"},
   };
-  if (auto s = prepare_all(db, defs); !s) return s;
+  if (auto s = prepare_all(db, defs, prepared_); !s) return s;
   if (auto s = load_destination_ids(); !s) return s;
   auto page_size = Stmt::prepare(db, "PRAGMA page_size");
   if (!page_size) return tl::unexpected(page_size.error());
@@ -196,17 +196,7 @@ Status Writer::load_recent(int64_t from, int64_t to) {
 }
 
 void Writer::close() {
-  for (Stmt* s :
-       {&begin_,          &commit_,       &rollback_,           &read_next_seq_,   &write_next_seq_,    &page_count_,
-        &freelist_count_, &insert_event_, &find_seq_,           &find_hash_,       &index_id_,          &unindex_id_,
-        &write_indexed_,  &read_indexed_, &scan_ids_,           &has_pending_,     &insert_outbox_,     &write_run_,
-        &write_run_same_,
-        &clear_run_,      &delete_run_,   &insert_destination_, &insert_delivery_, &delete_deliveries_, &delete_event_,
-        &replay_outbox_,  &replay_,       &bump_replays_,       &purge_scan_,      &write_attempts_,    &delete_attempts_,
-        &replay_attempts_keep_,
-        &replay_attempts_drop_, &replay_attempts_shift_}) {
-    *s = Stmt();
-  }
+  finalize_all(prepared_);
   db_.close();
 }
 

@@ -170,6 +170,7 @@ class Writer {
   size_t accepted_since_step_ = 0;                    // events accepted since the last merge_step()
   int64_t merge_upto_ = 0;                            // the merge covers every seq up to here
 
+  std::vector<Stmt*> prepared_;  // every statement below, finalized by close()
   Stmt begin_, commit_, rollback_;
   Stmt read_next_seq_, write_next_seq_, page_count_, freelist_count_;
   Stmt insert_event_, find_seq_, find_hash_, index_id_, unindex_id_, write_indexed_, read_indexed_, scan_ids_;
