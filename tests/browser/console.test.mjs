@@ -8,7 +8,7 @@ import { createHmac } from 'node:crypto';
 import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import puppeteer from 'puppeteer-core';
+import { launchChromium, newConsolePage } from './chromium.mjs';
 
 const [binary, screenshot] = process.argv.slice(2);
 const dir = mkdtempSync(join(tmpdir(), 'fanout-browser-'));
@@ -138,14 +138,9 @@ google_ads = "customers/1234567890/conversionActions/111"
   });
   assert.ok(fault.ok, 'sandbox fault refused');
 
-  const browser = await puppeteer.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
-  });
+  const browser = await launchChromium();
   try {
-    const page = await browser.newPage();
-    await page.setViewport({ width: 1500, height: 900 });
+    const page = await newConsolePage(browser);
     const violations = [];
     // Script errors and CSP violations; a refused token's 401 is logged by the browser and expected.
     page.on('console', (m) => {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import puppeteer from 'puppeteer-core';
+import { launchChromium, newConsolePage } from './chromium.mjs';
 
 const [binary] = process.argv.slice(2);
 // The demo's own per-run credentials (src/app/demo.cpp): none may reach the page.
@@ -40,14 +40,9 @@ async function main() {
   const secret = /FANOUT_DEMO_WEBHOOK_SECRET=(\S+)/.exec(output)?.[1];
   assert.ok(secret, 'the demo prints its webhook secret');
 
-  const browser = await puppeteer.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
-  });
+  const browser = await launchChromium();
   try {
-    const page = await browser.newPage();
-    await page.setViewport({ width: 1500, height: 900 });
+    const page = await newConsolePage(browser);
     const problems = [];
     page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
     page.on('pageerror', (e) => problems.push(String(e)));
