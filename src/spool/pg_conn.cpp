@@ -168,9 +168,10 @@ void PgConn::close() {
   conn_ = nullptr;
 }
 
-Status PgConn::connect(const std::string& url, const std::string& key) {
+Status PgConn::connect(const std::string& url, const std::string& key, const std::string& settings) {
   url_ = url;
   key_ = key;
+  options_ = settings.empty() ? kSessionOptions : std::string(kSessionOptions) + " " + settings;
   return reconnect();
 }
 
@@ -181,7 +182,7 @@ Status PgConn::reconnect() {
                         "keepalives_count", "application_name", "options",         "dbname",
                         nullptr};
   const char* values[] = {kConnectTimeoutS, kTcpUserTimeoutMs, kKeepalivesIdleS, kKeepalivesIntervalS,
-                          kKeepalivesCount, "fanout",          kSessionOptions,  url_.c_str(),
+                          kKeepalivesCount, "fanout",          options_.c_str(), url_.c_str(),
                           nullptr};
   conn_ = PQconnectdbParams(keys, values, 1);
   if (!ok()) {

@@ -67,8 +67,9 @@ class PgConn {
   ~PgConn();
 
   // Connects to `url` (a libpq URI or conninfo). `key` names the config key it came from, for errors,
-  // which name the key and the host and never the password.
-  Status connect(const std::string& url, const std::string& key);
+  // which name the key and the host and never the password. `settings`: more session settings of
+  // this connection ("-c name=value ..."), applied again on every reconnect.
+  Status connect(const std::string& url, const std::string& key, const std::string& settings = "");
   // Drops the connection (if any) and connects again, preparing every registered statement.
   Status reconnect();
   bool ok() const;
@@ -88,7 +89,7 @@ class PgConn {
     std::vector<unsigned> types;
   };
   pg_conn* conn_ = nullptr;
-  std::string url_, key_;
+  std::string url_, key_, options_;
   std::vector<Prepared> prepared_;
 };
 

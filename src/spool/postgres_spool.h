@@ -80,15 +80,16 @@ class PostgresSpool final : public Spool {
   // The loop of one writer thread: enqueues (acks) or delivery outcomes, each on its own connection.
   void run_writer(Role role);
   void run_heartbeat();
-  // Commits `ops` and `updates` in one transaction; on failure nothing of it is written.
-  // `owners`: this process's node ids; outcomes are written only for rows one of them owns.
+  // Commits `updates` (the outcome writer's) in one statement, then `ops` (the ack writer's) in one
+  // transaction; on failure nothing of that part is written.
   Result<std::vector<Result<EnqueueResult>>> write_group(PgConn& conn, std::map<std::string, int16_t>& ids,
                                                          std::vector<EnqueueOp>& ops,
                                                          std::vector<DeliveryUpdate>& updates,
                                                          const std::vector<int64_t>& owners);
-  // Parameters 13..24 of the group statement: the outcomes, the last one per delivery, and the owners.
-  void add_updates(const std::map<std::string, int16_t>& ids, const std::vector<DeliveryUpdate>& updates,
-                   const std::vector<int64_t>& owners, PgParams& p);
+  // The outcomes, the last one per delivery, written only for rows one of `owners` (this process's
+  // node ids) owns.
+  Status write_outcomes(PgConn& conn, std::map<std::string, int16_t>& ids, const std::vector<DeliveryUpdate>& updates,
+                        const std::vector<int64_t>& owners);
   Status prepare_writer(PgConn& conn);
   Status prepare_reader();
   // The reader connection, reconnected when it was lost (not more often than the backoff allows).
