@@ -9,8 +9,8 @@ namespace {
 constexpr const char* kSchemaLock = "SELECT pg_advisory_xact_lock(7236101845)";
 
 // Hot tables are narrow: fanout_outbox holds one small row per pending (event, destination) and is
-// what delivery scans and claims; payloads (the encoded events) live in their own table, read once per
-// claim; final outcomes move to fanout_deliveries. A delivery is in exactly one of outbox (pending) or
+// what delivery scans and claims; payloads (the encoded events) live with their event (version 2; in
+// their own table before), read once per claim; final outcomes move to fanout_deliveries. A delivery is in exactly one of outbox (pending) or
 // deliveries (delivered, failed, skipped).
 // owner is the fanout_nodes.id (one per process start) sending it; a row is claimable when its owner
 // is NULL or has no live lease. Leases live on the node row, so renewing them is one tiny UPDATE
@@ -61,7 +61,28 @@ CREATE TABLE fanout_deliveries(
 CREATE INDEX fanout_deliveries_failed ON fanout_deliveries(updated_at_ms) WHERE state = 2;
 )sql";
 
+// Version 2: the payload moves into its event's row, one insert and one index entry fewer per event
+// (the separate table cost 10% of PostgreSQL's CPU per accepted event). Rewrites every event row once.
+constexpr const char* kSchemaV2 = R"sql(
+ALTER TABLE fanout_events ADD COLUMN payload text;
+UPDATE fanout_events e SET payload = p.payload FROM fanout_payloads p WHERE p.seq = e.seq;
+UPDATE fanout_events SET payload = '' WHERE payload IS NULL;
+ALTER TABLE fanout_events ALTER COLUMN payload SET NOT NULL;
+DROP TABLE fanout_payloads;
+)sql";
+
 }  // namespace
+
+const char* pg_schema_step(int version) {
+  switch (version) {
+    case 1:
+      return kSchemaV1;
+    case 2:
+      return kSchemaV2;
+    default:
+      return "";
+  }
+}
 
 Status pg_create_schema(PgConn& conn) {
   if (auto r = conn.exec("BEGIN"); !r) return tl::unexpected(r.error());
@@ -82,10 +103,10 @@ Status pg_create_schema(PgConn& conn) {
                               std::to_string(kPgSchemaVersion) + "): upgrade fanout",
                           ""});
   }
-  if (found < 1) {
-    if (auto r = conn.exec(kSchemaV1); !r) return rollback(r.error());
+  // Each step from the version found to this build's, in this same transaction.
+  for (int step = static_cast<int>(found) + 1; step <= kPgSchemaVersion; ++step) {
+    if (auto r = conn.exec(pg_schema_step(step)); !r) return rollback(r.error());
   }
-  // Later versions: `if (found < 2) { ALTER ... }`, each step in this same transaction.
   if (found < kPgSchemaVersion) {
     if (auto r = conn.exec("DELETE FROM fanout_schema; INSERT INTO fanout_schema(version) VALUES (" +
                            std::to_string(kPgSchemaVersion) + ")");

@@ -8,7 +8,7 @@
 namespace fanout::spool {
 
 // The schema version this build writes and understands.
-constexpr int kPgSchemaVersion = 1;
+constexpr int kPgSchemaVersion = 2;
 
 // Delivery states as stored (fanout_deliveries.state): the same numbers as the SQLite spool's.
 constexpr int kPgPending = 0, kPgDelivered = 1, kPgFailed = 2, kPgSkipped = 3;
@@ -26,6 +26,9 @@ inline State pg_state(int64_t code) {
       return State::pending;
   }
 }
+
+// The SQL that takes the schema from version-1 to `version` (1: creates it); "" past the last.
+const char* pg_schema_step(int version);
 
 // Creates or upgrades the schema in one transaction holding a transaction-level advisory lock.
 Status pg_create_schema(PgConn& conn);

@@ -77,22 +77,19 @@ int64_t clamp_limit(size_t limit) {
                                                                           : static_cast<int64_t>(limit);
 }
 
-// A group of accepted events is one transaction of two or three statements (a round trip each), none
+// A group of accepted events is one transaction of one to three statements (a round trip each), none
 // of which joins: planning a single statement that did it all (a data-modifying WITH per table, joined
 // on event_id) cost more than executing it, 28% of the writer's CPU. First the events, sorted by
 // event_id so two nodes inserting the same ids take their locks in the same order and never deadlock.
 // A duplicate event_id inserts nothing (unique constraint: no read-then-write race between nodes) and
-// is absent from the returned rows; the writer then sends the payloads and deliveries of the others,
-// with the seqs this returned.
+// is absent from the returned rows; the writer then sends the deliveries of the others, with the seqs
+// this returned.
 constexpr const char* kEventsSql = R"sql(
-INSERT INTO fanout_events(event_id, received_at_ms)
-SELECT event_id, received_at_ms FROM unnest($1::text[], $2::int8[]) AS ev(event_id, received_at_ms)
+INSERT INTO fanout_events(event_id, received_at_ms, payload)
+SELECT event_id, received_at_ms, payload FROM unnest($1::text[], $2::int8[], $3::text[])
+  AS ev(event_id, received_at_ms, payload)
 ORDER BY event_id
 ON CONFLICT (event_id) DO NOTHING RETURNING seq, event_id
-)sql";
-
-constexpr const char* kPayloadsSql = R"sql(
-INSERT INTO fanout_payloads(seq, payload) SELECT * FROM unnest($1::int8[], $2::text[])
 )sql";
 
 // Pending deliveries, owned by this node from the start.
@@ -156,7 +153,7 @@ WITH c AS (
   ORDER BY o.seq LIMIT $4 FOR UPDATE OF o SKIP LOCKED),
 u AS (UPDATE fanout_outbox o SET owner = $3 FROM c
       WHERE o.destination = $1 AND o.seq = c.seq AND c.owner IS DISTINCT FROM $3)
-SELECT c.seq, c.attempts, c.next_attempt_at_ms, p.payload FROM c JOIN fanout_payloads p ON p.seq = c.seq
+SELECT c.seq, c.attempts, c.next_attempt_at_ms, e.payload FROM c JOIN fanout_events e ON e.seq = c.seq
 ORDER BY c.seq
 )sql";
 
@@ -203,7 +200,7 @@ SELECT count(*) FROM r
 // Purge, one chunk per transaction of two statements. First the oldest finished events are locked,
 // skipping any another transaction holds (a second node purging at the same time, a replay), so two
 // purges take disjoint chunks and never wait for each other. Then, in a statement with a fresh snapshot,
-// those still without a pending delivery are deleted with their payloads and outcomes: a replay that
+// those still without a pending delivery are deleted with their outcomes: a replay that
 // committed between the first statement's snapshot and its lock is seen, and its event kept.
 constexpr const char* kPurgeLockSql = R"sql(
 SELECT x.seq FROM fanout_events x WHERE x.received_at_ms < $1
@@ -218,7 +215,6 @@ WITH d AS (DELETE FROM fanout_events e WHERE e.seq = ANY ($1::int8[])
                              WHERE o.destination = ANY (ARRAY(SELECT id FROM fanout_destinations))
                                AND o.seq = e.seq)
            RETURNING e.seq),
-p AS (DELETE FROM fanout_payloads WHERE seq IN (SELECT seq FROM d)),
 r AS (DELETE FROM fanout_deliveries WHERE seq IN (SELECT seq FROM d))
 SELECT count(*) FROM d
 )sql";
@@ -227,7 +223,7 @@ SELECT count(*) FROM d
 constexpr const char* kSizeSql = R"sql(
 SELECT coalesce(sum(pg_total_relation_size(to_regclass(t))), 0)::int8
 FROM unnest(ARRAY['fanout_schema', 'fanout_meta', 'fanout_nodes', 'fanout_destinations', 'fanout_events',
-                  'fanout_payloads', 'fanout_outbox', 'fanout_deliveries']) AS t
+                  'fanout_outbox', 'fanout_deliveries']) AS t
 )sql";
 
 // Inserting first, then reading: in one statement the SELECT would not see a name another node added
@@ -286,8 +282,7 @@ Status PostgresSpool::prepare_writer(PgConn& conn) {
     V types;
   };
   const Def defs[] = {
-      {"events", kEventsSql, V{P::kTextArray, P::kInt8Array}},
-      {"payloads", kPayloadsSql, V{P::kInt8Array, P::kTextArray}},
+      {"events", kEventsSql, V{P::kTextArray, P::kInt8Array, P::kTextArray}},
       {"pending", kPendingSql,
        V{P::kInt8Array, P::kInt2Array, P::kInt4Array, P::kInt8Array, P::kInt8Array, P::kTextArray, P::kInt8}},
       {"final", kFinalSql,
@@ -613,7 +608,7 @@ Result<std::vector<Result<EnqueueResult>>> PostgresSpool::write_group(PgConn& co
   std::unordered_map<std::string_view, First> first;
   std::vector<Error> invalid(ops.size());
   std::vector<bool> is_invalid(ops.size(), false);
-  std::vector<std::string_view> ids;
+  std::vector<std::string_view> ids, payloads;
   std::vector<int64_t> received;
   for (size_t o = 0; o < ops.size(); ++o) {
     if (refused(ops[o])) continue;
@@ -638,6 +633,7 @@ Result<std::vector<Result<EnqueueResult>>> PostgresSpool::write_group(PgConn& co
       }
       ids.push_back(e.event_id);
       received.push_back(e.received_at_ms);
+      payloads.push_back(e.payload);
     }
   }
 
@@ -651,6 +647,7 @@ Result<std::vector<Result<EnqueueResult>>> PostgresSpool::write_group(PgConn& co
     P ev;
     ev.text_array(ids);
     ev.int8_array(received);
+    ev.text_array(payloads);
     auto inserted = conn.run("events", ev);
     if (!inserted) return rollback(inserted.error());
     for (int row = 0; row < inserted->rows(); ++row) {
@@ -658,17 +655,15 @@ Result<std::vector<Result<EnqueueResult>>> PostgresSpool::write_group(PgConn& co
       auto it = first.find(inserted->text(row, 1));
       if (it != first.end()) seqs.emplace(it->first, inserted->int64(row, 0));
     }
-    // The payloads and deliveries of the events just inserted (not of duplicates).
-    std::vector<std::string_view> payloads, p_errors, f_reasons, f_errors;
-    std::vector<int64_t> pay_seq, p_seq, p_next, p_updated, f_seq, f_updated, f_next;
+    // The deliveries of the events just inserted (not of duplicates).
+    std::vector<std::string_view> p_errors, f_reasons, f_errors;
+    std::vector<int64_t> p_seq, p_next, p_updated, f_seq, f_updated, f_next;
     std::vector<int16_t> p_dest, f_dest, f_state;
     std::vector<int32_t> p_attempts, f_attempts;
     for (const auto& [event_id, at] : first) {
       auto s = seqs.find(event_id);
       if (s == seqs.end()) continue;
       const NewEvent& e = ops[at.op].events[at.index];
-      pay_seq.push_back(s->second);
-      payloads.push_back(e.payload);
       for (const Delivery& d : e.deliveries) {
         const int16_t dest = ids_of.at(d.destination);
         const int64_t updated = d.updated_at_ms != 0 ? d.updated_at_ms : e.received_at_ms;
@@ -690,12 +685,6 @@ Result<std::vector<Result<EnqueueResult>>> PostgresSpool::write_group(PgConn& co
           f_errors.push_back(d.last_error);
         }
       }
-    }
-    if (!pay_seq.empty()) {
-      P pay;
-      pay.int8_array(pay_seq);
-      pay.text_array(payloads);
-      if (auto r = conn.run("payloads", pay); !r) return rollback(r.error());
     }
     if (!p_seq.empty()) {
       P pend;

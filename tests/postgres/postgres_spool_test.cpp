@@ -9,6 +9,7 @@
 
 #include "core/clock.h"
 #include "postgres/pg_server.h"
+#include "spool/pg_schema.h"
 #include "spool/postgres_spool.h"
 
 namespace fanout::spool {
@@ -234,7 +235,7 @@ TEST_F(PgSpool, PurgeDeletesOldFinishedEventsOnly) {
   EXPECT_FALSE(a->lookup("old-done").value());
   EXPECT_TRUE(a->lookup("old-pending").value());
   EXPECT_TRUE(a->lookup("new-done").value());
-  EXPECT_EQ(server_->sql("SELECT count(*) FROM fanout_payloads"), "2");
+  EXPECT_EQ(server_->sql("SELECT count(*) FROM fanout_events"), "2");
 }
 
 TEST_F(PgSpool, ANewerSchemaIsRefusedNamingBothVersions) {
@@ -244,7 +245,30 @@ TEST_F(PgSpool, ANewerSchemaIsRefusedNamingBothVersions) {
   auto started = b.start();
   ASSERT_FALSE(started);
   EXPECT_NE(started.error().message.find("99"), std::string::npos) << started.error().message;
-  EXPECT_NE(started.error().message.find("(1)"), std::string::npos) << started.error().message;
+  const std::string ours = "(" + std::to_string(kPgSchemaVersion) + ")";
+  EXPECT_NE(started.error().message.find(ours), std::string::npos) << started.error().message;
+}
+
+// A database a version-1 build wrote (payloads in their own table) is upgraded at start with its
+// pending work: the payload is claimed from the event's row.
+TEST_F(PgSpool, UpgradesAVersion1SchemaKeepingPendingWork) {
+  server_->sql(std::string("CREATE TABLE fanout_schema(version integer NOT NULL); INSERT INTO fanout_schema VALUES (1);") +
+               pg_schema_step(1));
+  server_->sql("INSERT INTO fanout_destinations(id, name) VALUES (1, 'meta');"
+               "INSERT INTO fanout_events(event_id, received_at_ms) VALUES ('from-v1', 1);"
+               "INSERT INTO fanout_payloads(seq, payload) SELECT seq, '{\"v\":1}' FROM fanout_events;"
+               "INSERT INTO fanout_outbox(seq, destination) SELECT seq, 1 FROM fanout_events");
+  auto a = open("a");
+  EXPECT_EQ(server_->sql("SELECT version FROM fanout_schema"), std::to_string(kPgSchemaVersion));
+  EXPECT_EQ(server_->sql("SELECT count(*) FROM pg_tables WHERE tablename = 'fanout_payloads'"), "0");
+  auto pending = a->load_pending("meta", 0, 10);
+  ASSERT_TRUE(pending) << pending.error().message;
+  ASSERT_EQ(pending->size(), 1u);
+  EXPECT_EQ((*pending)[0].payload, "{\"v\":1}");
+  auto status = a->lookup("from-v1");
+  ASSERT_TRUE(status && *status);
+  ASSERT_EQ((*status)->deliveries.size(), 1u);
+  EXPECT_EQ((*status)->deliveries[0].state, State::pending);
 }
 
 TEST_F(PgSpool, NodesStartingTogetherCreateTheSchemaOnce) {
@@ -353,7 +377,7 @@ TEST_F(PgSpool, OverMaxBytesEnqueuesAreRefusedUntilTheTablesShrink) {
   // A barrier writes nothing and is still answered.
   EXPECT_TRUE(enqueue(a, {}));
   // Space given back (what VACUUM FULL or pg_repack does after a purge): the next sample reopens intake.
-  server_->sql("TRUNCATE fanout_payloads");
+  server_->sql("TRUNCATE fanout_events, fanout_outbox, fanout_deliveries");
   EXPECT_TRUE(wait_for([&] { return a.writable(); }, 5s));
   auto again = enqueue(a, {event("after-truncate")});
   ASSERT_TRUE(again) << again.error().message;
@@ -445,7 +469,6 @@ TEST_F(PgSpool, TwoNodesPurgingAtOnceDeleteEachOldEventOnce) {
   ASSERT_GE(purged_b, 0);
   EXPECT_EQ(purged_a + purged_b, 5000);
   EXPECT_EQ(server_->sql("SELECT count(*) FROM fanout_events"), "11");
-  EXPECT_EQ(server_->sql("SELECT count(*) FROM fanout_payloads"), "11");
   // The outcomes of purged events went with them: 10 recent (meta + ga4) and old-pending's ga4 skip.
   EXPECT_EQ(server_->sql("SELECT count(*) FROM fanout_deliveries"), "21");
   EXPECT_TRUE(b->lookup("old-pending").value());
