@@ -222,6 +222,27 @@ TEST_F(PgSpool, OutcomesRetriesDeadLettersAndReplay) {
   EXPECT_EQ(pending->size(), 2u) << "the replayed dead letter is pending again";
 }
 
+// A delivery is pending (outbox) or final (fanout_deliveries), never both, so outcomes are plain
+// inserts. Should a final row exist anyway, the group is written again as an upsert, not dropped.
+TEST_F(PgSpool, AnOutcomeOverAnExistingFinalRowIsStillRecorded) {
+  auto a = open("a");
+  auto r = enqueue(*a, {event("c-1"), event("c-2")});
+  ASSERT_TRUE(r);
+  const int64_t s1 = r->seq[0], s2 = r->seq[1];
+  server_->sql("INSERT INTO fanout_deliveries(seq, destination, state) SELECT " + std::to_string(s1) +
+               ", id, 2 FROM fanout_destinations WHERE name = 'meta'");
+  a->update({{s1, "meta", State::delivered, "", 1, 0, ""}, {s2, "meta", State::delivered, "", 1, 0, ""}});
+  barrier(*a);
+  for (const char* id : {"c-1", "c-2"}) {
+    auto st = a->lookup(id);
+    ASSERT_TRUE(st && *st) << id;
+    ASSERT_EQ((*st)->deliveries.size(), 2u) << id;
+    EXPECT_EQ((*st)->deliveries[1].destination, "meta");
+    EXPECT_EQ((*st)->deliveries[1].state, State::delivered) << id;
+  }
+  EXPECT_EQ(server_->sql("SELECT count(*) FROM fanout_outbox"), "0");
+}
+
 TEST_F(PgSpool, PurgeDeletesOldFinishedEventsOnly) {
   auto a = open("a");
   const int64_t old = now_ms() - 8LL * 24 * 3600 * 1000;
