@@ -426,7 +426,7 @@ void PostgresSpool::run_writer(Role role) {
   // Acknowledgements and delivery outcomes commit on separate connections, so a client's 202 never
   // waits behind a statement of outcomes (they touch different rows: new events vs earlier ones).
   const bool acks = role == Role::acks;
-  pthread_setname_np(pthread_self(), acks ? "spool-pg-writer" : "spool-pg-outcome");
+  pthread_setname_np(pthread_self(), acks ? "spool-pg-writer" : "spool-outcomes");  // at most 15 characters
   PgConn& conn = acks ? writer_ : outcome_conn_;
   auto& ids = acks ? writer_ids_ : outcome_ids_;
   std::atomic<bool>& ok = acks ? writer_ok_ : outcomes_ok_;
