@@ -37,6 +37,24 @@ TEST(Signature, ReusedContextTakesEachCallsKey) {
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 }
 
+// The context keeps its key between calls with the same key (intake's one secret): repeated, alternated
+// and empty keys still give each call's own digest.
+TEST(Signature, TheSameKeyAgainAndAnotherKeyBetween) {
+  const std::string k_hello = "406e4b43f87095aa86ca6299d25e875921fefa180f02043bb29bec5681c0c2d0";
+  const std::string empty_hello = "4352b26e33fe0d769a8922a6ba29004109f01688e26acc9e6cb347e5a5afc4da";
+  const std::string k_empty = "8bb990c40a7d61cb97597a942125025be50ac8beb74436e3735b98893a7f6620";
+  for (int round = 0; round < 2; ++round) {
+    EXPECT_EQ(sign_body("hello", "k"), k_hello);
+    EXPECT_EQ(sign_body("hello", "k"), k_hello);
+    EXPECT_EQ(sign_body("", "k"), k_empty);
+    EXPECT_EQ(sign_body("hello", ""), empty_hello);
+    EXPECT_EQ(sign_body("hello", ""), empty_hello);
+    EXPECT_EQ(sign_body("hello", "k"), k_hello);
+    EXPECT_EQ(sign_body("what do ya want for nothing?", "Jefe"),
+              "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  }
+}
+
 TEST(Signature, AcceptsTheSha256PrefixAndUppercaseHex) {
   std::string sig = hmac_sha256_hex("secret", kBody);
   EXPECT_TRUE(verify_signature("sha256=" + sig, kBody, {"secret"}));
