@@ -1,6 +1,7 @@
 #include "console/event_window.h"
 
 #include <map>
+#include <unordered_map>
 #include <utility>
 
 #include "console/json.h"
@@ -65,26 +66,48 @@ void append_row_json(std::string& out, const EventRow& row) {
   out += "}}";
 }
 
-Result<std::vector<EventRow>> EventWindow::poll(spool::Spool& spool) {
+Result<std::vector<bool>> EventWindow::reread(spool::Spool& spool) {
+  auto newest = spool.recent_events(0, capacity_);
+  if (!newest) return tl::unexpected(newest.error());
+  std::unordered_map<int64_t, size_t> held;
+  for (size_t i = 0; i < rows_.size(); ++i) held.emplace(rows_[i].seq, i);
+  std::deque<EventRow> rows;
+  std::vector<bool> changed;
+  for (const spool::StoredEvent& e : *newest) {
+    auto it = held.find(e.seq);
+    const bool known = it != held.end();
+    rows.push_back(known ? std::move(rows_[it->second]) : make_row(e, {}));
+    changed.push_back(!known);
+  }
+  rows_ = std::move(rows);
+  return changed;
+}
+
+Result<std::vector<bool>> EventWindow::read_newer(spool::Spool& spool) {
   const int64_t newest = rows_.empty() ? 0 : rows_.front().seq;
   auto fresh = spool.recent_events(newest, capacity_);
   if (!fresh) return tl::unexpected(fresh.error());
-  std::vector<bool> changed;  // parallel to rows_ after the merge
-  if (!fresh->empty()) {
-    std::deque<EventRow> merged;
-    for (const spool::StoredEvent& e : *fresh) merged.push_back(make_row(e, {}));
-    for (EventRow& r : rows_) {
-      if (merged.size() >= capacity_) break;
-      merged.push_back(std::move(r));
-    }
-    changed.assign(merged.size(), false);
-    for (size_t i = 0; i < fresh->size() && i < merged.size(); ++i) changed[i] = true;
-    rows_ = std::move(merged);
-  } else {
-    changed.assign(rows_.size(), false);
+  if (fresh->empty()) return std::vector<bool>(rows_.size(), false);
+  std::deque<EventRow> merged;
+  for (const spool::StoredEvent& e : *fresh) merged.push_back(make_row(e, {}));
+  for (EventRow& r : rows_) {
+    if (merged.size() >= capacity_) break;
+    merged.push_back(std::move(r));
   }
-  if (rows_.empty()) return std::vector<EventRow>{};
+  std::vector<bool> changed(merged.size(), false);
+  for (size_t i = 0; i < fresh->size() && i < merged.size(); ++i) changed[i] = true;
+  rows_ = std::move(merged);
+  return changed;
+}
 
+Result<std::vector<EventRow>> EventWindow::poll(spool::Spool& spool) {
+  auto changed = spool.seqs_in_commit_order() ? read_newer(spool) : reread(spool);
+  if (!changed) return tl::unexpected(changed.error());
+  if (rows_.empty()) return std::vector<EventRow>{};
+  return with_states(spool, *changed);
+}
+
+Result<std::vector<EventRow>> EventWindow::with_states(spool::Spool& spool, std::vector<bool>& changed) {
   auto states = spool.delivery_states(rows_.back().seq, rows_.front().seq);
   if (!states) return tl::unexpected(states.error());
   std::map<int64_t, std::vector<spool::Delivery>> by_seq;

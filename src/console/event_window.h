@@ -2,7 +2,9 @@
 // The newest events as the console's Events view shows them, kept per live stream: each poll() reads
 // the events accepted since the last one and the delivery states of the whole window (one range query
 // on the spool's primary keys), and returns only the rows that are new or changed, so a stream sends
-// differences, not the window again and again.
+// differences, not the window again and again. On a spool shared by several nodes, where an event can
+// commit after one with a higher seq, each poll reads the newest events again instead (one index scan
+// of at most the window's size), so a late one takes its place in the window.
 #include <cstdint>
 #include <deque>
 #include <string>
@@ -43,6 +45,13 @@ class EventWindow {
   const std::deque<EventRow>& rows() const { return rows_; }
 
  private:
+  // One node: the events newer than the newest held go in front. Several nodes: the window becomes the
+  // spool's newest events. Both return, parallel to the rows, true for each row not held before.
+  Result<std::vector<bool>> read_newer(spool::Spool& spool);
+  Result<std::vector<bool>> reread(spool::Spool& spool);
+  // Reads the window's delivery states; returns the rows changed (flagged in `changed` or by state).
+  Result<std::vector<EventRow>> with_states(spool::Spool& spool, std::vector<bool>& changed);
+
   size_t capacity_;
   std::deque<EventRow> rows_;  // newest first; seqs strictly decreasing
 };

@@ -4,6 +4,7 @@
 // connection. Thread-safe (one mutex; the console calls from one thread anyway).
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,12 +27,17 @@ class PgConsoleReader {
 
   // Every delivery counted by destination and state: fanout_deliveries by state, fanout_outbox as pending.
   Result<std::vector<StateCount>> state_counts();
+  // As Spool::recent_events, find_event and delivery_states (each one statement, one snapshot).
+  Result<std::vector<StoredEvent>> recent_events(int64_t after_seq, size_t limit);
+  Result<std::optional<StoredEvent>> find_event(const std::string& event_id);
+  Result<std::vector<SeqDelivery>> delivery_states(int64_t from_seq, int64_t to_seq);
 
   // Closes the connection; later calls answer "unavailable".
   void close();
 
  private:
   Status ready();  // under mu_
+  Result<std::vector<StoredEvent>> events(const std::string& statement, const PgParams& params);  // under mu_
 
   std::mutex mu_;
   PgConn conn_;

@@ -222,6 +222,8 @@ Status PgConn::prepare_now(const std::string& name, const std::string& sql, cons
 }
 
 Status PgConn::prepare(const std::string& name, const std::string& sql, std::vector<unsigned> types) {
+  for (const auto& p : prepared_)
+    if (p.name == name) return {};  // registered already: every (re)connect prepares it
   if (auto s = prepare_now(name, sql, types); !s) return s;
   prepared_.push_back(Prepared{name, sql, std::move(types)});
   return {};

@@ -75,7 +75,8 @@ class PgConn {
   bool ok() const;
   void close();
 
-  // Registers and prepares a named statement (prepared again after reconnect()).
+  // Registers and prepares a named statement (prepared again after reconnect()); a name registered
+  // already is left as it is.
   Status prepare(const std::string& name, const std::string& sql, std::vector<unsigned> types);
   Result<PgResult> run(const std::string& name, const PgParams& params);
   // A statement without parameters (BEGIN, COMMIT, DDL), possibly several separated by ';'.

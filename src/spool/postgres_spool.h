@@ -56,6 +56,13 @@ class PostgresSpool final : public Spool {
   Result<int64_t> replay(const std::string& destination, const std::string& event_id) override;
   Result<int64_t> replay_generation() override;
   Result<int64_t> purge(int64_t cutoff_ms) override;
+  // The console's reads, on the console reader's connection. No attempt history is kept on
+  // PostgreSQL: attempts() is empty (each delivery's row holds its attempt count and last error).
+  Result<std::vector<StoredEvent>> recent_events(int64_t after_seq, size_t limit) override;
+  Result<std::optional<StoredEvent>> find_event(const std::string& event_id) override;
+  Result<std::vector<SeqDelivery>> delivery_states(int64_t from_seq, int64_t to_seq) override;
+  Result<std::vector<AttemptEntry>> attempts(int64_t) override { return std::vector<AttemptEntry>{}; }
+  bool seqs_in_commit_order() const override { return false; }
   Result<std::vector<StateCount>> state_counts() override;  // console_reader_pg.cpp
   bool writable() override;
   bool may_send() override;

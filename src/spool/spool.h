@@ -164,6 +164,10 @@ class Spool {
   virtual Result<std::vector<AttemptEntry>> attempts(int64_t seq) { return unsupported(); }
   // Deliveries per destination and state over the whole spool (a scan of every delivery: callers cache).
   virtual Result<std::vector<StateCount>> state_counts() { return unsupported(); }
+  // True when an event becomes readable only after every event of a lower seq (one writer commits in
+  // seq order). Several nodes take seqs from one sequence and commit in any order: a reader that asks
+  // for "seq > the newest seen" would miss an event committed late with a lower seq.
+  virtual bool seqs_in_commit_order() const { return true; }
 
   // Deletes events older than `cutoff_ms` whose deliveries are all final; returns how many.
   virtual Result<int64_t> purge(int64_t cutoff_ms) = 0;
