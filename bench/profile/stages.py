@@ -5,6 +5,9 @@
 
 Each stage is the inclusive cost of the functions that make it (callgrind_annotate --inclusive=yes);
 stages nest the way the threads call them, so a stage's figure includes the ones indented under it.
+Below the table: HTTP requests sent per event (calls of curl_multi_add_handle) and the HTTP client's
+instructions per request, since the delivery thread's figures grow with the number of requests, which
+depends on how full the batches of that run were.
 """
 import re
 import subprocess
@@ -31,6 +34,24 @@ STAGES = [  # (indent, label, pattern of the function's name in callgrind_annota
 ]
 
 
+def calls_to(path, function):
+    """How many times `function` was called, summed from the calls= lines of a callgrind file."""
+    names = {}  # compressed name id -> name
+    target, total = None, 0
+    with open(path, errors="replace") as f:
+        for line in f:
+            m = re.match(r"c?fn=\((\d+)\)(?: (.*))?", line)
+            if m:
+                if m.group(2):
+                    names[m.group(1)] = m.group(2).strip()
+                target = line.startswith("cfn=") and names.get(m.group(1)) == function
+                continue
+            if target and line.startswith("calls="):
+                total += int(line.split("=")[1].split()[0])
+                target = False
+    return total
+
+
 def main():
     path, events = sys.argv[1], int(sys.argv[2])
     text = subprocess.run(["callgrind_annotate", "--inclusive=yes", "--threshold=100", path],
@@ -49,6 +70,10 @@ def main():
         value = costs.get(label)
         shown = f"{value / events:,.0f}" if value is not None else "—"
         print(f"| {'· ' * indent}{label} | {shown} |")
+    requests = calls_to(path, "curl_multi_add_handle")
+    print(f"\nHTTP requests sent per event: {requests / events:.3f} ({requests} requests)", end="")
+    client = costs.get("HTTP client (libcurl)")
+    print(f"; HTTP client per request: {client / requests:,.0f} instructions" if client and requests else "")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -54,6 +55,7 @@ class CurlClient {
   void release(CURL* easy);
   void collect_finished();
   void run_completions();
+  CURLU* prepared_url(const std::string& url);
 
   CURLM* multi_ = nullptr;
   size_t max_body_bytes_;
@@ -61,6 +63,8 @@ class CurlClient {
   std::unordered_map<CURL*, std::unique_ptr<Transfer>> active_;
   std::vector<std::unique_ptr<Transfer>> finished_;  // done, completion not yet run
   uint64_t connections_opened_ = 0;
+  // URLs parsed once (kMaxPreparedUrls of them), kept until the client goes: pooled handles point at them.
+  std::unordered_map<std::string, CURLU*> urls_;
 };
 
 }  // namespace fanout::delivery

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -105,6 +106,42 @@ TEST(CurlClient, OneClientServesSequentialRequests) {
   }
   EXPECT_EQ(platform.requests("/k").size(), 5u);
   EXPECT_EQ(client.connections_opened(), 1u);  // keep-alive: one connection for all five
+}
+
+// Each URL is parsed once and kept; a pooled handle that last sent to one URL must send the next request
+// to that request's own URL, query included.
+TEST(CurlClient, ReusedHandlesSendEachRequestToItsOwnUrl) {
+  FakePlatform platform;
+  CurlClient client;
+  const std::vector<std::string> targets = {"/a?x=1", "/b", "/a?x=1", "/c?y=2&z=3", "/b", "/a?x=2"};
+  for (const std::string& target : targets) {
+    Done d;
+    dest::HttpRequest req;
+    req.url = platform.url(target);
+    client.start(req, 5000, into(d));
+    run_until(client, [&] { return d.done; });
+    EXPECT_EQ(d.response.status, 200) << target;
+  }
+  std::vector<std::string> seen;
+  for (const char* path : {"/a", "/b", "/c"})
+    for (const auto& r : platform.requests(path)) seen.push_back(r.target);
+  std::sort(seen.begin(), seen.end());
+  std::vector<std::string> expected = targets;
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(seen, expected);
+  EXPECT_EQ(client.connections_opened(), 1u);
+}
+
+TEST(CurlClient, AnUnparsableUrlIsStatusZeroWithAReason) {
+  CurlClient client;
+  Done d;
+  dest::HttpRequest req;
+  req.url = "http://[::1/unclosed";
+  client.start(req, 2000, into(d));
+  run_until(client, [&] { return d.done; });
+  ASSERT_TRUE(d.done);
+  EXPECT_EQ(d.response.status, 0);
+  EXPECT_FALSE(d.response.transport_error.empty());
 }
 
 TEST(CurlClient, ConcurrentBurstsReuseTheirConnections) {
