@@ -1,6 +1,8 @@
 #include "delivery/curl_client.h"
 
 #include <curl/curl.h>
+#include <strings.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
@@ -18,6 +20,20 @@ constexpr size_t kMaxPreparedUrls = 64;   // distinct URLs parsed once; a destin
 void global_init() {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+// Whether the environment names a proxy for libcurl: a variable whose name ends in "_proxy" in any case
+// (http_proxy, HTTPS_PROXY, all_proxy, no_proxy, ...). Read once, when the client is made.
+bool environment_names_a_proxy() {
+  constexpr std::string_view kSuffix = "_proxy";
+  for (char** var = environ; var && *var; ++var) {
+    std::string_view name(*var);
+    name = name.substr(0, name.find('='));
+    if (name.size() >= kSuffix.size() &&
+        strncasecmp(name.data() + name.size() - kSuffix.size(), kSuffix.data(), kSuffix.size()) == 0)
+      return true;
+  }
+  return false;
 }
 
 std::string_view trim(std::string_view s) {
@@ -72,7 +88,8 @@ struct CurlClient::Transfer {
   }
 };
 
-CurlClient::CurlClient(size_t max_body_bytes) : max_body_bytes_(max_body_bytes) {
+CurlClient::CurlClient(size_t max_body_bytes)
+    : max_body_bytes_(max_body_bytes), environment_proxies_(environment_names_a_proxy()) {
   global_init();
   multi_ = curl_multi_init();
 }
@@ -100,6 +117,12 @@ CURL* CurlClient::acquire() {
   curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");  // whatever this libcurl can decode
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &Transfer::on_body);
   curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &Transfer::on_header);
+  if (!environment_proxies_) {
+    // What curl would find in the environment for every request (five getenv() calls), said once: no
+    // proxy. With a proxy variable set, curl keeps reading them as it always did.
+    curl_easy_setopt(e, CURLOPT_PROXY, "");
+    curl_easy_setopt(e, CURLOPT_NOPROXY, "");
+  }
   return e;
 }
 

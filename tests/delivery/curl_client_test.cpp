@@ -1,6 +1,7 @@
 #include "delivery/curl_client.h"
 
 #include <gtest/gtest.h>
+#include <stdlib.h>
 
 #include <algorithm>
 #include <chrono>
@@ -142,6 +143,24 @@ TEST(CurlClient, AnUnparsableUrlIsStatusZeroWithAReason) {
   ASSERT_TRUE(d.done);
   EXPECT_EQ(d.response.status, 0);
   EXPECT_FALSE(d.response.transport_error.empty());
+}
+
+// A proxy named in the environment is still used (the client only skips curl's per-request lookups when
+// there is none).
+TEST(CurlClient, AProxyInTheEnvironmentIsUsed) {
+  FakePlatform proxy;
+  ::setenv("http_proxy", proxy.url().c_str(), 1);
+  CurlClient client;
+  Done d;
+  dest::HttpRequest req;
+  req.url = "http://platform.invalid/via-proxy?x=1";
+  client.start(req, 5000, into(d));
+  run_until(client, [&] { return d.done; });
+  ::unsetenv("http_proxy");
+  EXPECT_EQ(d.response.status, 200) << d.response.transport_error;
+  auto seen = proxy.requests("http://platform.invalid/");
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].target, "http://platform.invalid/via-proxy?x=1");
 }
 
 TEST(CurlClient, ConcurrentBurstsReuseTheirConnections) {
