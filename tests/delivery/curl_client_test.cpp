@@ -64,6 +64,31 @@ TEST(CurlClient, PostsAndCapturesStatusBodyAndLowercasedHeaders) {
   EXPECT_EQ(seen[0].headers.count("expect"), 0u);
 }
 
+// Requests offer the encodings libcurl decodes, once, and a compressed answer arrives decoded.
+TEST(CurlClient, AnswersAreOfferedCompressedAndDecoded) {
+  FakePlatform platform;
+  const std::string gzipped("\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff\xab\x56\xca\xcf\x56\xb2\x2a\x29\x2a\x4d\xad\x05"
+                            "\x00\x90\x5f\xd4\xa7\x0b\x00\x00\x00",
+                            31);  // {"ok":true}
+  platform.script("/z", [&](const testing::Seen&) { return testing::answer(200, gzipped, {{"Content-Encoding", "gzip"}}); });
+  CurlClient client;
+  Done d;
+  dest::HttpRequest req;
+  req.url = platform.url("/z");
+  req.headers = {{"content-type", "application/json"}};
+  req.body = "{}";
+  client.start(req, 5000, into(d));
+  run_until(client, [&] { return d.done; });
+  EXPECT_EQ(d.response.status, 200);
+  EXPECT_EQ(d.response.body, R"({"ok":true})");
+  auto seen = platform.requests("/z");
+  ASSERT_EQ(seen.size(), 1u);
+  const std::string offered = seen[0].headers["accept-encoding"];
+  EXPECT_NE(offered.find("gzip"), std::string::npos) << offered;
+  EXPECT_EQ(offered.find("gzip"), offered.rfind("gzip")) << "offered twice: " << offered;
+  EXPECT_EQ(seen[0].headers["content-type"], "application/json");
+}
+
 TEST(CurlClient, BodyIsTruncatedAtTheCap) {
   FakePlatform platform;
   platform.script("/big", [](const testing::Seen&) { return testing::answer(200, std::string(5000, 'x')); });
