@@ -5,9 +5,10 @@
 
 Each stage is the inclusive cost of the functions that make it (callgrind_annotate --inclusive=yes);
 stages nest the way the threads call them, so a stage's figure includes the ones indented under it.
-Below the table: HTTP requests sent per event (calls of curl_multi_add_handle) and the HTTP client's
-instructions per request, since the delivery thread's figures grow with the number of requests, which
-depends on how full the batches of that run were.
+The HTTP client's stage runs the completions of finished requests, so answers and attempt log lines are
+inside it. Below the table: HTTP requests sent per event (calls of curl_multi_add_handle), and the HTTP
+client's and libcurl's instructions per request: the delivery thread's figures grow with the number of
+requests, which depends on how full the batches of that run were.
 """
 import re
 import subprocess
@@ -28,9 +29,10 @@ STAGES = [  # (indent, label, pattern of the function's name in callgrind_annota
     (1, "commit", r"fanout::spool::Writer::commit\(\)"),
     (0, "delivery thread", r"fanout::delivery::Engine::Impl::run\(\)"),
     (1, "build envelopes (all destinations)", r"fanout::delivery::(Lane|Dispatcher)::build\("),
-    (1, "HTTP client (libcurl)", r"fanout::delivery::CurlClient::run\(int\)"),
-    (1, "answers: classify, outcomes", r"fanout::delivery::(Lane|Dispatcher)::on_response\("),
-    (1, "attempt log lines", r"fanout::delivery::log_attempt\("),
+    (1, "HTTP client (libcurl), with the completions it runs", r"fanout::delivery::CurlClient::run\(int\)"),
+    (2, "libcurl itself (curl_multi_perform)", r"\?\?\?:curl_multi_perform "),
+    (2, "answers: classify, outcomes", r"fanout::delivery::(Lane|Dispatcher)::on_response\("),
+    (3, "attempt log lines", r"fanout::delivery::log_attempt\("),
 ]
 
 
@@ -71,9 +73,12 @@ def main():
         shown = f"{value / events:,.0f}" if value is not None else "—"
         print(f"| {'· ' * indent}{label} | {shown} |")
     requests = calls_to(path, "curl_multi_add_handle")
-    print(f"\nHTTP requests sent per event: {requests / events:.3f} ({requests} requests)", end="")
-    client = costs.get("HTTP client (libcurl)")
-    print(f"; HTTP client per request: {client / requests:,.0f} instructions" if client and requests else "")
+    print(f"\nHTTP requests sent per event: {requests / events:.3f} ({requests} requests)")
+    if requests:
+        for label, name in (("HTTP client", "HTTP client (libcurl), with the completions it runs"),
+                            ("libcurl itself", "libcurl itself (curl_multi_perform)")):
+            if costs.get(name):
+                print(f"{label} per request: {costs[name] / requests:,.0f} instructions")
 
 
 if __name__ == "__main__":
