@@ -37,7 +37,7 @@ bool environment_names_a_proxy() {
 }
 
 // The Accept-Encoding header curl writes for CURLOPT_ACCEPT_ENCODING "": every encoding this libcurl can
-// decode, in its order ("" when it decodes none: curl then writes none either).
+// decode, in its order. "" when it decodes none: then curl writes its own header, as before.
 std::string accept_encoding_header() {
   const curl_version_info_data* v = curl_version_info(CURLVERSION_NOW);
   std::string list;
@@ -204,8 +204,8 @@ void CurlClient::start(dest::HttpRequest request, int64_t timeout_ms, Completion
     has_accept_encoding = has_accept_encoding || name == "accept-encoding";
   }
   // The header curl would add itself, given as ours: curl then skips printing it twice (aprintf, then
-  // into the request), ~4k instructions a request. CURLOPT_ACCEPT_ENCODING stays set, so answers are
-  // still decoded.
+  // into the request head), ~2k instructions a request net. CURLOPT_ACCEPT_ENCODING stays set, so
+  // answers are still decoded.
   if (!has_accept_encoding && !accept_encoding_.empty())
     t->headers = curl_slist_append(t->headers, accept_encoding_.c_str());
   t->headers = curl_slist_append(t->headers, "Expect:");  // no 100-continue round trip before the body
