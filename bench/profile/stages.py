@@ -5,6 +5,10 @@
 
 Each stage is the inclusive cost of the functions that make it (callgrind_annotate --inclusive=yes);
 stages nest the way the threads call them, so a stage's figure includes the ones indented under it.
+The HTTP client's stage runs the completions of finished requests, so answers and attempt log lines are
+inside it. Below the table: HTTP requests sent per event (calls of curl_multi_add_handle), and the HTTP
+client's and libcurl's instructions per request: the delivery thread's figures grow with the number of
+requests, which depends on how full the batches of that run were.
 """
 import re
 import subprocess
@@ -25,10 +29,29 @@ STAGES = [  # (indent, label, pattern of the function's name in callgrind_annota
     (1, "commit", r"fanout::spool::Writer::commit\(\)"),
     (0, "delivery thread", r"fanout::delivery::Engine::Impl::run\(\)"),
     (1, "build envelopes (all destinations)", r"fanout::delivery::(Lane|Dispatcher)::build\("),
-    (1, "HTTP client (libcurl)", r"fanout::delivery::CurlClient::run\(int\)"),
-    (1, "answers: classify, outcomes", r"fanout::delivery::(Lane|Dispatcher)::on_response\("),
-    (1, "attempt log lines", r"fanout::delivery::log_attempt\("),
+    (1, "HTTP client (libcurl), with the completions it runs", r"fanout::delivery::CurlClient::run\(int\)"),
+    (2, "libcurl itself (curl_multi_perform)", r"\?\?\?:curl_multi_perform "),
+    (2, "answers: classify, outcomes", r"fanout::delivery::(Lane|Dispatcher)::on_response\("),
+    (3, "attempt log lines", r"fanout::delivery::log_attempt\("),
 ]
+
+
+def calls_to(path, function):
+    """How many times `function` was called, summed from the calls= lines of a callgrind file."""
+    names = {}  # compressed name id -> name
+    target, total = None, 0
+    with open(path, errors="replace") as f:
+        for line in f:
+            m = re.match(r"c?fn=\((\d+)\)(?: (.*))?", line)
+            if m:
+                if m.group(2):
+                    names[m.group(1)] = m.group(2).strip()
+                target = line.startswith("cfn=") and names.get(m.group(1)) == function
+                continue
+            if target and line.startswith("calls="):
+                total += int(line.split("=")[1].split()[0])
+                target = False
+    return total
 
 
 def main():
@@ -49,6 +72,13 @@ def main():
         value = costs.get(label)
         shown = f"{value / events:,.0f}" if value is not None else "—"
         print(f"| {'· ' * indent}{label} | {shown} |")
+    requests = calls_to(path, "curl_multi_add_handle")
+    print(f"\nHTTP requests sent per event: {requests / events:.3f} ({requests} requests)")
+    if requests:
+        for label, name in (("HTTP client", "HTTP client (libcurl), with the completions it runs"),
+                            ("libcurl itself", "libcurl itself (curl_multi_perform)")):
+            if costs.get(name):
+                print(f"{label} per request: {costs[name] / requests:,.0f} instructions")
 
 
 if __name__ == "__main__":

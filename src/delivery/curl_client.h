@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -54,13 +55,18 @@ class CurlClient {
   void release(CURL* easy);
   void collect_finished();
   void run_completions();
+  CURLU* prepared_url(const std::string& url);
 
   CURLM* multi_ = nullptr;
   size_t max_body_bytes_;
+  bool environment_proxies_;  // a *_proxy variable was set when the client was made (libcurl reads them)
+  std::string accept_encoding_;  // "Accept-Encoding: <what this libcurl decodes>", sent with every request
   std::vector<CURL*> pool_;  // idle easy handles, reused (bounded by kMaxPooled)
   std::unordered_map<CURL*, std::unique_ptr<Transfer>> active_;
   std::vector<std::unique_ptr<Transfer>> finished_;  // done, completion not yet run
   uint64_t connections_opened_ = 0;
+  // URLs parsed once (kMaxPreparedUrls of them), kept until the client goes: pooled handles point at them.
+  std::unordered_map<std::string, CURLU*> urls_;
 };
 
 }  // namespace fanout::delivery

@@ -1,9 +1,11 @@
 #include "delivery/curl_client.h"
 
 #include <gtest/gtest.h>
+#include <stdlib.h>
 
 #include <algorithm>
 #include <chrono>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -62,6 +64,31 @@ TEST(CurlClient, PostsAndCapturesStatusBodyAndLowercasedHeaders) {
   EXPECT_EQ(seen[0].headers.count("expect"), 0u);
 }
 
+// Requests offer the encodings libcurl decodes, once, and a compressed answer arrives decoded.
+TEST(CurlClient, AnswersAreOfferedCompressedAndDecoded) {
+  FakePlatform platform;
+  const std::string gzipped("\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff\xab\x56\xca\xcf\x56\xb2\x2a\x29\x2a\x4d\xad\x05"
+                            "\x00\x90\x5f\xd4\xa7\x0b\x00\x00\x00",
+                            31);  // {"ok":true}
+  platform.script("/z", [&](const testing::Seen&) { return testing::answer(200, gzipped, {{"Content-Encoding", "gzip"}}); });
+  CurlClient client;
+  Done d;
+  dest::HttpRequest req;
+  req.url = platform.url("/z");
+  req.headers = {{"content-type", "application/json"}};
+  req.body = "{}";
+  client.start(req, 5000, into(d));
+  run_until(client, [&] { return d.done; });
+  EXPECT_EQ(d.response.status, 200);
+  EXPECT_EQ(d.response.body, R"({"ok":true})");
+  auto seen = platform.requests("/z");
+  ASSERT_EQ(seen.size(), 1u);
+  const std::string offered = seen[0].headers["accept-encoding"];
+  EXPECT_NE(offered.find("gzip"), std::string::npos) << offered;
+  EXPECT_EQ(offered.find("gzip"), offered.rfind("gzip")) << "offered twice: " << offered;
+  EXPECT_EQ(seen[0].headers["content-type"], "application/json");
+}
+
 TEST(CurlClient, BodyIsTruncatedAtTheCap) {
   FakePlatform platform;
   platform.script("/big", [](const testing::Seen&) { return testing::answer(200, std::string(5000, 'x')); });
@@ -105,6 +132,60 @@ TEST(CurlClient, OneClientServesSequentialRequests) {
   }
   EXPECT_EQ(platform.requests("/k").size(), 5u);
   EXPECT_EQ(client.connections_opened(), 1u);  // keep-alive: one connection for all five
+}
+
+// Each URL is parsed once and kept; a pooled handle that last sent to one URL must send the next request
+// to that request's own URL, query included.
+TEST(CurlClient, ReusedHandlesSendEachRequestToItsOwnUrl) {
+  FakePlatform platform;
+  CurlClient client;
+  const std::vector<std::string> targets = {"/a?x=1", "/b", "/a?x=1", "/c?y=2&z=3", "/b", "/a?x=2"};
+  for (const std::string& target : targets) {
+    Done d;
+    dest::HttpRequest req;
+    req.url = platform.url(target);
+    client.start(req, 5000, into(d));
+    run_until(client, [&] { return d.done; });
+    EXPECT_EQ(d.response.status, 200) << target;
+  }
+  std::vector<std::string> seen;
+  for (const char* path : {"/a", "/b", "/c"})
+    for (const auto& r : platform.requests(path)) seen.push_back(r.target);
+  std::sort(seen.begin(), seen.end());
+  std::vector<std::string> expected = targets;
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(seen, expected);
+  EXPECT_EQ(client.connections_opened(), 1u);
+}
+
+TEST(CurlClient, AnUnparsableUrlIsStatusZeroWithAReason) {
+  CurlClient client;
+  Done d;
+  dest::HttpRequest req;
+  req.url = "http://[::1/unclosed";
+  client.start(req, 2000, into(d));
+  run_until(client, [&] { return d.done; });
+  ASSERT_TRUE(d.done);
+  EXPECT_EQ(d.response.status, 0);
+  EXPECT_FALSE(d.response.transport_error.empty());
+}
+
+// A proxy named in the environment is still used (the client only skips curl's per-request lookups when
+// there is none).
+TEST(CurlClient, AProxyInTheEnvironmentIsUsed) {
+  FakePlatform proxy;
+  ::setenv("http_proxy", proxy.url().c_str(), 1);
+  CurlClient client;
+  Done d;
+  dest::HttpRequest req;
+  req.url = "http://platform.invalid/via-proxy?x=1";
+  client.start(req, 5000, into(d));
+  run_until(client, [&] { return d.done; });
+  ::unsetenv("http_proxy");
+  EXPECT_EQ(d.response.status, 200) << d.response.transport_error;
+  auto seen = proxy.requests("http://platform.invalid/");
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].target, "http://platform.invalid/via-proxy?x=1");
 }
 
 TEST(CurlClient, ConcurrentBurstsReuseTheirConnections) {

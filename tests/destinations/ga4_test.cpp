@@ -199,6 +199,34 @@ TEST_F(Ga4Test, OneRequestPerClientAndRequestLevelFields) {
   EXPECT_STREQ(body["events"][1]["name"].GetString(), "search");
 }
 
+// user_data values, hashes or not, are JSON strings escaped where needed.
+TEST_F(Ga4Test, UserDataHashesAndOtherValuesAreWrittenAsJsonStrings) {
+  auto m = make(kConfig);
+  Event e = event("purchase", "1.1");
+  const std::string hash(64, 'f');
+  e.user.email_gmail_sha256 = {hash, "A\"B\\C"};
+  e.user.phone_e164_sha256 = {std::string(64, 'A')};  // uppercase: not taken as a hash, still written
+  e.user.first_name_words_sha256 = std::string(63, '0') + "\n";
+  e.user.last_name_words_sha256 = hash;
+  e.user.city = "Zürich";
+  std::vector<Event> events{e};
+  auto p = ptrs(events);
+  auto reqs = m->dest->build(p, Auth{});
+  ASSERT_EQ(reqs.size(), 1u);
+  auto body = parse_valid(reqs[0].http.body);
+  const auto& u = body["user_data"];
+  ASSERT_EQ(u["sha256_email_address"].Size(), 2u);
+  EXPECT_EQ(u["sha256_email_address"][0].GetString(), hash);
+  EXPECT_STREQ(u["sha256_email_address"][1].GetString(), "A\"B\\C");
+  EXPECT_EQ(u["sha256_phone_number"][0].GetString(), std::string(64, 'A'));
+  const auto& a = u["address"][0];
+  EXPECT_EQ(a["sha256_first_name"].GetString(), std::string(63, '0') + "\n");
+  EXPECT_EQ(a["sha256_last_name"].GetString(), hash);
+  EXPECT_STREQ(a["city"].GetString(), "Zürich");
+  EXPECT_NE(reqs[0].http.body.find(R"("sha256_email_address":[")" + hash + R"(","A\"B\\C"])"), std::string::npos)
+      << reqs[0].http.body;
+}
+
 TEST_F(Ga4Test, BatchesAreCutAtMaxBatchAndEveryEventAppearsOnce) {
   for (size_t max_batch : {25u, 4u}) {
     auto m = make(std::string(kConfig) + "max_batch = " + std::to_string(max_batch) + "\n");
