@@ -111,6 +111,11 @@ CurlClient::CurlClient(size_t max_body_bytes)
   multi_ = curl_multi_init();
 }
 
+void CurlClient::keep_connections(size_t n) {
+  const long kept = static_cast<long>(std::clamp<size_t>(n, 1, kMaxKeptConnections));
+  if (multi_) curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, kept);
+}
+
 CurlClient::~CurlClient() {
   abort_all();
   for (CURL* e : pool_) curl_easy_cleanup(e);

@@ -41,12 +41,15 @@ struct Engine::Impl {
   Impl(std::vector<const dest::Destination*> destinations, spool::Spool& spool_ref, telemetry::Metrics& metrics_ref,
        EngineOptions opts)
       : spool(spool_ref), metrics(metrics_ref), options(opts), budget(opts.lane_share, opts.shared_pool) {
+    size_t in_flight = 0;
     for (const dest::Destination* d : destinations) {
       if (!d) continue;
       lanes.push_back(
           std::make_unique<Lane>(*d, LaneContext{transport, clock, spool, metrics, budget, {}}, lane_limits(*d)));
       by_name.emplace(lanes.back()->name(), lanes.back().get());
+      in_flight += d->options().max_in_flight;
     }
+    client.keep_connections(in_flight);
     lease_epoch = spool.lease_epoch();
     depths = std::make_unique<std::atomic<size_t>[]>(lanes.size());
     for (size_t i = 0; i < lanes.size(); ++i) depths[i] = 0;

@@ -208,6 +208,32 @@ TEST(CurlClient, ConcurrentBurstsReuseTheirConnections) {
   EXPECT_LE(client.connections_opened(), 4u);
 }
 
+// Bursts wider than the ones before: libcurl on its own keeps 4 idle connections per transfer still
+// running when one ends, so the last transfers of a burst close most of the connections the next burst
+// needs. keep_connections() keeps as many as can be in flight.
+void bursts_of_16(CurlClient& client, FakePlatform& platform) {
+  for (int burst = 0; burst < 3; ++burst) {
+    std::vector<Done> done(16);
+    for (Done& d : done) {
+      dest::HttpRequest req;
+      req.url = platform.url("/wide");
+      req.body = "x";
+      client.start(req, 5000, into(d));
+    }
+    run_until(client, [&] { return std::all_of(done.begin(), done.end(), [](const Done& d) { return d.done; }); });
+    for (const Done& d : done) EXPECT_EQ(d.response.status, 200);
+  }
+}
+
+TEST(CurlClient, KeptConnectionsServeEveryBurst) {
+  FakePlatform platform;
+  CurlClient client;
+  client.keep_connections(16);
+  bursts_of_16(client, platform);
+  EXPECT_EQ(platform.requests("/wide").size(), 48u);
+  EXPECT_LE(client.connections_opened(), 16u);
+}
+
 TEST(CurlClient, WakeupFromAnotherThreadEndsAWait) {
   CurlClient client;
   std::thread waker([&] {
