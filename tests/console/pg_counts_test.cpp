@@ -6,6 +6,7 @@
 #include <future>
 
 #include "counts_scenario.h"
+#include "postgres/open_spool.h"
 #include "postgres/pg_server.h"
 #include "spool/postgres_spool.h"
 
@@ -21,15 +22,7 @@ Result<EnqueueResult> enqueue(Spool& s, std::vector<NewEvent> events) {
   return f.get();
 }
 
-std::unique_ptr<PostgresSpool> open(const pgtest::PgServer& server, const std::string& node) {
-  PostgresOptions o;
-  o.url = server.url();
-  o.node_id = node;
-  auto s = std::make_unique<PostgresSpool>(o);
-  auto started = s->start();
-  EXPECT_TRUE(started) << (started ? "" : started.error().message);
-  return started ? std::move(s) : nullptr;
-}
+using pgtest::open_spool;
 
 TEST(PgStateCounts, CountDeliveriesByStateAcrossARestart) {
   if (pgtest::PgServer::bin_dir().empty())
@@ -37,7 +30,7 @@ TEST(PgStateCounts, CountDeliveriesByStateAcrossARestart) {
   namespace scenario = counts_scenario;
   pgtest::PgServer server;
   {
-    auto node = open(server, "a");
+    auto node = open_spool(server, "a");
     ASSERT_TRUE(node);
     auto empty = node->state_counts();
     ASSERT_TRUE(empty) << empty.error().message;
@@ -49,14 +42,14 @@ TEST(PgStateCounts, CountDeliveriesByStateAcrossARestart) {
     auto counts = node->state_counts();
     ASSERT_TRUE(counts) << counts.error().message;
     EXPECT_EQ(scenario::as_map(*counts), scenario::expected());
-    auto other = open(server, "b");  // every node counts the shared spool
+    auto other = open_spool(server, "b");  // every node counts the shared spool
     ASSERT_TRUE(other);
     EXPECT_EQ(scenario::as_map(*other->state_counts()), scenario::expected());
     other->close();
     node->close();
     EXPECT_FALSE(node->state_counts());  // closed: an error, not zeros
   }
-  auto restarted = open(server, "a");
+  auto restarted = open_spool(server, "a");
   ASSERT_TRUE(restarted);
   auto counts = restarted->state_counts();
   ASSERT_TRUE(counts) << counts.error().message;

@@ -8,6 +8,7 @@
 
 #include "console/detail.h"
 #include "console/event_window.h"
+#include "postgres/open_spool.h"
 #include "postgres/pg_server.h"
 #include "spool/postgres_spool.h"
 
@@ -43,15 +44,7 @@ int64_t enqueue(spool::Spool& s, std::vector<NewEvent> events) {
   return r && !r->seq.empty() ? r->seq.front() : 0;
 }
 
-std::unique_ptr<PostgresSpool> open(const pgtest::PgServer& server, const std::string& node) {
-  spool::PostgresOptions o;
-  o.url = server.url();
-  o.node_id = node;
-  auto s = std::make_unique<PostgresSpool>(o);
-  auto started = s->start();
-  EXPECT_TRUE(started) << (started ? "" : started.error().message);
-  return started ? std::move(s) : nullptr;
-}
+using pgtest::open_spool;
 
 std::vector<std::string> ids(const std::vector<EventRow>& rows) {
   std::vector<std::string> out;
@@ -61,13 +54,26 @@ std::vector<std::string> ids(const std::vector<EventRow>& rows) {
 
 std::vector<std::string> ids(const std::deque<EventRow>& rows) { return ids(std::vector<EventRow>(rows.begin(), rows.end())); }
 
-TEST(PgConsoleEvents, BothNodesEventsLateCommitsAndLiveStates) {
-  if (pgtest::PgServer::bin_dir().empty())
-    GTEST_SKIP() << "PostgreSQL server binaries not found (apt install postgresql-15): skipping";
-  pgtest::PgServer server;
-  auto a = open(server, "a");
-  auto b = open(server, "b");
-  ASSERT_TRUE(a && b);
+// Two nodes on one real server.
+class PgConsoleEvents : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (pgtest::PgServer::bin_dir().empty())
+      GTEST_SKIP() << "PostgreSQL server binaries not found (apt install postgresql-15): skipping";
+    server = std::make_unique<pgtest::PgServer>();
+    a = open_spool(*server, "a");
+    b = open_spool(*server, "b");
+    ASSERT_TRUE(a && b);
+  }
+  void TearDown() override {
+    if (b) b->close();
+    if (a) a->close();
+  }
+  std::unique_ptr<pgtest::PgServer> server;
+  std::unique_ptr<PostgresSpool> a, b;
+};
+
+TEST_F(PgConsoleEvents, BothNodesEventsLateCommitsAndLiveStates) {
   ASSERT_FALSE(a->seqs_in_commit_order());
   enqueue(*a, {event("a-1")});
   const int64_t b1 = enqueue(*b, {event("b-1")});
@@ -87,12 +93,12 @@ TEST(PgConsoleEvents, BothNodesEventsLateCommitsAndLiveStates) {
   EXPECT_TRUE(quiet->empty()) << "nothing changed";
 
   // Another node took a seq, then committed after a higher one was already shown.
-  const std::string late_seq = server.sql("SELECT nextval(pg_get_serial_sequence('fanout_events', 'seq'))");
+  const std::string late_seq = server->sql("SELECT nextval(pg_get_serial_sequence('fanout_events', 'seq'))");
   enqueue(*a, {event("a-3")});
   auto next = window.poll(*a);
   ASSERT_TRUE(next);
   EXPECT_EQ(ids(*next), (std::vector<std::string>{"a-3"}));
-  server.sql("INSERT INTO fanout_events(seq, event_id, received_at_ms, payload) OVERRIDING SYSTEM VALUE VALUES (" +
+  server->sql("INSERT INTO fanout_events(seq, event_id, received_at_ms, payload) OVERRIDING SYSTEM VALUE VALUES (" +
              late_seq + ", 'late', 1700000000000, '{}');" +
              "INSERT INTO fanout_outbox(seq, destination) SELECT " + late_seq +
              ", id FROM fanout_destinations WHERE name = 'meta'");
@@ -118,18 +124,10 @@ TEST(PgConsoleEvents, BothNodesEventsLateCommitsAndLiveStates) {
   auto missing = event_detail_json(*a, "nope", {});
   ASSERT_TRUE(missing);
   EXPECT_FALSE(*missing);
-  b->close();
-  a->close();
 }
 
 // A window smaller than the spool keeps the newest events, whichever node accepted them.
-TEST(PgConsoleEvents, AFullWindowKeepsTheNewest) {
-  if (pgtest::PgServer::bin_dir().empty())
-    GTEST_SKIP() << "PostgreSQL server binaries not found (apt install postgresql-15): skipping";
-  pgtest::PgServer server;
-  auto a = open(server, "a");
-  auto b = open(server, "b");
-  ASSERT_TRUE(a && b);
+TEST_F(PgConsoleEvents, AFullWindowKeepsTheNewest) {
   EventWindow window(3);
   for (int i = 0; i < 6; ++i) enqueue(i % 2 ? *b : *a, {event("e-" + std::to_string(i))});
   auto rows = window.poll(*b);
@@ -140,8 +138,6 @@ TEST(PgConsoleEvents, AFullWindowKeepsTheNewest) {
   ASSERT_TRUE(next);
   EXPECT_EQ(ids(*next), (std::vector<std::string>{"e-6"}));
   EXPECT_EQ(ids(window.rows()), (std::vector<std::string>{"e-6", "e-5", "e-4"}));
-  b->close();
-  a->close();
 }
 
 }  // namespace

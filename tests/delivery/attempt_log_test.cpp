@@ -8,38 +8,13 @@
 #include <string>
 #include <vector>
 
+#include "../telemetry/stderr_capture.h"
 #include "telemetry/log.h"
 
 namespace fanout::delivery {
 namespace {
 
-// Redirects stderr into a pipe while alive; take() returns what was written so far.
-class StderrCapture {
- public:
-  StderrCapture() {
-    EXPECT_EQ(::pipe(fds_), 0);
-    ::fcntl(fds_[0], F_SETFL, O_NONBLOCK);
-    saved_ = ::dup(STDERR_FILENO);
-    ::dup2(fds_[1], STDERR_FILENO);
-  }
-  ~StderrCapture() {
-    ::dup2(saved_, STDERR_FILENO);
-    ::close(saved_);
-    ::close(fds_[0]);
-    ::close(fds_[1]);
-  }
-  std::string take() {
-    std::string out;
-    char buf[4096];
-    ssize_t n;
-    while ((n = ::read(fds_[0], buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
-    return out;
-  }
-
- private:
-  int fds_[2] = {-1, -1};
-  int saved_ = -1;
-};
+using ::fanout::testing::StderrCapture;
 
 // The line after its timestamp: {"ts":"<24 characters>", is 33 bytes.
 std::string without_ts(const std::string& line) { return line.size() > 33 ? line.substr(33) : line; }

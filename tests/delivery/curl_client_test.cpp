@@ -188,48 +188,39 @@ TEST(CurlClient, AProxyInTheEnvironmentIsUsed) {
   EXPECT_EQ(seen[0].target, "http://platform.invalid/via-proxy?x=1");
 }
 
-TEST(CurlClient, ConcurrentBurstsReuseTheirConnections) {
-  FakePlatform platform;
-  CurlClient client;
+// Three bursts of `width` concurrent requests to `path`, each burst run to its end.
+void bursts(CurlClient& client, FakePlatform& platform, const std::string& path, size_t width) {
   for (int burst = 0; burst < 3; ++burst) {
-    std::vector<Done> done(4);
+    std::vector<Done> done(width);
     for (Done& d : done) {
       dest::HttpRequest req;
-      req.url = platform.url("/burst");
+      req.url = platform.url(path);
       req.body = "x";
       client.start(req, 5000, into(d));
     }
     run_until(client, [&] { return std::all_of(done.begin(), done.end(), [](const Done& d) { return d.done; }); });
     for (const Done& d : done) EXPECT_EQ(d.response.status, 200);
   }
+}
+
+TEST(CurlClient, ConcurrentBurstsReuseTheirConnections) {
+  FakePlatform platform;
+  CurlClient client;
+  bursts(client, platform, "/burst", 4);
   EXPECT_EQ(platform.requests("/burst").size(), 12u);
   // At most one connection per concurrent transfer, opened by the first burst and kept for the others.
   EXPECT_GE(client.connections_opened(), 1u);
   EXPECT_LE(client.connections_opened(), 4u);
 }
 
-// Bursts wider than the ones before: libcurl on its own keeps 4 idle connections per transfer still
-// running when one ends, so the last transfers of a burst close most of the connections the next burst
-// needs. keep_connections() keeps as many as can be in flight.
-void bursts_of_16(CurlClient& client, FakePlatform& platform) {
-  for (int burst = 0; burst < 3; ++burst) {
-    std::vector<Done> done(16);
-    for (Done& d : done) {
-      dest::HttpRequest req;
-      req.url = platform.url("/wide");
-      req.body = "x";
-      client.start(req, 5000, into(d));
-    }
-    run_until(client, [&] { return std::all_of(done.begin(), done.end(), [](const Done& d) { return d.done; }); });
-    for (const Done& d : done) EXPECT_EQ(d.response.status, 200);
-  }
-}
-
+// Bursts wider than 4: libcurl on its own keeps 4 idle connections per transfer still running when one
+// ends, so the last transfers of a burst close most of the connections the next burst needs.
+// keep_connections() keeps as many as can be in flight.
 TEST(CurlClient, KeptConnectionsServeEveryBurst) {
   FakePlatform platform;
   CurlClient client;
   client.keep_connections(16);
-  bursts_of_16(client, platform);
+  bursts(client, platform, "/wide", 16);
   EXPECT_EQ(platform.requests("/wide").size(), 48u);
   EXPECT_LE(client.connections_opened(), 16u);
 }

@@ -13,37 +13,12 @@
 #include <string>
 #include <vector>
 
+#include "stderr_capture.h"
+
 namespace fanout::log {
 namespace {
 
-// Redirects stderr into a pipe for the test's lifetime; take() returns what was written to it so far.
-class StderrCapture {
- public:
-  StderrCapture() {
-    EXPECT_EQ(::pipe(fds_), 0);
-    ::fcntl(fds_[0], F_SETFL, O_NONBLOCK);
-    ::fcntl(fds_[1], F_SETPIPE_SZ, 1 << 20);
-    saved_ = ::dup(STDERR_FILENO);
-    ::dup2(fds_[1], STDERR_FILENO);
-  }
-  ~StderrCapture() {
-    ::dup2(saved_, STDERR_FILENO);
-    ::close(saved_);
-    ::close(fds_[0]);
-    ::close(fds_[1]);
-  }
-  std::string take() {
-    std::string out;
-    char buf[4096];
-    ssize_t n;
-    while ((n = ::read(fds_[0], buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
-    return out;
-  }
-
- private:
-  int fds_[2] = {-1, -1};
-  int saved_ = -1;
-};
+using ::fanout::testing::StderrCapture;
 
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> out;
