@@ -7,6 +7,8 @@
 #include <filesystem>
 
 #include <atomic>
+#include <functional>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -67,6 +69,23 @@ struct Load {
   }
 };
 
+// The thread that runs a Load: stopped and joined however the test leaves (a failed ASSERT, an
+// exception from a node that did not start), so gtest reports the failure instead of std::terminate
+// ending the process on a joinable std::thread.
+class LoadThread {
+ public:
+  LoadThread(Load& load, std::function<void()> body) : load_(load), thread_(std::move(body)) {}
+  ~LoadThread() { join(); }
+  void join() {
+    load_.stop = true;
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  Load& load_;
+  std::thread thread_;
+};
+
 // Runs the fanout CLI (inheriting T_PG) and returns its exit code and stdout.
 std::pair<int, std::string> run_fanout(const std::string& args, const std::map<std::string, std::string>& env) {
   std::string cmd;
@@ -119,7 +138,7 @@ TEST_F(TwoNodes, Kill9OfOneNodeLosesNoAcknowledgedEvent) {
   // leaves work that only a takeover by `b` can deliver.
   box_->fault(R"({"platform":"tiktok","mode":"status","status":503,"count":-1})");
   Load load;
-  std::thread writer([&] { load.run({&a, &b}, "k9", 400); });
+  LoadThread writer(load, [&] { load.run({&a, &b}, "k9", 400); });
   std::this_thread::sleep_for(1500ms);
   a.kill9();
   load.stop = true;
@@ -167,7 +186,7 @@ TEST_F(TwoNodes, PostgresStoppedUnderLoadAnswersNo2xxAndRecovers) {
   Load load;
   std::atomic<bool> down{false};
   std::atomic<int> acked_while_down{0};
-  std::thread writer([&] {
+  LoadThread writer(load, [&] {
     load.run({nodes_[0].get(), nodes_[1].get()}, "pgdown", 100000, &down, &acked_while_down);
   });
   std::this_thread::sleep_for(800ms);
@@ -203,7 +222,7 @@ TEST_F(TwoNodes, PostgresStoppedUnderLoadAnswersNo2xxAndRecovers) {
 
 TEST_F(TwoNodes, RollingRestartUnderLoadLosesNothing) {
   Load load;
-  std::thread writer([&] { load.run({nodes_[0].get(), nodes_[1].get()}, "roll", 100000); });
+  LoadThread writer(load, [&] { load.run({nodes_[0].get(), nodes_[1].get()}, "roll", 100000); });
   for (auto& n : nodes_) {
     std::this_thread::sleep_for(700ms);
     EXPECT_EQ(n->terminate(), 0);
