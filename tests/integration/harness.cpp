@@ -202,17 +202,23 @@ std::map<std::string, std::string> GatewayProcess::env() const {
 void GatewayProcess::start() {
   size_t before = read_file(log_).size();
   proc_ = std::make_unique<Process>(std::vector<std::string>{binary(), "serve", "--config", config_path_}, env(), log_);
+  bool exited = false;
   bool up = wait_until(
       [&] {
         std::string text = read_file(log_);
         auto pos = text.find("\"msg\":\"listening\"", before);
-        if (pos == std::string::npos) return false;
+        if (pos == std::string::npos) {
+          exited = !proc_->running();  // a start that failed says why at once, not after the timeout
+          return exited;
+        }
         auto p = text.find("\"port\":", pos);
         port_ = std::atoi(text.c_str() + p + 7);
         return port_ > 0;
       },
       std::chrono::seconds(15));
-  if (!up) throw std::runtime_error("fanout did not start: " + read_file(log_));
+  if (!up || exited)
+    throw std::runtime_error(std::string(exited ? "fanout exited at start: " : "fanout did not start in 15 s: ") +
+                             read_file(log_).substr(before));
 }
 
 void GatewayProcess::kill9() {
