@@ -740,31 +740,35 @@ Result<std::vector<Result<EnqueueResult>>> PostgresSpool::write_group(PgConn& co
 
 Status PostgresSpool::write_outcomes(PgConn& conn, std::map<std::string, int16_t>& ids,
                                      const std::vector<DeliveryUpdate>& updates, const std::vector<int64_t>& owners) {
-  for (const auto& u : updates) {
-    if (auto id = destination_id(conn, ids, u.destination, false); !id) return tl::unexpected(id.error());
+  // Each update's destination id, 0 for a name never stored (no such delivery: nothing to write).
+  std::vector<int16_t> dest(updates.size());
+  for (size_t i = 0; i < updates.size(); ++i) {
+    auto id = destination_id(conn, ids, updates[i].destination, false);
+    if (!id) return tl::unexpected(id.error());
+    dest[i] = *id;
   }
   // The last update of a delivery wins (a retry then its outcome arrive in that order); the rest commute.
-  std::unordered_map<std::string, size_t> last;
-  for (size_t i = 0; i < updates.size(); ++i)
-    last[std::to_string(updates[i].seq) + '/' + updates[i].destination] = i;
+  // A delivery's key is its seq and destination id (an int2, below 2^15) in one integer, as the SQLite
+  // writer keys its runs: seqs stay far below 2^48.
+  auto key = [&](size_t i) { return updates[i].seq << 16 | dest[i]; };
+  std::unordered_map<int64_t, size_t> last;
+  for (size_t i = 0; i < updates.size(); ++i) last[key(i)] = i;
   std::vector<int64_t> f_seq, r_seq, r_next;
   std::vector<int16_t> f_dest, f_state, r_dest;
   std::vector<std::string_view> f_reason, r_error;
   std::vector<int32_t> f_attempts, r_attempts;
   for (size_t i = 0; i < updates.size(); ++i) {
     const DeliveryUpdate& u = updates[i];
-    if (last[std::to_string(u.seq) + '/' + u.destination] != i) continue;
-    auto it = ids.find(u.destination);
-    if (it == ids.end() || it->second == 0) continue;  // never stored: no such delivery
+    if (dest[i] == 0 || last[key(i)] != i) continue;
     if (u.state == State::pending) {
       r_seq.push_back(u.seq);
-      r_dest.push_back(it->second);
+      r_dest.push_back(dest[i]);
       r_attempts.push_back(u.attempts);
       r_next.push_back(u.next_attempt_at_ms);
       r_error.push_back(u.last_error);
     } else {
       f_seq.push_back(u.seq);
-      f_dest.push_back(it->second);
+      f_dest.push_back(dest[i]);
       f_state.push_back(state_code(u.state));
       f_reason.push_back(u.reason);
       f_attempts.push_back(u.attempts);
