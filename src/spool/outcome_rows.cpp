@@ -24,13 +24,12 @@ enum Column {
   kLatencyUs,
   kError,
   kSlot,
-  kClear,
   kRowsArg,
 };
 
 constexpr const char* kDeclaration =
     "CREATE TABLE x(seq, destination, state, reason, attempts, updated_at_ms, next_attempt_at_ms, last_error, "
-    "http_status, latency_us, error, slot, clear, rows HIDDEN)";
+    "http_status, latency_us, error, slot, rows HIDDEN)";
 
 // Rows the planner is told to expect: a few runs' worth, so it loops over them and looks each one up.
 constexpr double kEstimatedRows = 16;
@@ -156,9 +155,6 @@ int column(sqlite3_vtab_cursor* base, sqlite3_context* ctx, int n) {
       break;
     case kSlot:
       sqlite3_result_int64(ctx, r.slot);
-      break;
-    case kClear:
-      sqlite3_result_int64(ctx, r.clear);
       break;
     default:  // the hidden argument is never read back
       sqlite3_result_null(ctx);

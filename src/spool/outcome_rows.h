@@ -14,8 +14,8 @@
 
 namespace fanout::spool {
 
-// One row: a delivery's new state (and its attempt, if any), or an outbox row's bits to clear. The
-// texts point into the caller's updates, which outlive the statement that reads them.
+// One row: a delivery's new state and its attempt, if any. The texts point into the caller's
+// updates, which outlive the statement that reads them.
 struct OutcomeRow {
   int64_t seq = 0;
   int64_t destination = 0;  // the destination's id (its outbox bit)
@@ -30,7 +30,6 @@ struct OutcomeRow {
   int64_t latency_us = 0;
   std::string_view error;    // the attempt's error
   int64_t slot = 0;          // the attempt's slot in the delivery's history ring
-  int64_t clear = 0;         // outbox bits this row clears
 };
 
 // Registers fanout_outcomes on `db`. Its columns are the fields of OutcomeRow, in order, and a hidden

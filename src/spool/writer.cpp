@@ -91,15 +91,11 @@ Status Writer::open(const std::string& path, int64_t idempotency_ms) {
        "state = excluded.state, reason = excluded.reason, attempts = excluded.attempts, "
        "updated_at_ms = excluded.updated_at_ms, next_attempt_at_ms = excluded.next_attempt_at_ms, "
        "last_error = excluded.last_error, http_status = excluded.http_status, latency_us = excluded.latency_us"},
-      // Settled deliveries leave the outbox: ?1 has a row per event with the bits to clear. An event
-      // left with no pending bit loses its row, the others are rewritten with fewer bits: each row is
-      // written once however many of its destinations settled in the call.
-      {&delete_finished_,
-       "DELETE FROM outbox WHERE seq IN (SELECT r.seq FROM fanout_outcomes(?1) r JOIN outbox o ON o.seq = r.seq "
-       "WHERE (o.pending & ~r.clear) = 0)"},
-      {&clear_bits_,
-       "UPDATE outbox SET pending = pending & ~r.clear FROM fanout_outcomes(?1) r "
-       "WHERE outbox.seq = r.seq AND (outbox.pending & r.clear) != 0"},
+      // Settled deliveries leave the outbox, an event at a time (?2: the bits of its deliveries settled
+      // in this call): its row goes when no bit is left, else loses those bits. Set-wise over
+      // fanout_outcomes, the same cost ~5x more per event (the IN list is a temporary index).
+      {&delete_finished_, "DELETE FROM outbox WHERE seq = ?1 AND (pending & ~?2) = 0"},
+      {&clear_bits_, "UPDATE outbox SET pending = pending & ~?2 WHERE seq = ?1 AND (pending & ?2) != 0"},
       {&insert_destination_, "INSERT INTO destinations(id, name) VALUES(?1, ?2)"},
       {&insert_delivery_,
        "INSERT INTO deliveries(seq, destination, state, reason, attempts, updated_at_ms, next_attempt_at_ms, "
@@ -457,20 +453,28 @@ Status Writer::write_outcomes() {
     bind_outcome_rows(write_attempts_.get(), 1, &history_);
     if (auto s = run(db_.get(), write_attempts_, "writing attempts"); !s) return s;
   }
+  // In key order: each row goes in just after the previous one, mostly on the table's last page.
+  std::sort(outcomes_.begin(), outcomes_.end(), [](const OutcomeRow& a, const OutcomeRow& b) {
+    return a.seq != b.seq ? a.seq < b.seq : a.destination < b.destination;
+  });
   bind_outcome_rows(write_outcomes_.get(), 1, &outcomes_);
   if (auto s = run(db_.get(), write_outcomes_, "writing deliveries"); !s) return s;
   if (settled_.empty()) return {};  // retries only: every delivery still pending
-  // One row per event with all its settled bits.
+  // Per event, all its bits settled in this call at once (settled_ sorted by seq).
   std::sort(settled_.begin(), settled_.end());
-  clears_.clear();
-  for (const auto& [seq, bit] : settled_) {
-    if (clears_.empty() || clears_.back().seq != seq) clears_.emplace_back().seq = seq;
-    clears_.back().clear |= bit;
+  for (size_t i = 0; i < settled_.size();) {
+    const int64_t seq = settled_[i].first;
+    int64_t bits = 0;
+    for (; i < settled_.size() && settled_[i].first == seq; ++i) bits |= settled_[i].second;
+    delete_finished_.bind(1, seq);
+    delete_finished_.bind(2, bits);
+    if (auto s = run(db_.get(), delete_finished_, "deleting finished outbox rows"); !s) return s;
+    if (sqlite3_changes(db_.get()) > 0) continue;
+    clear_bits_.bind(1, seq);
+    clear_bits_.bind(2, bits);
+    if (auto s = run(db_.get(), clear_bits_, "clearing outbox bits"); !s) return s;
   }
-  bind_outcome_rows(delete_finished_.get(), 1, &clears_);
-  if (auto s = run(db_.get(), delete_finished_, "deleting finished outbox rows"); !s) return s;
-  bind_outcome_rows(clear_bits_.get(), 1, &clears_);
-  return run(db_.get(), clear_bits_, "clearing outbox bits");
+  return {};
 }
 
 // The five destinations' results arrive interleaved (each lane hands over what completed in one loop

@@ -145,7 +145,6 @@ class Writer {
   std::vector<OutcomeRow> outcomes_;                  // one per update
   std::vector<OutcomeRow> history_;                   // those whose attempt gets a row in `attempts`
   std::vector<std::pair<int64_t, int64_t>> settled_;  // (seq, outbox bit) of those no longer pending
-  std::vector<OutcomeRow> clears_;                    // settled_ as one row per seq (seq, clear)
   std::unordered_set<int64_t> in_flush_;              // (seq << 6 | destination id) of outcomes_
 
   RecentIds recent_;                                  // (hash, seq) of events above ids_indexed_
