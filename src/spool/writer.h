@@ -135,7 +135,6 @@ class Writer {
   int64_t idempotency_ms_ = 0;
   int64_t page_size_ = 4096;
   int64_t next_seq_ = 1;         // next sequence number to assign in the open transaction
-  int64_t stored_next_seq_ = 1;  // value of meta.next_seq at begin()
   bool aborted_ = false;         // a write in the open transaction failed
   Sync sync_ = Sync::full;       // the connection's current PRAGMA synchronous (FULL after open)
   std::atomic<int> failing_commits_{0};
