@@ -440,8 +440,9 @@ bool Writer::row_tells_attempt(const DeliveryUpdate& u) {
 }
 
 // Each (seq, destination) is gathered at most once (update() applies what it has before a repeat), so
-// the statements below commute: each row reads only its own outbox bit, which only this flush's last
-// two statements change. The attempts go first, while the bits still say which deliveries are pending.
+// the statements of write_outcomes() commute: each row reads only its own outbox bit, which only the
+// outbox statements at its end change. The attempts and deliveries go first, while the bits still say
+// which deliveries are pending.
 Status Writer::apply_outcomes() {
   Status status = write_outcomes();
   outcomes_.clear();
@@ -482,9 +483,10 @@ Status Writer::write_outcomes() {
 }
 
 // The five destinations' results arrive interleaved (each lane hands over what completed in one loop
-// turn), so a call's outcomes are applied together: a few statements per call rather than per
-// destination and outcome (measured: a third of the spool's CPU per event when results of 4 events
-// interleave, with a statement per small result). Updates of different deliveries commute; only two
+// turn), so a call's outcomes are applied together: two statements per call over all of them, and
+// one or two per event that has deliveries settled, rather than statements per destination and
+// outcome (measured: a third of the spool's CPU per event when results of 4 events interleave, with a
+// statement per small result). Updates of different deliveries commute; only two
 // updates of the same delivery (a retry, then its outcome) keep their order: the second one first
 // applies what was gathered before it.
 void Writer::update(const std::vector<DeliveryUpdate>& updates, int64_t now_ms) {
