@@ -1,10 +1,10 @@
 #include "spool/writer.h"
 
 #include <algorithm>
-#include <charconv>
 #include <limits>
 #include <utility>
 
+#include "spool/outcome_rows.h"
 #include "spool/schema.h"
 
 namespace fanout::spool {
@@ -13,10 +13,6 @@ namespace {
 // Commit order and received_at_ms agree up to queueing delay and clock steps; purge stops scanning
 // (in seq order) only once it is this far past the cutoff, so a slightly out-of-order event is still found.
 constexpr int64_t kPurgeScanSlackMs = 3600 * 1000;
-
-// Open runs an update is compared with before it opens a new one (see Writer::add_to_run): more than
-// the five destinations' usual outcomes, few enough that the search costs nothing next to SQLite.
-constexpr size_t kRunsSearched = 8;
 
 int state_code(State s) {
   switch (s) {
@@ -57,14 +53,19 @@ Status Writer::open(const std::string& path, int64_t idempotency_ms) {
   idempotency_ms_ = idempotency_ms;
   if (auto s = open_writer(db_, path); !s) return s;
   sqlite3* db = db_.get();
+  if (auto s = register_outcome_rows(db); !s) return s;
   const std::initializer_list<StmtDef> defs = {
       {&begin_, "BEGIN IMMEDIATE"},
       {&commit_, "COMMIT"},
       {&rollback_, "ROLLBACK"},
-      // max() with the table guards against a meta row left behind by an older copy of the file.
+      // The newest event's seq + 1, or meta.next_seq when a purge deleted the newest events (and when a
+      // meta row was left behind by an older copy of the file).
       {&read_next_seq_,
        "SELECT max((SELECT value FROM meta WHERE key = 'next_seq'), (SELECT ifnull(max(seq), 0) + 1 FROM events))"},
-      {&write_next_seq_, "UPDATE meta SET value = ?1 WHERE key = 'next_seq'"},
+      // Only a purge stores next_seq: while the newest event is in `events`, its seq tells the next one
+      // (an UPDATE of meta at each commit wrote its page to the WAL: ~10k instructions per acknowledging
+      // group, callgrind).
+      {&write_next_seq_, "UPDATE meta SET value = ?1 WHERE key = 'next_seq' AND value < ?1"},
       {&page_count_, "PRAGMA page_count"},
       {&freelist_count_, "PRAGMA freelist_count"},
       {&insert_event_, "INSERT INTO events(seq, event_id, received_at_ms, payload) VALUES(?1, ?2, ?3, ?4)"},
@@ -81,33 +82,24 @@ Status Writer::open(const std::string& path, int64_t idempotency_ms) {
       {&scan_ids_, "SELECT seq, event_id FROM events WHERE seq >= ?1 AND seq < ?2"},
       {&has_pending_, "SELECT pending FROM outbox WHERE seq = ?1"},
       {&insert_outbox_, "INSERT INTO outbox(seq, pending) VALUES(?1, ?2)"},
-      // A run of updates that differ only in seq (one destination, one outcome: a batch's result) is
-      // applied set-wise, its rows passed as a JSON array [[seq, at_ms, latency_us], ...]: a statement
-      // per run, not per event. Only deliveries still pending are touched (their outbox bit is set).
-      // A row's time is its attempt's answer time when there was an attempt (the console shows it).
-      {&write_run_,
+      // The outcomes of one update() are applied set-wise, their rows read from the writer's memory
+      // (fanout_outcomes, outcome_rows.h): a statement per update() call, not per event or per run
+      // of one destination's outcome. Only deliveries still pending are touched (their outbox bit is
+      // set). A row's time is its attempt's answer time when there was an attempt (the console shows it).
+      {&write_outcomes_,
        "INSERT INTO deliveries(seq, destination, state, reason, attempts, updated_at_ms, next_attempt_at_ms, "
-       "last_error, http_status, latency_us) SELECT o.seq, ?2, ?3, ?4, ?5, coalesce(j.value ->> 1, ?6), ?7, ?8, ?9, "
-       "j.value ->> 2 "
-       "FROM json_each(?1) j JOIN outbox o ON o.seq = j.value ->> 0 "
-       "WHERE ((o.pending >> ?2) & 1) = 1 ON CONFLICT(seq, destination) DO UPDATE SET "
+       "last_error, http_status, latency_us) SELECT r.seq, r.destination, r.state, r.reason, r.attempts, "
+       "r.updated_at_ms, r.next_attempt_at_ms, r.last_error, r.http_status, r.latency_us "
+       "FROM fanout_outcomes(?1) r JOIN outbox o ON o.seq = r.seq "
+       "WHERE ((o.pending >> r.destination) & 1) = 1 ON CONFLICT(seq, destination) DO UPDATE SET "
        "state = excluded.state, reason = excluded.reason, attempts = excluded.attempts, "
        "updated_at_ms = excluded.updated_at_ms, next_attempt_at_ms = excluded.next_attempt_at_ms, "
        "last_error = excluded.last_error, http_status = excluded.http_status, latency_us = excluded.latency_us"},
-      // The same for a run whose rows share their attempt's time and latency (a batch's result): ?1 is
-      // the seqs alone. Reading ->> from each row's array costs ~6k instructions per row (callgrind).
-      {&write_run_same_,
-       "INSERT INTO deliveries(seq, destination, state, reason, attempts, updated_at_ms, next_attempt_at_ms, "
-       "last_error, http_status, latency_us) SELECT o.seq, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 "
-       "FROM json_each(?1) j JOIN outbox o ON o.seq = j.value "
-       "WHERE ((o.pending >> ?2) & 1) = 1 ON CONFLICT(seq, destination) DO UPDATE SET "
-       "state = excluded.state, reason = excluded.reason, attempts = excluded.attempts, "
-       "updated_at_ms = excluded.updated_at_ms, next_attempt_at_ms = excluded.next_attempt_at_ms, "
-       "last_error = excluded.last_error, http_status = excluded.http_status, latency_us = excluded.latency_us"},
-      {&clear_run_,
-       "UPDATE outbox SET pending = pending & ~(1 << ?2) WHERE seq IN (SELECT value FROM json_each(?1)) "
-       "AND ((pending >> ?2) & 1) = 1"},
-      {&delete_run_, "DELETE FROM outbox WHERE seq IN (SELECT value FROM json_each(?1)) AND pending = 0"},
+      // Settled deliveries leave the outbox, an event at a time (?2: the bits of its deliveries settled
+      // in this call): its row goes when no bit is left, else loses those bits. Set-wise over
+      // fanout_outcomes, the same cost ~5x more per event (the IN list is a temporary index).
+      {&delete_finished_, "DELETE FROM outbox WHERE seq = ?1 AND (pending & ~?2) = 0"},
+      {&clear_bits_, "UPDATE outbox SET pending = pending & ~?2 WHERE seq = ?1 AND (pending & ?2) != 0"},
       {&insert_destination_, "INSERT INTO destinations(id, name) VALUES(?1, ?2)"},
       {&insert_delivery_,
        "INSERT INTO deliveries(seq, destination, state, reason, attempts, updated_at_ms, next_attempt_at_ms, "
@@ -129,14 +121,12 @@ Status Writer::open(const std::string& path, int64_t idempotency_ms) {
       {&bump_replays_,
        "INSERT INTO meta(key, value) VALUES('replays', 1) ON CONFLICT(key) DO UPDATE SET value = value + 1"},
       {&purge_scan_, "SELECT seq, received_at_ms, event_id FROM events WHERE seq > ?1 ORDER BY seq"},
-      // Like write_run_: only deliveries still pending get the attempt that just finished them.
-      // ?1 is the run's [[seq, at_ms, latency_us], ...]: each event's own answer time and latency (a
-      // GA4 request per event), the rest shared by the run. Only for deliveries whose row cannot tell
-      // their history alone (schema.cpp, version 4).
+      // Like write_outcomes_: only deliveries still pending get the attempt that just finished them.
+      // Only for deliveries whose row cannot tell their history alone (schema.cpp, version 4).
       {&write_attempts_,
        "INSERT OR REPLACE INTO attempts(seq, destination, slot, at_ms, http_status, outcome, error, latency_us) "
-       "SELECT o.seq, ?2, ?3, j.value ->> 1, ?4, ?5, ?6, j.value ->> 2 FROM json_each(?1) j "
-       "JOIN outbox o ON o.seq = j.value ->> 0 WHERE ((o.pending >> ?2) & 1) = 1"},
+       "SELECT r.seq, r.destination, r.slot, r.updated_at_ms, r.http_status, r.state, r.error, r.latency_us "
+       "FROM fanout_outcomes(?1) r JOIN outbox o ON o.seq = r.seq WHERE ((o.pending >> r.destination) & 1) = 1"},
       {&delete_attempts_, "DELETE FROM attempts WHERE seq = ?1"},
       // A replay restarts attempt numbers, hence ring slots: the dead letters' history moves to slots
       // below 0 (kept beside the new round's), after dropping what an earlier replay had moved there.
@@ -243,7 +233,7 @@ Status Writer::begin(Sync sync) {
     rollback();
     return db_error(db_.get(), "reading next_seq");
   }
-  next_seq_ = stored_next_seq_ = read_next_seq_.int64(0);
+  next_seq_ = read_next_seq_.int64(0);
   read_next_seq_.reset();
   added_.clear();
   removed_.clear();
@@ -418,74 +408,25 @@ Status Writer::insert_delivery(const DeliveryUpdate& u, int64_t id, int64_t upda
   return run(db_.get(), insert_delivery_, "inserting delivery");
 }
 
-bool Writer::same_run(const DeliveryUpdate& a, const DeliveryUpdate& b) {
-  // An attempt's time and latency are the event's own (kept in the run's attempt list), so GA4's one
-  // request per event still makes one run per loop turn: with them in the key, each GA4 outcome was
-  // a run of its own, four statements per event (callgrind: 61k -> 161k instructions per event in
-  // Writer::update at 300 events/s, the spool writer thread 26% -> 37% of fanout's instructions).
-  const bool same_attempt =
-      a.attempt.has_value() == b.attempt.has_value() &&
-      (!a.attempt || (a.attempt->http_status == b.attempt->http_status && a.attempt->error == b.attempt->error));
-  return a.destination == b.destination && a.state == b.state && a.reason == b.reason && a.attempts == b.attempts &&
-         a.next_attempt_at_ms == b.next_attempt_at_ms && a.last_error == b.last_error && same_attempt;
-}
-
-void Writer::add_to_run(const DeliveryUpdate& u, int64_t id) {
-  char digits[24];
-  const auto end = std::to_chars(digits, digits + sizeof digits, u.seq).ptr;
-  // Only the last few runs are searched: outcomes that never repeat (a retry's time) open a run each,
-  // and the search stays short however many there are.
-  const size_t first = open_runs_ > kRunsSearched ? open_runs_ - kRunsSearched : 0;
-  for (size_t i = open_runs_; i-- > first;) {
-    Run& run = runs_[i];
-    if (run.id == id && same_run(*run.outcome, u)) {
-      run.seqs.back() = ',';
-      run.seqs.append(digits, end);
-      run.seqs += ']';
-      add_row(run, u, {digits, end});
-      return;
-    }
-  }
-  if (open_runs_ == runs_.size()) runs_.emplace_back();
-  Run& run = runs_[open_runs_++];
-  run.outcome = &u;
-  run.id = id;
-  run.seqs.assign(1, '[');
-  run.seqs.append(digits, end);
-  run.seqs += ']';
-  run.rows.clear();
-  add_row(run, u, {digits, end});
-}
-
-void Writer::add_row(Run& run, const DeliveryUpdate& u, std::string_view seq) {
-  const bool first = run.rows.empty();
-  if (first) {
-    run.rows = "[[";
-    run.uniform = true;  // runs_ are reused: nothing carries over from an earlier run
-  } else {
-    run.rows.back() = ',';  // the array's closing bracket
-    run.rows += '[';
-  }
-  run.rows += seq;
+void Writer::add_outcome(const DeliveryUpdate& u, int64_t id, int64_t now_ms) {
+  OutcomeRow& r = outcomes_.emplace_back();
+  r.seq = u.seq;
+  r.destination = id;
+  r.state = state_code(u.state);
+  r.reason = u.reason;
+  r.attempts = u.attempts;
+  r.updated_at_ms = u.attempt ? u.attempt->at_ms : now_ms;
+  r.next_attempt_at_ms = u.next_attempt_at_ms;
+  r.last_error = u.last_error;
   if (u.attempt) {
-    const int64_t latency_us = static_cast<int64_t>(u.attempt->latency_ms * 1000.0);
-    if (first) {
-      run.at_ms = u.attempt->at_ms;
-      run.latency_us = latency_us;
-    } else {
-      run.uniform = run.uniform && run.at_ms == u.attempt->at_ms && run.latency_us == latency_us;
-    }
-    char at[24], latency[24];
-    const auto at_end = std::to_chars(at, at + sizeof at, u.attempt->at_ms).ptr;
-    const auto latency_end = std::to_chars(latency, latency + sizeof latency, latency_us).ptr;
-    run.rows += ',';
-    run.rows.append(at, at_end);
-    run.rows += ',';
-    run.rows.append(latency, latency_end);
-  } else {
-    run.rows += ",null,null";
+    r.attempted = true;
+    r.http_status = u.attempt->http_status;
+    r.latency_us = static_cast<int64_t>(u.attempt->latency_ms * 1000.0);
+    r.error = u.attempt->error;
+    r.slot = u.attempts > 0 ? (u.attempts - 1) % kAttemptsKept : 0;
+    if (!row_tells_attempt(u)) history_.push_back(r);
   }
-  run.rows += "]]";
+  if (u.state != State::pending) settled_.emplace_back(u.seq, int64_t{1} << id);
 }
 
 // Whether a delivery's row alone tells its attempt: settled at the first one, with the error the row
@@ -498,83 +439,79 @@ bool Writer::row_tells_attempt(const DeliveryUpdate& u) {
   return false;
 }
 
-Status Writer::apply_runs(int64_t now_ms) {
-  Status status;
-  for (size_t i = 0; i < open_runs_ && status; ++i) status = apply_run(runs_[i], now_ms);
-  open_runs_ = 0;
-  in_runs_.clear();
+// Each (seq, destination) is gathered at most once (update() applies what it has before a repeat), so
+// the statements of write_outcomes() commute: each row reads only its own outbox bit, which only the
+// outbox statements at its end change. The attempts and deliveries go first, while the bits still say
+// which deliveries are pending.
+Status Writer::apply_outcomes() {
+  Status status = write_outcomes();
+  outcomes_.clear();
+  history_.clear();
+  settled_.clear();
+  in_flush_.clear();
   return status;
 }
 
-Status Writer::apply_run(const Run& r, int64_t now_ms) {
-  const DeliveryUpdate& u = *r.outcome;
-  if (auto s = write_attempts(r); !s) return s;  // before the outbox bits are cleared
-  Stmt& write = r.uniform ? write_run_same_ : write_run_;
-  write.bind(1, r.uniform ? r.seqs : r.rows);
-  bind_outcome(write, r.id, u, r.uniform && u.attempt ? r.at_ms : now_ms);
-  if (u.attempt) {
-    write.bind(9, int64_t{u.attempt->http_status});
-    if (r.uniform) write.bind(10, r.latency_us);
-  } else {
-    write.bind_null(9);
-    if (r.uniform) write.bind_null(10);
+Status Writer::write_outcomes() {
+  if (outcomes_.empty()) return {};
+  if (!history_.empty()) {
+    bind_outcome_rows(write_attempts_.get(), 1, &history_);
+    if (auto s = run(db_.get(), write_attempts_, "writing attempts"); !s) return s;
   }
-  if (auto s = run(db_.get(), write, "writing deliveries"); !s) return s;
-  if (u.state == State::pending) return {};  // a retry: still pending
-  clear_run_.bind(1, r.seqs);
-  clear_run_.bind(2, r.id);
-  if (auto s = run(db_.get(), clear_run_, "clearing outbox bits"); !s) return s;
-  delete_run_.bind(1, r.seqs);
-  return run(db_.get(), delete_run_, "deleting finished outbox rows");
-}
-
-Status Writer::write_attempts(const Run& r) {
-  const DeliveryUpdate& u = *r.outcome;
-  if (!u.attempt || row_tells_attempt(u)) return {};
-  const Attempt& a = *u.attempt;
-  write_attempts_.bind(1, r.rows);
-  write_attempts_.bind(2, r.id);
-  write_attempts_.bind(3, u.attempts > 0 ? (u.attempts - 1) % kAttemptsKept : 0);
-  write_attempts_.bind(4, int64_t{a.http_status});
-  write_attempts_.bind(5, int64_t{state_code(u.state)});
-  write_attempts_.bind(6, a.error);
-  return run(db_.get(), write_attempts_, "writing attempts");
+  // In key order: each row goes in just after the previous one, mostly on the table's last page.
+  std::sort(outcomes_.begin(), outcomes_.end(), [](const OutcomeRow& a, const OutcomeRow& b) {
+    return a.seq != b.seq ? a.seq < b.seq : a.destination < b.destination;
+  });
+  bind_outcome_rows(write_outcomes_.get(), 1, &outcomes_);
+  if (auto s = run(db_.get(), write_outcomes_, "writing deliveries"); !s) return s;
+  if (settled_.empty()) return {};  // retries only: every delivery still pending
+  // Per event, all its bits settled in this call at once (settled_ sorted by seq).
+  std::sort(settled_.begin(), settled_.end());
+  for (size_t i = 0; i < settled_.size();) {
+    const int64_t seq = settled_[i].first;
+    int64_t bits = 0;
+    for (; i < settled_.size() && settled_[i].first == seq; ++i) bits |= settled_[i].second;
+    delete_finished_.bind(1, seq);
+    delete_finished_.bind(2, bits);
+    if (auto s = run(db_.get(), delete_finished_, "deleting finished outbox rows"); !s) return s;
+    if (sqlite3_changes(db_.get()) > 0) continue;
+    clear_bits_.bind(1, seq);
+    clear_bits_.bind(2, bits);
+    if (auto s = run(db_.get(), clear_bits_, "clearing outbox bits"); !s) return s;
+  }
+  return {};
 }
 
 // The five destinations' results arrive interleaved (each lane hands over what completed in one loop
-// turn), so runs are gathered over the whole call rather than from consecutive updates alone: a
-// statement per destination and outcome, not per small result (measured: a third of the spool's CPU per
-// event when results of 4 events interleave). Updates of different deliveries commute; only two
+// turn), so a call's outcomes are applied together: two statements per call over all of them, and
+// one or two per event that has deliveries settled, rather than statements per destination and
+// outcome (measured: a third of the spool's CPU per event when results of 4 events interleave, with a
+// statement per small result). Updates of different deliveries commute; only two
 // updates of the same delivery (a retry, then its outcome) keep their order: the second one first
 // applies what was gathered before it.
 void Writer::update(const std::vector<DeliveryUpdate>& updates, int64_t now_ms) {
-  open_runs_ = 0;
-  in_runs_.clear();
+  outcomes_.clear();
+  history_.clear();
+  settled_.clear();
+  in_flush_.clear();
   for (const DeliveryUpdate& u : updates) {
     auto it = ids_.find(u.destination);
     if (it == ids_.end()) continue;  // never stored: no such delivery
     const int64_t key = u.seq << 6 | it->second;
-    if (!in_runs_.insert(key).second) {
+    if (!in_flush_.insert(key).second) {
       // No constraint can fail here: an error is the disk's, and the group is lost with it.
-      if (!apply_runs(now_ms)) {
+      if (!apply_outcomes()) {
         aborted_ = true;
         return;
       }
-      in_runs_.insert(key);
+      in_flush_.insert(key);
     }
-    add_to_run(u, it->second);
+    add_outcome(u, it->second, now_ms);
   }
-  if (!apply_runs(now_ms)) aborted_ = true;
+  if (!apply_outcomes()) aborted_ = true;
 }
 
 Status Writer::commit() {
-  if (next_seq_ != stored_next_seq_) {
-    write_next_seq_.bind(1, next_seq_);
-    if (auto s = run(db_.get(), write_next_seq_, "storing next_seq"); !s) {
-      rollback();
-      return s;
-    }
-  }
   int failing = failing_commits_.load();
   while (failing > 0 && !failing_commits_.compare_exchange_weak(failing, failing - 1)) {
   }
@@ -740,6 +677,18 @@ Result<int64_t> Writer::purge_chunk(int64_t cutoff_ms, size_t max_events, int64_
   if (auto s = set_sync(Sync::full); !s) return tl::unexpected(s.error());
   if (auto s = run(db_.get(), begin_, "BEGIN"); !s) return tl::unexpected(s.error());
   removed_.clear();
+  // The newest events may go: meta.next_seq keeps their seqs from being assigned again.
+  if (read_next_seq_.step() != SQLITE_ROW) {
+    read_next_seq_.reset();
+    rollback();
+    return db_error(db_.get(), "reading next_seq");
+  }
+  write_next_seq_.bind(1, read_next_seq_.int64(0));
+  read_next_seq_.reset();
+  if (auto s = run(db_.get(), write_next_seq_, "storing next_seq"); !s) {
+    rollback();
+    return tl::unexpected(s.error());
+  }
   std::vector<std::pair<int64_t, int64_t>> candidates;  // seq, id hash
   *finished = true;
   purge_scan_.bind(1, *after_seq);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "spool/outcome_rows.h"
 #include "spool/recent_ids.h"
 #include "spool/spool.h"
 #include "spool/sqlite_db.h"
@@ -109,26 +110,12 @@ class Writer {
   Status load_destination_ids();
   // Inserts the row of (u.seq, destination `id`).
   Status insert_delivery(const DeliveryUpdate& u, int64_t id, int64_t updated_at_ms);
-  // Updates that differ only in seq (one destination, one outcome) are applied together as a run
-  // (see write_run_): its outcome, the destination's id and the seqs as a JSON array.
-  struct Run {
-    const DeliveryUpdate* outcome = nullptr;
-    int64_t id = 0;
-    std::string seqs;  // JSON array of the run's seqs
-    std::string rows;  // JSON [[seq, at_ms, latency_us], ...], nulls when there was no attempt
-    bool uniform = true;  // every row has the first one's at_ms and latency_us (or no attempt)
-    int64_t at_ms = 0, latency_us = 0;
-  };
-  static bool same_run(const DeliveryUpdate& a, const DeliveryUpdate& b);
-  // Adds `u` to an open run with its outcome, or opens one.
-  void add_to_run(const DeliveryUpdate& u, int64_t id);
-  static void add_row(Run& run, const DeliveryUpdate& u, std::string_view seq);
+  // Gathers `u` (of destination `id`) for the next apply_outcomes().
+  void add_outcome(const DeliveryUpdate& u, int64_t id, int64_t now_ms);
   static bool row_tells_attempt(const DeliveryUpdate& u);
-  // Applies the open runs in the order they were opened and closes them.
-  Status apply_runs(int64_t now_ms);
-  Status apply_run(const Run& run, int64_t now_ms);
-  // Appends a run's attempt (if it has one) to the history of its deliveries still pending.
-  Status write_attempts(const Run& run);
+  // Applies the gathered outcomes (write_outcomes) and forgets them, whether that succeeded or not.
+  Status apply_outcomes();
+  Status write_outcomes();
   // Deletes an event, its rows and its index entry (`hash` is its id's).
   Status delete_event(int64_t seq, int64_t hash);
   // Reads the ids of events with from <= seq < to into recent_ (at open: those above ids_indexed; at
@@ -148,15 +135,16 @@ class Writer {
   int64_t idempotency_ms_ = 0;
   int64_t page_size_ = 4096;
   int64_t next_seq_ = 1;         // next sequence number to assign in the open transaction
-  int64_t stored_next_seq_ = 1;  // value of meta.next_seq at begin()
   bool aborted_ = false;         // a write in the open transaction failed
   Sync sync_ = Sync::full;       // the connection's current PRAGMA synchronous (FULL after open)
   std::atomic<int> failing_commits_{0};
   std::map<std::string, int64_t> ids_;  // destination name -> id, as committed (plus new_ids_)
   std::vector<std::string> new_ids_;    // names added in the open transaction
-  std::vector<Run> runs_;               // open runs of update(); runs_[0..open_runs_) in use, the rest reused
-  size_t open_runs_ = 0;
-  std::unordered_set<int64_t> in_runs_;  // (seq << 6 | destination id) of the updates in open runs
+  // The outcomes gathered by update() and not yet applied (buffers reused from call to call).
+  std::vector<OutcomeRow> outcomes_;                  // one per update
+  std::vector<OutcomeRow> history_;                   // those whose attempt gets a row in `attempts`
+  std::vector<std::pair<int64_t, int64_t>> settled_;  // (seq, outbox bit) of those no longer pending
+  std::unordered_set<int64_t> in_flush_;              // (seq << 6 | destination id) of outcomes_
 
   RecentIds recent_;                                  // (hash, seq) of events above ids_indexed_
   std::atomic<size_t> recent_limit_{kRecentIds};
@@ -174,7 +162,7 @@ class Writer {
   Stmt begin_, commit_, rollback_;
   Stmt read_next_seq_, write_next_seq_, page_count_, freelist_count_;
   Stmt insert_event_, find_seq_, find_hash_, index_id_, unindex_id_, write_indexed_, read_indexed_, scan_ids_;
-  Stmt has_pending_, insert_outbox_, write_run_, write_run_same_, clear_run_, delete_run_;
+  Stmt has_pending_, insert_outbox_, write_outcomes_, delete_finished_, clear_bits_;
   Stmt insert_destination_, insert_delivery_, delete_deliveries_, delete_event_;
   Stmt replay_outbox_, replay_, bump_replays_, purge_scan_;
   Stmt write_attempts_, delete_attempts_;  // the attempt history (schema.cpp, version 3)
