@@ -5,6 +5,14 @@
 
 #include "app/commands.h"
 
+// jemalloc's options, read once when it starts (the binary links jemalloc when the build machine has it;
+// without it this string is unused). Free pages go back to the system after about a second unused instead
+// of jemalloc's default ten: when a backlog drains after a burst, RSS follows within seconds rather than
+// holding the peak (bench/README.md, peak RSS). MALLOC_CONF in the environment still overrides it.
+extern "C" {
+const char* malloc_conf = "dirty_decay_ms:1000";
+}
+
 int main(int argc, char** argv) {
   CLI::App cli{"fanout: a server-side conversion gateway (Meta, GA4, Google Ads, Microsoft Ads, TikTok)"};
   cli.require_subcommand(0, 1);

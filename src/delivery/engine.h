@@ -24,8 +24,10 @@ using Accepted = spool::Accepted;
 // bounds cost re-reads, never events. A lane holds at most
 //   min(max_queued_per_destination, max(spool_page, 2 * max_in_flight * max_batch))
 // events: twice what it can have in flight (more would not make it faster, only bigger). All lanes
-// together hold at most lanes * lane_share + shared_pool (MemoryBudget): ~2.3 KB per decoded event, so
-// the defaults bound the five lanes to 11,000 events (~25 MB) even when every platform is down.
+// together hold at most lanes * lane_share + shared_pool (MemoryBudget): ~3 KB per decoded event (the
+// Event itself is 1,456 bytes, its hashes and texts the rest; jemalloc's statistics at a batched backlog,
+// 2026-12-04), so the defaults bound the five lanes to 11,000 events (~35 MB) even when every platform is
+// down.
 struct EngineOptions {
   size_t max_queued_per_destination = 10000;  // one lane's ceiling (events); also bounds the hand-over inbox
   size_t lane_share = 1000;                   // events each lane may always hold
