@@ -8,15 +8,13 @@
 #include <utility>
 #include <vector>
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
 #include "core/event.h"
+#include "core/json_writer.h"
 #include "destinations/options.h"
 
 namespace fanout::dest {
 
-using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+using JsonWriter = ::fanout::JsonWriter;
 
 // `"key":"value"`, left out when value is empty (platforms reject empty identifiers).
 inline void put(JsonWriter& w, const char* key, const std::string& value) {
