@@ -60,27 +60,27 @@ size_t copy_clean_run(const char* s, size_t n, char* out) {
 
 void JsonWriter::write_string(const Ch* s, size_t n) {
   static constexpr char kHex[] = "0123456789ABCDEF";
-  os_->Reserve(1 + n + 1 + kSlack);  // the quotes and the text; each escape reserves its own extra bytes
-  os_->PutUnsafe('"');
+  out_.Reserve(1 + n + 1 + kSlack);  // the quotes and the text; each escape reserves its own extra bytes
+  out_.PutUnsafe('"');
   size_t i = 0;
   while (true) {
-    const size_t clean = copy_clean_run(s + i, n - i, os_->PushUnsafe(0));
-    os_->PushUnsafe(clean);
+    const size_t clean = copy_clean_run(s + i, n - i, out_.PushUnsafe(0));
+    out_.PushUnsafe(clean);
     i += clean;
     if (i == n) break;
     const auto c = static_cast<unsigned char>(s[i++]);
-    os_->Reserve(6 + (n - i) + 1 + kSlack);  // this escape (at most \u00XX), the rest unescaped, the quote
-    os_->PutUnsafe('\\');
+    out_.Reserve(6 + (n - i) + 1 + kSlack);  // this escape (at most \u00XX), the rest unescaped, the quote
+    out_.PutUnsafe('\\');
     switch (c) {
-      case '"': os_->PutUnsafe('"'); break;
-      case '\\': os_->PutUnsafe('\\'); break;
-      case '\b': os_->PutUnsafe('b'); break;
-      case '\f': os_->PutUnsafe('f'); break;
-      case '\n': os_->PutUnsafe('n'); break;
-      case '\r': os_->PutUnsafe('r'); break;
-      case '\t': os_->PutUnsafe('t'); break;
+      case '"': out_.PutUnsafe('"'); break;
+      case '\\': out_.PutUnsafe('\\'); break;
+      case '\b': out_.PutUnsafe('b'); break;
+      case '\f': out_.PutUnsafe('f'); break;
+      case '\n': out_.PutUnsafe('n'); break;
+      case '\r': out_.PutUnsafe('r'); break;
+      case '\t': out_.PutUnsafe('t'); break;
       default: {  // the other control characters, as \u00XX with upper-case hex digits
-        char* u = os_->PushUnsafe(5);
+        char* u = out_.PushUnsafe(5);
         u[0] = 'u';
         u[1] = '0';
         u[2] = '0';
@@ -89,7 +89,7 @@ void JsonWriter::write_string(const Ch* s, size_t n) {
       }
     }
   }
-  os_->PutUnsafe('"');
+  out_.PutUnsafe('"');
 }
 
 }  // namespace fanout

@@ -7,8 +7,10 @@
 #include <gtest/gtest.h>
 
 #include <rapidjson/document.h>
+#include <rapidjson/writer.h>
 
 #include <cstdint>
+#include <limits>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -143,6 +145,68 @@ TEST(JsonWriterBytes, DocumentsAndRawValuesAreWrittenAsRapidJsonWritesThem) {
     return std::string(buf.GetString(), buf.GetSize());
   };
   EXPECT_EQ(raw.operator()<JsonWriter>(), raw.operator()<Stock>());
+}
+
+// Every call of the writer, nested every way, at the root and inside arrays and objects.
+template <typename W>
+std::string every_call() {
+  rapidjson::StringBuffer buf;
+  W w(buf);
+  w.StartArray();
+  w.Null();
+  w.Bool(true);
+  w.Bool(false);
+  w.Int(std::numeric_limits<int>::min());
+  w.Int(0);
+  w.Uint(std::numeric_limits<unsigned>::max());
+  w.Int64(std::numeric_limits<int64_t>::min());
+  w.Int64(std::numeric_limits<int64_t>::max());
+  w.Uint64(std::numeric_limits<uint64_t>::max());
+  for (double d : {0.0, -0.0, 0.1, 2.0, -12.5, 1e-7, 1e21, 5e-324, 1.7976931348623157e308, 123456789012345680.0,
+                   0.30000000000000004, 19.99})
+    w.Double(d);
+  w.StartObject();
+  w.EndObject();
+  w.StartArray();
+  w.EndArray();
+  w.StartArray();
+  w.StartArray();
+  w.String("a");
+  w.EndArray();
+  w.StartObject();
+  w.Key("k\"\x01");
+  w.StartArray();
+  w.RawValue("{\"raw\":[1,2]}", 14, rapidjson::kObjectType);
+  w.String("s", 1);
+  w.EndArray();
+  w.Key("n");
+  w.Null();
+  w.Key("o");
+  w.StartObject();
+  w.Key("deep");
+  w.Int(1);
+  w.EndObject();
+  w.EndObject();
+  w.EndArray();
+  w.RawValue("7", 1, rapidjson::kNumberType);
+  // NaN has no JSON form: both write the separator only and answer false.
+  EXPECT_FALSE(w.Double(std::numeric_limits<double>::quiet_NaN()));
+  w.String("after");
+  w.EndArray();
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
+TEST(JsonWriterBytes, EveryCallNestedEveryWayIsWrittenAsRapidJsonWritesIt) {
+  EXPECT_EQ(every_call<JsonWriter>(), every_call<Stock>());
+  for (const char* root : {"", "text"}) {  // a string alone as the whole text
+    EXPECT_EQ(write<JsonWriter>(root), write<Stock>(root));
+    rapidjson::StringBuffer mine, theirs;
+    JsonWriter w1(mine);
+    Stock w2(theirs);
+    w1.String(root);
+    w2.String(root);
+    EXPECT_EQ(std::string(mine.GetString(), mine.GetSize()), std::string(theirs.GetString(), theirs.GetSize()));
+  }
 }
 
 }  // namespace
