@@ -2,7 +2,7 @@
 // The JSON writer of the request bodies and of the spool payload: the bytes RapidJSON 1.1.0's Writer writes,
 // with fewer instructions. RapidJSON looks at a string one character at a time (a table look-up and a store
 // per byte), and the strings fanout writes are mostly long and need no escaping (hex SHA-256 values, ids, URLs,
-// user agents): here each 8-byte word of a string is copied and tested at once (json_writer.cpp). RapidJSON
+// user agents): here 16 bytes (SSE2) or 8 are copied and tested at once (json_clean_run.h). RapidJSON
 // also keeps a stack of nesting levels to place commas and colons; here one flag does, because every caller
 // writes a value after each key. The escapes are RapidJSON's own: \" \\ \b \f \n \r \t, \u00XX (upper-case hex)
 // for the other bytes below 0x20; '/', 0x7F and UTF-8 pass as they are (RapidJSON's SSE2 path is not used:
