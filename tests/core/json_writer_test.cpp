@@ -176,7 +176,7 @@ std::string every_call() {
   w.StartObject();
   w.Key("k\"\x01");
   w.StartArray();
-  w.RawValue("{\"raw\":[1,2]}", 14, rapidjson::kObjectType);
+  w.RawValue("{\"raw\":[1,2]}", 13, rapidjson::kObjectType);
   w.String("s", 1);
   w.EndArray();
   w.Key("n");
