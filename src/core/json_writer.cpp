@@ -7,16 +7,24 @@
 namespace fanout {
 
 void JsonWriter::write_string(const Ch* s, size_t n) {
+  // Most strings need no escaping: the quotes and the text in one push, the rest out of this path.
+  out_.Reserve(1 + n + 1);
+  char* text = out_.PushUnsafe(0);
+  text[0] = '"';
+  const size_t clean = copy_clean_run(s, n, text + 1);
+  if (clean == n) {
+    text[1 + n] = '"';
+    out_.PushUnsafe(1 + n + 1);
+    return;
+  }
+  out_.PushUnsafe(1 + clean);
+  write_escaped(s + clean, n - clean);
+}
+
+void JsonWriter::write_escaped(const Ch* s, size_t n) {
   static constexpr char kHex[] = "0123456789ABCDEF";
-  out_.Reserve(1 + n + 1);  // the quotes and the text; each escape reserves its own extra bytes
-  out_.PutUnsafe('"');
   size_t i = 0;
   while (true) {
-    // The run is copied into the reserved room after the text so far and only then pushed onto it.
-    const size_t clean = copy_clean_run(s + i, n - i, out_.PushUnsafe(0));
-    out_.PushUnsafe(clean);
-    i += clean;
-    if (i == n) break;
     const auto c = static_cast<unsigned char>(s[i++]);
     out_.Reserve(6 + (n - i) + 1);  // this escape (at most \u00XX), the rest unescaped, the closing quote
     out_.PutUnsafe('\\');
@@ -37,6 +45,11 @@ void JsonWriter::write_string(const Ch* s, size_t n) {
         u[4] = kHex[c & 0xF];
       }
     }
+    // The run up to the next byte to escape, copied into the reserved room and then pushed onto the text.
+    const size_t clean = copy_clean_run(s + i, n - i, out_.PushUnsafe(0));
+    out_.PushUnsafe(clean);
+    i += clean;
+    if (i == n) break;
   }
   out_.PutUnsafe('"');
 }

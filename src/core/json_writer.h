@@ -127,6 +127,8 @@ class JsonWriter {
   }
   // `"` s `"`, escaped as RapidJSON escapes it (json_writer.cpp).
   void write_string(const Ch* s, size_t n);
+  // The rest of a string from its first byte to escape, and the closing quote.
+  void write_escaped(const Ch* s, size_t n);
 
   rapidjson::StringBuffer& out_;
   bool comma_ = false;  // something was written at this level: the next value or key takes a comma
