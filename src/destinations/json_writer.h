@@ -1,7 +1,9 @@
 #pragma once
-// The few RapidJSON Writer helpers every destination's request builder uses.
+// The few JSON writing helpers every destination's request builder uses (the writer: core/json_writer.h).
 #include <cmath>
 #include <algorithm>
+#include <array>
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -72,7 +74,8 @@ class CommerceObject {
   }
   void key(const char* k) {
     w_.Key(k);
-    written_.emplace_back(k);
+    assert(count_ < written_.size() && "a commerce object writes more keys than kMaxOwnKeys");
+    if (count_ < written_.size()) written_[count_++] = k;
   }
   void text(const char* k, const std::string& v) {
     if (v.empty()) return;
@@ -82,7 +85,7 @@ class CommerceObject {
   // Appends the properties not written above and closes the object.
   void close(const std::vector<std::pair<std::string, std::string>>& props) {
     for (const auto& [k, json] : props) {
-      if (std::find(written_.begin(), written_.end(), k) != written_.end()) continue;
+      if (std::find(written_.begin(), written_.begin() + count_, k) != written_.begin() + count_) continue;
       w_.Key(k.data(), static_cast<rapidjson::SizeType>(k.size()));
       w_.RawValue(json.data(), json.size(), rapidjson::kObjectType);
     }
@@ -90,8 +93,13 @@ class CommerceObject {
   }
 
  private:
+  // The most keys fanout writes in a commerce object (Meta: value, currency, order_id, content_type, contents,
+  // content_ids, num_items), with room to spare; kept in place, as a vector cost three allocations an event.
+  static constexpr size_t kMaxOwnKeys = 12;
+
   JsonWriter& w_;
-  std::vector<std::string_view> written_;  // keys fanout set, which `properties` must not repeat
+  std::array<std::string_view, kMaxOwnKeys> written_;  // written_[0, count_): keys fanout set, which
+  size_t count_ = 0;                                   // `properties` must not repeat
 };
 
 }  // namespace fanout::dest
