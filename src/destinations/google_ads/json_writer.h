@@ -1,5 +1,5 @@
 #pragma once
-// Small helpers over RapidJSON's Writer for the Google Ads request bodies.
+// Small helpers over the JSON writer (core/json_writer.h) for the Google Ads request bodies.
 #include <cmath>
 #include <string_view>
 
