@@ -17,10 +17,12 @@
 #include <utility>
 #include <vector>
 
+#include "core/json_writer.h"
+
 namespace fanout {
 namespace {
 
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+using Writer = JsonWriter;
 using Value = rapidjson::Value;
 
 // One table of HashedUser members drives both directions, so a new field cannot be half-wired.

@@ -1,22 +1,30 @@
 #pragma once
-// The few RapidJSON Writer helpers every destination's request builder uses.
+// The few JSON writing helpers every destination's request builder uses (the writer: core/json_writer.h).
 #include <cmath>
 #include <algorithm>
+#include <array>
+#include <cassert>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
 #include "core/event.h"
+#include "core/json_writer.h"
 #include "destinations/options.h"
 
 namespace fanout::dest {
 
-using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+using JsonWriter = ::fanout::JsonWriter;
+
+// Initial room of a request body's buffer for `events` events, so that a batch's body is allocated once instead
+// of growing from RapidJSON's 256 bytes by half again a dozen times (each a realloc that may copy it all). An
+// event takes ~0.5-1 KiB of a body with user data (testdata/destinations/*/*.expected.json).
+constexpr size_t kBodyBytesPerEvent = 1024;
+constexpr size_t kBodyBytesPerRequest = 256;  // the request's own fields around the events
+inline size_t body_capacity(size_t events) { return kBodyBytesPerRequest + events * kBodyBytesPerEvent; }
 
 // `"key":"value"`, left out when value is empty (platforms reject empty identifiers).
 inline void put(JsonWriter& w, const char* key, const std::string& value) {
@@ -66,7 +74,8 @@ class CommerceObject {
   }
   void key(const char* k) {
     w_.Key(k);
-    written_.emplace_back(k);
+    assert(count_ < written_.size() && "a commerce object writes more keys than kMaxOwnKeys");
+    if (count_ < written_.size()) written_[count_++] = k;
   }
   void text(const char* k, const std::string& v) {
     if (v.empty()) return;
@@ -76,7 +85,7 @@ class CommerceObject {
   // Appends the properties not written above and closes the object.
   void close(const std::vector<std::pair<std::string, std::string>>& props) {
     for (const auto& [k, json] : props) {
-      if (std::find(written_.begin(), written_.end(), k) != written_.end()) continue;
+      if (std::find(written_.begin(), written_.begin() + count_, k) != written_.begin() + count_) continue;
       w_.Key(k.data(), static_cast<rapidjson::SizeType>(k.size()));
       w_.RawValue(json.data(), json.size(), rapidjson::kObjectType);
     }
@@ -84,8 +93,13 @@ class CommerceObject {
   }
 
  private:
+  // The most keys fanout writes in a commerce object (Meta: value, currency, order_id, content_type, contents,
+  // content_ids, num_items), with room to spare; kept in place, as a vector cost three allocations an event.
+  static constexpr size_t kMaxOwnKeys = 12;
+
   JsonWriter& w_;
-  std::vector<std::string_view> written_;  // keys fanout set, which `properties` must not repeat
+  std::array<std::string_view, kMaxOwnKeys> written_;  // written_[0, count_): keys fanout set, which
+  size_t count_ = 0;                                   // `properties` must not repeat
 };
 
 }  // namespace fanout::dest

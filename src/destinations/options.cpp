@@ -2,10 +2,11 @@
 
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <algorithm>
 #include <charconv>
+
+#include "core/json_writer.h"
 
 namespace fanout::dest {
 
@@ -100,7 +101,7 @@ std::vector<std::pair<std::string, std::string>> json_object_members(const std::
   if (doc.HasParseError() || !doc.IsObject()) return out;
   for (const auto& m : doc.GetObject()) {
     rapidjson::StringBuffer buf;
-    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    JsonWriter w(buf);
     m.value.Accept(w);
     out.emplace_back(std::string(m.name.GetString(), m.name.GetStringLength()),
                      std::string(buf.GetString(), buf.GetSize()));

@@ -12,13 +12,14 @@
 #include <set>
 #include <utility>
 
+#include "core/json_writer.h"
 #include "core/url.h"
 #include "destinations/ga4/ga4.h"
 
 namespace fanout::dest::ga4 {
 namespace {
 
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+using Writer = ::fanout::JsonWriter;
 
 // GA4 collection limits (Measurement Protocol "Limitations" and GA4 collection limits).
 constexpr size_t kMaxParams = 25;          // parameters per event

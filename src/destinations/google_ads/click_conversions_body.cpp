@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include "destinations/google_ads/json_writer.h"
+#include "destinations/json_writer.h"
 #include "destinations/google_ads/user_identifiers.h"
 
 namespace fanout::dest::google_ads {
@@ -61,7 +62,7 @@ std::string conversion_date_time(int64_t unix_s) {
 
 std::string click_conversions_body(std::span<const Event* const> events,
                                    std::span<const std::string> conversion_actions) {
-  rapidjson::StringBuffer buf;
+  rapidjson::StringBuffer buf(nullptr, body_capacity(events.size()));
   Writer w(buf);
   w.StartObject();
   key(w, "conversions");
@@ -71,7 +72,7 @@ std::string click_conversions_body(std::span<const Event* const> events,
   key(w, "partialFailure");
   w.Bool(true);
   w.EndObject();
-  return buf.GetString();
+  return std::string(buf.GetString(), buf.GetSize());
 }
 
 }  // namespace fanout::dest::google_ads

@@ -4,6 +4,7 @@
 
 #include "core/clock.h"
 #include "destinations/google_ads/json_writer.h"
+#include "destinations/json_writer.h"
 #include "destinations/google_ads/user_identifiers.h"
 
 namespace fanout::dest::google_ads {
@@ -111,7 +112,7 @@ void event(Writer& w, const Event& e) {
 }  // namespace
 
 std::string data_manager_body(const DataManagerTarget& target, std::span<const Event* const> events) {
-  rapidjson::StringBuffer buf;
+  rapidjson::StringBuffer buf(nullptr, body_capacity(events.size()));
   Writer w(buf);
   w.StartObject();
   key(w, "destinations");
@@ -128,7 +129,7 @@ std::string data_manager_body(const DataManagerTarget& target, std::span<const E
   for (const Event* e : events) event(w, *e);
   w.EndArray();
   w.EndObject();
-  return buf.GetString();
+  return std::string(buf.GetString(), buf.GetSize());
 }
 
 }  // namespace fanout::dest::google_ads

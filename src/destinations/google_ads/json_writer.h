@@ -1,14 +1,13 @@
 #pragma once
-// Small helpers over RapidJSON's Writer for the Google Ads request bodies.
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
+// Small helpers over the JSON writer (core/json_writer.h) for the Google Ads request bodies.
 #include <cmath>
 #include <string_view>
 
+#include "core/json_writer.h"
+
 namespace fanout::dest::google_ads {
 
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+using Writer = ::fanout::JsonWriter;
 
 inline void key(Writer& w, std::string_view k) {
   w.Key(k.data(), static_cast<rapidjson::SizeType>(k.size()));

@@ -162,7 +162,7 @@ std::vector<Request> MetaDestination::build(std::span<const Event* const> events
     for (auto& batch : batches(g.indices, s_.options.max_batch)) {
       Request r;
       r.indices = std::move(batch);
-      rapidjson::StringBuffer buf;
+      rapidjson::StringBuffer buf(nullptr, body_capacity(r.indices.size()));
       JsonWriter w(buf);
       w.StartObject();
       w.Key("data");

@@ -95,7 +95,7 @@ std::vector<Request> CapiDestination::build(std::span<const Event* const> events
   for (auto& batch : batches(events.size(), s_.options.max_batch)) {
     Request r;
     r.indices = std::move(batch);
-    rapidjson::StringBuffer buf;
+    rapidjson::StringBuffer buf(nullptr, body_capacity(r.indices.size()));
     JsonWriter w(buf);
     w.StartObject();
     w.Key("data");
@@ -138,7 +138,7 @@ std::vector<Request> OfflineDestination::build(std::span<const Event* const> eve
   for (auto& batch : batches(events.size(), s_.options.max_batch)) {
     Request r;
     r.indices = std::move(batch);
-    rapidjson::StringBuffer buf;
+    rapidjson::StringBuffer buf(nullptr, body_capacity(r.indices.size()));
     JsonWriter w(buf);
     w.StartObject();
     w.Key("OfflineConversions");

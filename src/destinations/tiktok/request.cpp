@@ -125,7 +125,7 @@ std::vector<Request> TiktokDestination::build(std::span<const Event* const> even
     for (auto& batch : batches(g.indices, s_.options.max_batch)) {
       Request r;
       r.indices = std::move(batch);
-      rapidjson::StringBuffer buf;
+      rapidjson::StringBuffer buf(nullptr, body_capacity(r.indices.size()));
       JsonWriter w(buf);
       w.StartObject();
       put(w, "event_source", std::string(g.source));
