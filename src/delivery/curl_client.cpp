@@ -35,16 +35,17 @@ bool environment_names_a_proxy() {
   return false;
 }
 
-// The Accept-Encoding header curl writes for CURLOPT_ACCEPT_ENCODING "": every encoding this libcurl can
-// decode, in its order. "" when it decodes none: then curl writes its own header, as before.
+// The Accept-Encoding header sent with every request: "gzip" when this libcurl decodes it, the coding any
+// server that compresses offers. Every byte of a request head costs libcurl ~90 instructions to print, and
+// the platforms' answers are small JSON: offering deflate, br and zstd too (curl's list for
+// CURLOPT_ACCEPT_ENCODING "") bought nothing for ~1.7k instructions a request. Without zlib: every
+// encoding this libcurl can decode, as curl would offer them; "" when it decodes none (then curl writes
+// its own header). Decoding is unchanged: curl still decodes whatever it can.
 std::string accept_encoding_header() {
   const curl_version_info_data* v = curl_version_info(CURLVERSION_NOW);
+  if (v->features & CURL_VERSION_LIBZ) return "Accept-Encoding: gzip";
   std::string list;
   auto add = [&](const char* name) { list += list.empty() ? name : std::string(", ") + name; };
-  if (v->features & CURL_VERSION_LIBZ) {
-    add("deflate");
-    add("gzip");
-  }
   if (v->features & CURL_VERSION_BROTLI) add("br");
   if (v->features & CURL_VERSION_ZSTD) add("zstd");
   return list.empty() ? list : "Accept-Encoding: " + list;
