@@ -63,7 +63,13 @@ class CurlClient {
   void release(CURL* easy);
   void collect_finished();
   void run_completions();
-  CURLU* prepared_url(const std::string& url);
+  // A URL parsed once. `target`, when set, is the request target curl is given as such (path and query,
+  // exactly the bytes curl would send), and `url` is then parsed without the query.
+  struct PreparedUrl {
+    CURLU* url = nullptr;
+    std::string target;
+  };
+  const PreparedUrl* prepared_url(const std::string& url);  // nullptr: curl parses the string itself
 
   CURLM* multi_ = nullptr;
   size_t max_body_bytes_;
@@ -75,7 +81,7 @@ class CurlClient {
   std::vector<std::unique_ptr<Transfer>> finished_;  // done, completion not yet run
   uint64_t connections_opened_ = 0;
   // URLs parsed once (kMaxPreparedUrls of them), kept until the client goes: pooled handles point at them.
-  std::unordered_map<std::string, CURLU*> urls_;
+  std::unordered_map<std::string, PreparedUrl> urls_;
 };
 
 }  // namespace fanout::delivery
