@@ -63,18 +63,25 @@ class CurlClient {
   void release(CURL* easy);
   void collect_finished();
   void run_completions();
-  CURLU* prepared_url(const std::string& url);
+  // A URL parsed once. `target`, when set, is the request target curl is given as such (path and query,
+  // exactly the bytes curl would send), and `url` is then parsed without the query.
+  struct PreparedUrl {
+    CURLU* url = nullptr;
+    std::string target;
+  };
+  const PreparedUrl* prepared_url(const std::string& url);  // nullptr: curl parses the string itself
 
   CURLM* multi_ = nullptr;
   size_t max_body_bytes_;
   bool environment_proxies_;  // a *_proxy variable was set when the client was made (libcurl reads them)
   std::string accept_encoding_;  // "Accept-Encoding: <what this libcurl decodes>", sent with every request
+  std::string line_;  // a request header line being written for curl_slist_append (which copies it)
   std::vector<CURL*> pool_;  // idle easy handles, reused (bounded by kMaxPooled)
   std::unordered_map<CURL*, std::unique_ptr<Transfer>> active_;
   std::vector<std::unique_ptr<Transfer>> finished_;  // done, completion not yet run
   uint64_t connections_opened_ = 0;
   // URLs parsed once (kMaxPreparedUrls of them), kept until the client goes: pooled handles point at them.
-  std::unordered_map<std::string, CURLU*> urls_;
+  std::unordered_map<std::string, PreparedUrl> urls_;
 };
 
 }  // namespace fanout::delivery

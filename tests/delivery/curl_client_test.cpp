@@ -89,6 +89,45 @@ TEST(CurlClient, AnswersAreOfferedCompressedAndDecoded) {
   EXPECT_EQ(seen[0].headers["content-type"], "application/json");
 }
 
+// A URL with a query is sent with curl's own request target, byte for byte, also when a pooled handle
+// goes back and forth between URLs with and without a query, and when curl normalises the path.
+TEST(CurlClient, RequestTargetsAreTheUrlsPathAndQuery) {
+  FakePlatform platform;
+  for (const char* path : {"/q", "/plain", "/a/b"})
+    platform.script(path, [](const testing::Seen&) { return testing::answer(200, "{}"); });
+  CurlClient client;
+  const std::vector<std::string> targets = {
+      "/q?measurement_id=G-1&api_secret=s%2Bx",
+      "/plain",
+      "/q?measurement_id=G-2&api_secret=t",
+      "/q?measurement_id=G-1&api_secret=s%2Bx",  // the prepared URL again
+      "/a/./c/../b?x=1&y=a%20b",
+      "/plain",
+  };
+  for (const std::string& target : targets) {
+    Done d;
+    dest::HttpRequest req;
+    req.url = platform.url(target);
+    req.body = "{}";
+    client.start(req, 5000, into(d));
+    run_until(client, [&] { return d.done; });
+    ASSERT_EQ(d.response.status, 200) << target;
+    EXPECT_EQ(d.request.url, platform.url(target));  // handed back as given
+  }
+  auto q = platform.requests("/q");
+  ASSERT_EQ(q.size(), 3u);
+  EXPECT_EQ(q[0].target, "/q?measurement_id=G-1&api_secret=s%2Bx");
+  EXPECT_EQ(q[1].target, "/q?measurement_id=G-2&api_secret=t");
+  EXPECT_EQ(q[2].target, "/q?measurement_id=G-1&api_secret=s%2Bx");
+  auto plain = platform.requests("/plain");
+  ASSERT_EQ(plain.size(), 2u);
+  EXPECT_EQ(plain[0].target, "/plain");
+  EXPECT_EQ(plain[1].target, "/plain");
+  auto ab = platform.requests("/a/b");
+  ASSERT_EQ(ab.size(), 1u);
+  EXPECT_EQ(ab[0].target, "/a/b?x=1&y=a%20b");
+}
+
 TEST(CurlClient, BodyIsTruncatedAtTheCap) {
   FakePlatform platform;
   platform.script("/big", [](const testing::Seen&) { return testing::answer(200, std::string(5000, 'x')); });
