@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "core/clock.h"
+#include "identity/phone.h"
 #include "ingest/acceptance.h"
 #include "ingest/event_parser.h"
 #include "ingest/http_reply.h"
@@ -257,7 +258,9 @@ Intake::Intake(IntakeOptions options, std::vector<const dest::Destination*> dest
                telemetry::Metrics& metrics, std::function<void(std::vector<spool::Accepted>)> on_accepted,
                std::function<bool()> ready)
     : state_(std::make_shared<State>(std::move(options), std::move(destinations), spool, metrics,
-                                     std::move(on_accepted), std::move(ready))) {}
+                                     std::move(on_accepted), std::move(ready))) {
+  identity::load_phone_metadata();  // at startup, not inside the first request that carries a phone number
+}
 
 void Intake::reconfigure(IntakeOptions options, std::vector<const dest::Destination*> destinations,
                          std::shared_ptr<const void> owner) {
