@@ -73,14 +73,26 @@ TEST(Sha256, IsSha256HexAcceptsEveryHexDigit) {
 }
 
 TEST(Sha256, HexOfEveryByteValue) {
-  // A value whose digest is known covers every hex pair only statistically; the table is checked against
-  // the digit rule by hashing and comparing with the byte-wise rendering.
-  for (int i = 0; i < 64; ++i) {
-    const std::string data(static_cast<size_t>(i), 'x');
-    const std::string hex = sha256_hex(data);
+  // The hex text is written through a table of byte pairs: digests of enough fixed inputs hold every byte
+  // value (checked below), and each is compared with the nibble-by-nibble rendering.
+  bool seen[256] = {};
+  for (int i = 0; i < 512; ++i) {
+    const std::string hex = sha256_hex(std::string(static_cast<size_t>(i), 'x'));
     const auto bytes = sha256_from_hex(hex);
     ASSERT_TRUE(bytes);
     EXPECT_EQ(hex_of(*bytes), hex);
+    for (unsigned char b : *bytes) seen[b] = true;
+  }
+  for (int b = 0; b < 256; ++b) EXPECT_TRUE(seen[b]) << b;
+}
+
+TEST(Sha256, FromHexReadsEveryByteValue) {
+  for (int first = 0; first < 256; first += 32) {
+    Sha256Digest want{};
+    for (int i = 0; i < 32; ++i) want[i] = static_cast<unsigned char>(first + i);
+    const auto got = sha256_from_hex(hex_of(want));
+    ASSERT_TRUE(got);
+    EXPECT_EQ(*got, want);
   }
 }
 
