@@ -5,6 +5,9 @@
 #include <openssl/hmac.h>
 #include <openssl/params.h>
 
+#include <algorithm>
+#include <array>
+#include <cstring>
 #include <memory>
 
 namespace fanout {
@@ -38,14 +41,39 @@ EVP_MAC_CTX* thread_hmac_ctx() {
   return ctx.get();
 }
 
-std::string to_hex(const unsigned char* bytes, size_t n) {
-  static const char* kHex = "0123456789abcdef";
-  std::string out(n * 2, '\0');
-  for (size_t i = 0; i < n; ++i) {
-    out[2 * i] = kHex[bytes[i] >> 4];
-    out[2 * i + 1] = kHex[bytes[i] & 0xf];
+// Value of each byte as a hex digit, or -1: one table load per character instead of three range tests
+// (is_sha256_hex runs twice on every signed request, and on every personal-data value).
+constexpr std::array<signed char, 256> kHexValue = [] {
+  std::array<signed char, 256> t{};
+  for (int c = 0; c < 256; ++c)
+    t[c] = static_cast<signed char>(c >= '0' && c <= '9'   ? c - '0'
+                                    : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                                    : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                                           : -1);
+  return t;
+}();
+
+int hex_value(char c) {
+  return kHexValue[static_cast<unsigned char>(c)];
+}
+
+// The two lowercase hex digits of every byte value, so a digest is written one table copy per byte into a
+// string built once from the finished text (no zero fill first).
+constexpr std::array<char, 512> kHexPairs = [] {
+  std::array<char, 512> t{};
+  constexpr char kDigits[] = "0123456789abcdef";
+  for (int b = 0; b < 256; ++b) {
+    t[2 * b] = kDigits[b >> 4];
+    t[2 * b + 1] = kDigits[b & 0xf];
   }
-  return out;
+  return t;
+}();
+
+std::string to_hex(const unsigned char* bytes, size_t n) {
+  char text[2 * EVP_MAX_MD_SIZE];
+  n = std::min<size_t>(n, EVP_MAX_MD_SIZE);
+  for (size_t i = 0; i < n; ++i) std::memcpy(text + 2 * i, &kHexPairs[2 * bytes[i]], 2);
+  return std::string(text, 2 * n);
 }
 
 }  // namespace
@@ -62,8 +90,8 @@ std::string sha256_hex(std::string_view data) {
   return to_hex(md, len);
 }
 
-std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
+Sha256Digest hmac_sha256(std::string_view key, std::string_view data) {
+  Sha256Digest md{};
   size_t len = 0;
   EVP_MAC_CTX* ctx = thread_hmac_ctx();
   // Intake signs every request with the same secret: keying the context again costs two SHA-256 blocks
@@ -79,25 +107,38 @@ std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
   keyed = false;  // until this call succeeded
   if (!ctx || !EVP_MAC_init(ctx, key_bytes, same_key ? 0 : key.size(), nullptr) ||
       !EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(data.data()), data.size()) ||
-      !EVP_MAC_final(ctx, md, &len, sizeof md)) {
+      !EVP_MAC_final(ctx, md.data(), &len, md.size())) {
     // Not expected with the default provider; the one-shot call (EVP_MAC underneath) gives the same digest.
     unsigned int one_shot_len = 0;
     HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
-         data.size(), md, &one_shot_len);
-    len = one_shot_len;
+         data.size(), md.data(), &one_shot_len);
   } else {
     keyed = true;
     if (!same_key) keyed_with.assign(key);
   }
-  return to_hex(md, len);
+  return md;
+}
+
+std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
+  const Sha256Digest md = hmac_sha256(key, data);
+  return to_hex(md.data(), md.size());
+}
+
+std::optional<Sha256Digest> sha256_from_hex(std::string_view hex) {
+  Sha256Digest out;
+  if (hex.size() != 2 * out.size()) return std::nullopt;
+  for (size_t i = 0; i < out.size(); ++i) {
+    const int hi = hex_value(hex[2 * i]), lo = hex_value(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out[i] = static_cast<unsigned char>(hi << 4 | lo);
+  }
+  return out;
 }
 
 bool is_sha256_hex(std::string_view s) {
   if (s.size() != 64) return false;
-  for (char c : s) {
-    bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-    if (!hex) return false;
-  }
+  for (char c : s)
+    if (hex_value(c) < 0) return false;
   return true;
 }
 

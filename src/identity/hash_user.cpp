@@ -41,6 +41,10 @@ bool usable(std::string_view value) {
 // handful of values: a linear scan beats any map.
 class Hasher {
  public:
+  // Room for the distinct texts of a typical user (country, email rules, phone forms, names, address, ids)
+  // in one allocation; more still fit, the vector grows.
+  Hasher() { done_.reserve(kTypicalValues); }
+
   // SHA-256 hex of `normalized`; "" for "" (a value a rule dropped).
   std::string hex(const std::string& normalized) {
     if (normalized.empty()) return {};
@@ -74,6 +78,7 @@ class Hasher {
   }
 
  private:
+  static constexpr size_t kTypicalValues = 16;
   std::vector<std::pair<std::string, std::string>> done_;  // normalized text -> its hex
 };
 

@@ -133,6 +133,10 @@ std::optional<std::string> phone_e164(std::string_view raw, std::string_view reg
   return fallback_e164(text, international, region_code);
 }
 
+void load_phone_metadata() {
+  util();
+}
+
 std::optional<std::string> phone_digits(std::string_view raw, std::string_view region) {
   std::optional<std::string> e164 = phone_e164(raw, region);
   if (e164) e164->erase(0, 1);

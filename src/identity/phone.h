@@ -12,6 +12,11 @@ namespace fanout::identity {
 // international. nullopt when the value has no usable digits.
 std::optional<std::string> phone_e164(std::string_view raw, std::string_view region);
 
+// Loads libphonenumber's metadata and compiles its patterns now rather than in the first phone_e164 call
+// (~27 million instructions, once per process: ~10 ms the first webhook with a phone number would wait).
+// Intake calls it when it is built; calling it again does nothing.
+void load_phone_metadata();
+
 // Meta's spelling: the E.164 number without '+', digits only ("16505551212").
 std::optional<std::string> phone_digits(std::string_view raw, std::string_view region);
 

@@ -131,9 +131,9 @@ Result<ParsedBody> parse_body(std::string_view body, const ParseOptions& options
   ParsedBody parsed;
   if (!doc.HasMember("events")) {
     FieldReader fields(errors, "");
-    Event event;
+    // Read in place: moving an Event (~60 short strings) cost ~1.2k instructions per request.
+    Event& event = parsed.events.emplace_back();
     if (!read_event(doc, fields, options, now_s, event)) return invalid(errors);
-    parsed.events.push_back(std::move(event));
     return parsed;
   }
 

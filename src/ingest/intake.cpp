@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "core/clock.h"
+#include "identity/phone.h"
 #include "ingest/acceptance.h"
 #include "ingest/event_parser.h"
 #include "ingest/http_reply.h"
@@ -32,11 +33,18 @@ const std::string& header(const net::Request& request, const std::string& lowerc
   return it == request.headers.end() ? kEmpty : it->second;
 }
 
-// "application/json", with or without parameters ("; charset=utf-8"), any case.
-bool is_json_content_type(const std::string& value) {
-  std::string media = lower(value.substr(0, value.find(';')));
-  size_t b = media.find_first_not_of(" \t"), e = media.find_last_not_of(" \t");
-  return b != std::string::npos && media.substr(b, e - b + 1) == "application/json";
+// "application/json", with or without parameters ("; charset=utf-8"), any case. Compared in place: this runs
+// twice on every event request (head check, then handling), and a lowercased copy allocated each time.
+bool is_json_content_type(std::string_view value) {
+  std::string_view media = value.substr(0, value.find(';'));
+  const size_t b = media.find_first_not_of(" \t"), e = media.find_last_not_of(" \t");
+  if (b == std::string_view::npos) return false;
+  media = media.substr(b, e - b + 1);
+  constexpr std::string_view kJson = "application/json";
+  if (media.size() != kJson.size()) return false;
+  for (size_t i = 0; i < kJson.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(media[i])) != kJson[i]) return false;
+  return true;
 }
 
 // What the per-request log line says beyond route/status/latency. Never bodies or personal data.
@@ -234,7 +242,8 @@ bool answer_from_head(const Shared& state, const net::Request& request, const Ro
     return true;
   }
   if (admin && !admin_ok(state, request, finish)) return true;
-  if (route.id == RouteId::events && !is_json_content_type(header(request, "content-type"))) {
+  static const std::string kContentType = "content-type";
+  if (route.id == RouteId::events && !is_json_content_type(header(request, kContentType))) {
     refuse(finish, 415, "unsupported_media_type", "Content-Type must be application/json");
     return true;
   }
@@ -257,7 +266,9 @@ Intake::Intake(IntakeOptions options, std::vector<const dest::Destination*> dest
                telemetry::Metrics& metrics, std::function<void(std::vector<spool::Accepted>)> on_accepted,
                std::function<bool()> ready)
     : state_(std::make_shared<State>(std::move(options), std::move(destinations), spool, metrics,
-                                     std::move(on_accepted), std::move(ready))) {}
+                                     std::move(on_accepted), std::move(ready))) {
+  identity::load_phone_metadata();  // at startup, not inside the first request that carries a phone number
+}
 
 void Intake::reconfigure(IntakeOptions options, std::vector<const dest::Destination*> destinations,
                          std::shared_ptr<const void> owner) {

@@ -20,12 +20,6 @@ bool starts_with_nocase(std::string_view s, std::string_view prefix) {
   return true;
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // The hex digest of a header value: trimmed, without its optional "sha256=" prefix.
 std::string_view digest_of(std::string_view header_value) {
   std::string_view value = trim(header_value);
@@ -40,14 +34,17 @@ bool signature_well_formed(std::string_view header_value) {
 }
 
 bool verify_signature(std::string_view header_value, std::string_view body, const std::vector<std::string>& secrets) {
-  std::string_view value = digest_of(header_value);
-  // Only a well-formed digest is compared, so the comparison length is always 64 and leaks nothing.
-  if (!is_sha256_hex(value)) return false;
-  const std::string presented = lower(value);
+  // Only a well-formed digest is compared, so the comparison length is always 32 bytes and leaks nothing.
+  // The presented hex is decoded (either case) and compared with the MAC's bytes: no hex text of the MAC
+  // and no lowercased copy of the header are built for each request.
+  const std::optional<Sha256Digest> presented = sha256_from_hex(digest_of(header_value));
+  if (!presented) return false;
+  const std::string_view presented_bytes(reinterpret_cast<const char*>(presented->data()), presented->size());
   bool match = false;
   for (const std::string& secret : secrets) {
     if (secret.empty()) continue;
-    match |= constant_time_equal(presented, hmac_sha256_hex(secret, body));
+    const Sha256Digest mac = hmac_sha256(secret, body);
+    match |= constant_time_equal(presented_bytes, std::string_view(reinterpret_cast<const char*>(mac.data()), mac.size()));
   }
   return match;
 }

@@ -10,6 +10,15 @@
 namespace fanout::identity {
 namespace {
 
+// Intake loads the metadata at startup; loading it (again) must leave parsing as it was, libphonenumber's
+// logger muted included (the muting happens on the same first use).
+TEST(PhoneE164, LoadingMetadataAheadChangesNothing) {
+  load_phone_metadata();
+  load_phone_metadata();
+  EXPECT_EQ(phone_e164("07911 123456", "GB"), "+447911123456");
+  EXPECT_EQ(phone_e164("+33 6 12 34 56 78", ""), "+33612345678");
+}
+
 TEST(PhoneE164, NationalNumbersGetTheRegionsCountryCode) {
   EXPECT_EQ(phone_e164("(650) 555-1212", "US"), "+16505551212");
   EXPECT_EQ(phone_e164("07911 123456", "GB"), "+447911123456");  // UK trunk 0 dropped

@@ -96,6 +96,22 @@ TEST_F(IntakeTest, QueryStringAndContentTypeParametersAreAccepted) {
   EXPECT_EQ(call(*intake, std::move(req)).status, 202);
 }
 
+// The media type is compared in place (no lowercased copy): white space around it and parameters are
+// ignored, anything longer, shorter or different is refused.
+TEST_F(IntakeTest, ContentTypeIsExactlyApplicationJsonInAnyCase) {
+  for (const char* ok : {"application/json", " APPLICATION/json \t", "application/Json ;charset=utf-8", "application/json;"}) {
+    net::Request req = signed_post("/v1/events", kEvent);
+    req.headers["content-type"] = ok;
+    EXPECT_NE(call(*intake, std::move(req)).status, 415) << ok;
+  }
+  for (const char* bad : {"", " ", ";", "application/jso", "application/jsonx", "application/json-seq",
+                          "application/ json", "xapplication/json", "text/json"}) {
+    net::Request req = signed_post("/v1/events", kEvent);
+    req.headers["content-type"] = bad;
+    EXPECT_EQ(call(*intake, std::move(req)).status, 415) << bad;
+  }
+}
+
 TEST_F(IntakeTest, DuplicateSingleEventAnswers200AndIsNotDeliveredAgain) {
   ASSERT_EQ(post(kEvent).status, 202);
   net::Response r = post(kEvent);
