@@ -74,7 +74,7 @@ class CurlClient {
   CURLM* multi_ = nullptr;
   size_t max_body_bytes_;
   bool environment_proxies_;  // a *_proxy variable was set when the client was made (libcurl reads them)
-  std::string accept_encoding_;  // "Accept-Encoding: <what this libcurl decodes>", sent with every request
+  std::string accept_encoding_;  // "Accept-Encoding: gzip" (accept_encoding_header()), sent with every request
   std::string line_;  // a request header line being written for curl_slist_append (which copies it)
   std::vector<CURL*> pool_;  // idle easy handles, reused (bounded by kMaxPooled)
   std::unordered_map<CURL*, std::unique_ptr<Transfer>> active_;

@@ -490,10 +490,7 @@ Status Writer::write_outcomes() {
 // updates of the same delivery (a retry, then its outcome) keep their order: the second one first
 // applies what was gathered before it.
 void Writer::update(const std::vector<DeliveryUpdate>& updates, int64_t now_ms) {
-  outcomes_.clear();
-  history_.clear();
-  settled_.clear();
-  in_flush_.clear();
+  // The buffers are empty here: every way out of update() goes through apply_outcomes(), which clears them.
   for (const DeliveryUpdate& u : updates) {
     auto it = ids_.find(u.destination);
     if (it == ids_.end()) continue;  // never stored: no such delivery
