@@ -311,16 +311,20 @@ void SqliteSpool::probe_writable() {
 }
 
 void SqliteSpool::note_commit(const Status& status) {
-  const bool was_ok = last_commit_ok_.exchange(status.has_value());
-  if (was_ok == status.has_value() || !options_.on_fault) return;
-  SpoolFault fault;
-  fault.kind = status ? SpoolFault::Kind::write_recovered : SpoolFault::Kind::write_failed;
-  fault.detail = status ? "writes succeed again" : status.error().message;
-  {
-    std::lock_guard lock(mu_);
-    fault.held_outcomes = updates_.size();
+  // Only the writer thread changes the flag. A change is reported before writable() shows it, so whoever
+  // sees writes fail or work again also finds the fault event that says so.
+  if (last_commit_ok_.load() == status.has_value()) return;
+  if (options_.on_fault) {
+    SpoolFault fault;
+    fault.kind = status ? SpoolFault::Kind::write_recovered : SpoolFault::Kind::write_failed;
+    fault.detail = status ? "writes succeed again" : status.error().message;
+    {
+      std::lock_guard lock(mu_);
+      fault.held_outcomes = updates_.size();
+    }
+    options_.on_fault(fault);
   }
-  options_.on_fault(fault);
+  last_commit_ok_.store(status.has_value());
 }
 
 void SqliteSpool::run_group(std::vector<Queued>& group, std::vector<DeliveryUpdate>& updates) {
