@@ -573,6 +573,7 @@ void PostgresSpool::run_writer(Role role) {
       }
       work_cv_.notify_all();  // a barrier may be waiting for these
     }
+    log::Batch lines;  // the callbacks answer their requests, each with a log line: one write() for them all
     for (size_t i = 0; i < ops.size(); ++i) {
       if (refused(ops[i])) {
         ops[i].done(fail("unavailable", ops[i].refusal));

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "core/clock.h"
+#include "telemetry/log.h"
 
 namespace fanout::spool {
 namespace {
@@ -380,6 +381,8 @@ void SqliteSpool::run_group(std::vector<Queued>& group, std::vector<DeliveryUpda
   if (!txn && !updates.empty()) hold_back(updates, txn.error().message);
   if (writes) note_commit(txn);
 
+  // The callbacks answer their requests, each with a log line: a group's lines leave in one write().
+  log::Batch lines;
   for (size_t i = 0; i < group.size(); ++i) {
     if (auto* e = std::get_if<EnqueueOp>(&group[i].op)) {
       e->done(txn ? std::move(results[i]) : Result<EnqueueResult>(tl::unexpected(txn.error())));

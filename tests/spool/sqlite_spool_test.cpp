@@ -10,7 +10,9 @@
 #include <thread>
 #include <vector>
 
+#include "../telemetry/stderr_capture.h"
 #include "spool_test_util.h"
+#include "telemetry/log.h"
 
 namespace fanout::spool {
 namespace {
@@ -619,6 +621,23 @@ TEST_F(SqliteSpoolTest, AdminCallsWorkFromCallbacks) {
   auto r = replayed.get_future().get();
   ASSERT_TRUE(r);  // no deadlock: run inline on the writer thread
   EXPECT_EQ(*r, 0);
+}
+
+TEST_F(SqliteSpoolTest, AGroupsCallbacksLogTogetherAfterTheLastOne) {
+  // A callback answers its request with a log line; the group's lines leave in one write() once every
+  // callback of the group has run, not one write() per request.
+  auto spool = open();
+  fanout::testing::StderrCapture capture;
+  std::promise<std::string> written_meanwhile;
+  spool->enqueue({make_event("logged", kT0)}, [&](Result<EnqueueResult> r) {
+    log::Line("answered").boolean("ok", r.has_value()).emit();
+    written_meanwhile.set_value(capture.take());
+  });
+  EXPECT_EQ(written_meanwhile.get_future().get(), "");  // held while the group's callbacks run
+  flush(*spool);                                        // the group is over: its lines are out
+  const std::string out = capture.take();
+  EXPECT_NE(out.find(R"("msg":"answered")"), std::string::npos) << out;
+  EXPECT_NE(out.find(R"("ok":true)"), std::string::npos) << out;
 }
 
 TEST(SpoolState, Names) {
