@@ -139,12 +139,16 @@ void Connection::complete(uint64_t seq, Response response) {
   if (seq == front) writer_wake_.cancel();
 }
 
+size_t Connection::in_flight_limit() const {
+  const size_t max_pipelined = core_->options.max_pipelined == 0 ? 1 : core_->options.max_pipelined;
+  return pipelined_ ? max_pipelined : 1;
+}
+
 Awaitable<> Connection::read_loop() {
   const ServerOptions& options = core_->options;
-  const size_t max_pipelined = options.max_pipelined == 0 ? 1 : options.max_pipelined;
   beast::error_code ec;
   while (!closed_ && !stop_reading_) {
-    if (slots_.size() >= max_pipelined) {
+    if (slots_.size() >= in_flight_limit()) {
       read_state_ = ReadState::full;
       co_await reader_wake_.async_wait(redirect_error(use_awaitable, ec));
       continue;
@@ -244,7 +248,8 @@ Awaitable<> Connection::read_loop() {
       break;
     }
     dispatch_request();
-    if (buffer_.size() == 0 && slots_.size() == 1 && slots_.front().ready) {
+    if (buffer_.size() > 0) pipelined_ = true;  // the next request came before this one's answer
+    if (pipelined_ && buffer_.size() == 0 && slots_.size() == 1 && slots_.front().ready) {
       // The handler answered at once. Let the writer send it before the next read is started: a read started
       // with a response pending runs without a timeout and has to be cancelled and restarted under
       // idle_timeout once the writer is done, which costs a failed recvmsg and a timer per request.
@@ -323,7 +328,6 @@ void Connection::dispatch_request() {
 
 Awaitable<> Connection::write_loop() {
   const ServerOptions& options = core_->options;
-  const size_t max_pipelined = options.max_pipelined == 0 ? 1 : options.max_pipelined;
   beast::error_code ec;
   bool graceful = true;
   for (;;) {
@@ -368,7 +372,7 @@ Awaitable<> Connection::write_loop() {
       cancel_after_write_ = false;
       cancel_read();
     }
-    if (read_state_ == ReadState::full && slots_.size() < max_pipelined) reader_wake_.cancel();
+    if (read_state_ == ReadState::full && slots_.size() < in_flight_limit()) reader_wake_.cancel();
     if (slots_.empty() && read_ahead_) cancel_read();  // now idle: restart the read under idle_timeout
   }
   if (!closed_ && graceful && drain_on_close_ && read_state_ == ReadState::done) {

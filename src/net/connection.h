@@ -63,6 +63,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Gives the body's share of the server's body budget back.
   void release_body();
   void dispatch_request();
+  // Requests this connection may have in flight: one until the client shows it pipelines, then
+  // options.max_pipelined. A client that waits for each answer is not read while it waits: a read then
+  // would find nothing and have to be cancelled and restarted under idle_timeout once the answer is out.
+  size_t in_flight_limit() const;
   void cancel_read();
   void close_now();
   void coroutine_done();
@@ -89,6 +93,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   ReadState read_state_ = ReadState::waiting;
   bool read_ahead_ = false;          // the reader waits for a pipelined request with no timeout
+  bool pipelined_ = false;           // the client sent a request before its previous one was answered
   bool stop_reading_ = false;        // graceful shutdown or a final error: read nothing more
   bool writing_ = false;             // a write is in flight (socket-wide cancel would abort it)
   bool cancel_after_write_ = false;  // cancel the reader's wait once the write completes

@@ -300,6 +300,41 @@ TEST(HttpServer, PipeliningIsBoundedByMaxPipelined) {
   }
 }
 
+TEST(HttpServer, AClientThatWaitsForItsAnswersIsReadOnceEachIsWritten) {
+  // Until a client pipelines, it has one request in flight: a second request sent before the first is
+  // answered waits in the socket (it is not read ahead), and is read and handled once the answer is out.
+  // Once it has sent two requests together, it may have options.max_pipelined in flight.
+  Parked parked;
+  auto server = start_or_die({}, parked.handler());
+  ASSERT_TRUE(server);
+  TestConnection client(server->port());
+  client.send(TestConnection::format("GET", "/1"));
+  ASSERT_TRUE(parked.wait_for(1));
+  client.send(TestConnection::format("GET", "/2"));
+  std::this_thread::sleep_for(100ms);  // give a wrong server the chance to read ahead
+  EXPECT_EQ(parked.count(), 1u);
+  parked.answer(0);
+  HttpResponse first;
+  ASSERT_FALSE(client.read(first));
+  EXPECT_EQ(first.body(), "/1");
+  ASSERT_TRUE(parked.wait_for(2));
+  parked.answer(1);
+  HttpResponse second;
+  ASSERT_FALSE(client.read(second));
+  EXPECT_EQ(second.body(), "/2");
+
+  client.send(TestConnection::format("GET", "/3") + TestConnection::format("GET", "/4"));
+  ASSERT_TRUE(parked.wait_for(4));  // both in flight at once: the client pipelines
+  client.send(TestConnection::format("GET", "/5"));
+  ASSERT_TRUE(parked.wait_for(5));  // and is read ahead from now on
+  for (size_t i = 2; i < 5; ++i) {
+    parked.answer(i);
+    HttpResponse response;
+    ASSERT_FALSE(client.read(response));
+    EXPECT_EQ(response.body(), "/" + std::to_string(i + 1));
+  }
+}
+
 TEST(HttpServer, ClientHalfCloseAfterPipelinedRequestsStillGetsEveryResponse) {
   Parked parked;
   auto server = start_or_die({}, parked.handler());
