@@ -31,6 +31,9 @@ for t in os.listdir(f"/proc/{sys.argv[1]}/task"):
 print(json.dumps(out))
 PY
 }
+# The whole machine's CPU since boot, in clock ticks summed over its cores: "busy total" (busy = user,
+# nice, system, irq and softirq; total adds idle, iowait and the time the hypervisor stole).
+machine_ticks() { awk '/^cpu /{busy = $2 + $3 + $4 + $7 + $8; print busy, busy + $5 + $6 + $9}' /proc/stat; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }  # utime + stime, in clock ticks
 stats() { curl -s "http://127.0.0.1:$SANDBOX_PORT/_sandbox/stats"; }
 total_events() { stats | python3 -c 'import json,sys; d=json.load(sys.stdin); print(min(d[p]["events"] for p in ["meta","ga4","google_ads","microsoft_ads","tiktok"]))'; }

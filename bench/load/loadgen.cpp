@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -233,10 +234,15 @@ int main(int argc, char** argv) {
   }
   double p50 = percentile(all.latencies_ms, 0.50), p99 = percentile(all.latencies_ms, 0.99),
          p999 = percentile(all.latencies_ms, 0.999);
+  // The load generator's own CPU (all its threads), so a run can say what it took of the machine.
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  const double cpu_s = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                       static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
   std::printf(
       "{\"offered_rate\":%.0f,\"seconds\":%.2f,\"accepted_events\":%ld,\"accepted_per_s\":%.0f,\"requests\":%zu,"
-      "\"non2xx\":%ld,\"errors\":%ld,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"p999_ms\":%.3f}\n",
+      "\"non2xx\":%ld,\"errors\":%ld,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"p999_ms\":%.3f,\"cpu_s\":%.3f}\n",
       o.rate, elapsed, all.accepted_events, all.accepted_events / elapsed, all.latencies_ms.size(), all.non2xx,
-      all.errors, p50, p99, p999);
+      all.errors, p50, p99, p999, cpu_s);
   return 0;
 }

@@ -59,10 +59,16 @@ RSS_E2E_KB=$(grep VmHWM /proc/$FANOUT_PID/status | awk '{print $2}')  # peak so 
 echo "saturation: ${SAT_SECONDS}s" >&2
 before_req=$(stats)
 T0=$(date +%s.%N)
+M0=$(machine_ticks); SAT0_F=$(cpu_ticks $FANOUT_PID); SAT0_S=$(cpu_ticks $SANDBOX_PID)
 SAT=$($LG --rate 0 --seconds "$SAT_SECONDS" --prefix sat)
 accepted_total=$((total + $(accepted "$SAT")))
 echo "waiting for delivery of $accepted_total events to all five platforms (at most 60 s)" >&2
 T1=$(wait_delivered "$accepted_total")
+M1=$(machine_ticks); SAT1_F=$(cpu_ticks $FANOUT_PID); SAT1_S=$(cpu_ticks $SANDBOX_PID)
+# The machine from the saturation run's start until all five platforms had every event, in ticks:
+# busy, total, fanout, sandbox (the load generator reports its own CPU in seconds).
+read -r MB0 MT0 <<<"$M0"; read -r MB1 MT1 <<<"$M1"
+MACHINE="$((MB1 - MB0)) $((MT1 - MT0)) $((SAT1_F - SAT0_F)) $((SAT1_S - SAT0_S))"
 after=$(stats)
 CPU_F=$(( $(cpu_ticks $FANOUT_PID) - CPU0_F )); CPU_S=$(( $(cpu_ticks $SANDBOX_PID) - CPU0_S ))
 RSS_KB=$(grep VmHWM /proc/$FANOUT_PID/status | awk '{print $2}')
@@ -78,7 +84,7 @@ CSAT=$($CE --rate 0 --seconds "$SAT_SECONDS" --prefix c2)
 
 mkdir -p bench/results
 python3 - "$FIXED" "$SAT" "$before_req" "$after" "$T0" "$T1" "$RSS_KB" "$CFIXED" "$CSAT" "$accepted_total" "$CPU_F" "$CPU_S" "$(getconf CLK_TCK)" \
-  "$E2E" "$before_e2e" "$after_e2e" "$E0" "$E1" "$BATCH" "$RSS_E2E_KB" "$IDS" "$THREADS0" "$THREADS1" <<'PY'
+  "$E2E" "$before_e2e" "$after_e2e" "$E0" "$E1" "$BATCH" "$RSS_E2E_KB" "$IDS" "$THREADS0" "$THREADS1" "$MACHINE" <<'PY'
 import json, sys, datetime
 fixed, sat, before, after = (json.loads(x) for x in sys.argv[1:5])
 t0, t1, rss_kb = float(sys.argv[5]), float(sys.argv[6]), int(sys.argv[7])
@@ -92,11 +98,20 @@ rss_e2e_kb = int(sys.argv[20])
 ids = sys.argv[21]
 threads0, threads1 = json.loads(sys.argv[22]), json.loads(sys.argv[23])
 cpu_us["threads"] = {k: (v - threads0.get(k, 0)) * 1e6 / tck / accepted_total for k, v in threads1.items()}
+# Where the machine's time went per event accepted at saturation, from that run's start until every platform
+# had every event: fanout, the sandbox, the load generator, the rest of the busy time (kernel work not charged
+# to a process, other processes) and idle.
+m_busy, m_total, m_fanout, m_sandbox = (int(x) for x in sys.argv[24].split())
+sat_n = json.loads(sys.argv[2])["accepted_events"]
+us = lambda ticks: ticks * 1e6 / tck / sat_n
+loadgen_us = json.loads(sys.argv[2]).get("cpu_s", 0) * 1e6 / sat_n
+machine = {"fanout": us(m_fanout), "sandbox": us(m_sandbox), "loadgen": loadgen_us,
+           "other": max(us(m_busy - m_fanout - m_sandbox) - loadgen_us, 0), "idle": us(m_total - m_busy)}
 plats = ["meta", "ga4", "google_ads", "microsoft_ads", "tiktok"]
 elapsed = t1 - t0
 res = {"batch": batch, "ids": ids, "fixed": fixed, "saturation": sat, "ceiling_fixed": cfixed, "ceiling_saturation": csat,
        "peak_rss_mb": rss_kb / 1024, "peak_rss_mb_before_saturation": rss_e2e_kb / 1024, "delivery_window_s": elapsed, "platforms": {},
-       "cpu_us_per_event": cpu_us, "e2e": {"load": e2e, "window_s": e1 - e0, "platforms": {}}}
+       "cpu_us_per_event": cpu_us, "machine_us_per_event_at_saturation": machine, "e2e": {"load": e2e, "window_s": e1 - e0, "platforms": {}}}
 sat_events = sat["accepted_events"]
 for p in plats:
     ev = after[p]["events"] - before[p]["events"]
@@ -123,6 +138,9 @@ print(f"| peak RSS of fanout (MB): through the fixed and end-to-end phases / inc
 print(f"| CPU per accepted event, intake to delivery to all five (µs): fanout / sandbox | {cpu_us['fanout']:.1f} / {cpu_us['sandbox']:.1f} | | |")
 threads = ", ".join(f"{k} {v:.1f}" for k, v in sorted(cpu_us["threads"].items(), key=lambda kv: -kv[1]) if v >= 0.05)
 print(f"| fanout's CPU per accepted event by thread (µs) | {threads} | | |")
+print(f"| the machine per event accepted at saturation, until all five had it (µs of its cores): fanout / sandbox / "
+      f"load generator / other busy / idle | {machine['fanout']:.1f} / {machine['sandbox']:.1f} / {machine['loadgen']:.1f} / "
+      f"{machine['other']:.1f} / {machine['idle']:.1f} | | |")
 print()
 print(f"End to end: {e2e['offered_rate'] * batch:.0f} events/s offered for {e2e['seconds']:.0f} s, {e2e['accepted_events']} accepted "
       f"(ack p50/p99 {e2e['p50_ms']:.2f}/{e2e['p99_ms']:.2f} ms); window {e1 - e0:.1f} s from its start until every platform had every event:")
