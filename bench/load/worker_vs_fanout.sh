@@ -7,7 +7,7 @@
 #   bench/load/worker_vs_fanout.sh   # prints a Markdown table per round, writes bench/results/worker-<UTC stamp>.json
 # Installs workerd (npm, ~150 MB) into $WORKERD_DIR once. Bounded in time: each phase lasts SAT_SECONDS, then at
 # most 60 s of waiting for delivery; 127.0.0.1 only.
-# Env: BUILD_DIR (build-release), SAT_SECONDS (10), CONNECTIONS (64), ROUNDS (2),
+# Env: BUILD_DIR (build-release), SAT_SECONDS (10), CONNECTIONS (64), ROUNDS (2), WORKERD_PROCESSES (1),
 #      WORKERD_DIR (${XDG_CACHE_HOME:-$HOME/.cache}/fanout-bench/workerd),
 #      WORKER_GA4 (match: the Worker sends GA4 only if fanout does for a legacy event, so both do the same work;
 #                  send: always, with the body's userId as GA4 client id; skip: never)
@@ -16,6 +16,7 @@ cd "$(dirname "$0")/../.."
 SAT_SECONDS=${SAT_SECONDS:-10}
 CONNECTIONS=${CONNECTIONS:-64}
 ROUNDS=${ROUNDS:-2}
+WORKERD_PROCESSES=${WORKERD_PROCESSES:-1}
 WORKER_GA4=${WORKER_GA4:-match}
 WORKERD_VERSION=1.20261123.1  # npm package; its binary reports "workerd 2026-11-23"
 WORKERD_DIR=${WORKERD_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/fanout-bench/workerd}
@@ -85,14 +86,14 @@ PY
 # Both servers must refuse a wrong signature, or the comparison would not be fair: $1 = port.
 check_refuses_bad_signature() {
   local code
-  code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'X-CRM-Signature: sha256=00' --data '{"data":{}}' "http://127.0.0.1:$1/")
+  code=$(curl -s -m 30 -o /dev/null -w '%{http_code}' -X POST -H 'X-CRM-Signature: sha256=00' --data '{"data":{}}' "http://127.0.0.1:$1/")
   [ "$code" = 401 ] || die "the server on port $1 answered $code, not 401, to a wrong signature"
 }
 
 # What fanout does with a legacy event: the platforms it sends it to (a skipped one is named with its reason).
 check_refuses_bad_signature $FANOUT_PORT
 before=$(stats)
-WARM=$($LG --port $FANOUT_PORT --connections 1 --rate 10 --seconds 0.2 --prefix warm)
+WARM=$(timeout 30 $LG --port $FANOUT_PORT --connections 1 --rate 10 --seconds 0.2 --prefix warm) || die "fanout did not answer a legacy event within 30 s"
 [ "$(field "$WARM" accepted_events)" -ge 1 ] || die "fanout did not accept a legacy event on POST /: $WARM"
 FANOUT_SENDS=$(curl -s -H "Authorization: Bearer bench-admin" "http://127.0.0.1:$FANOUT_PORT/v1/events/warm-0-0" | python3 -c '
 import json, sys
@@ -113,31 +114,62 @@ esac
 WORKER_SENDS=$(for p in $PLATFORMS; do [ "$p" = ga4 ] && [ -z "$GA4_FALLBACK" ] || printf '%s ' $p; done)
 GADS_TOKEN=$(curl -s -X POST -d 'grant_type=refresh_token&refresh_token=bench-token&client_id=bench-token' "$S/google_ads/token" |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])') || die "no Google Ads token from the sandbox"
+# workerd runs a Worker's requests on one thread: WORKERD_PROCESSES processes each get their own SO_REUSEPORT
+# socket on one port, and the kernel spreads the load generator's connections over them (one process per core is
+# what the edge gives a Worker on a machine's cores). The launcher prints {"port": P, "pids": [...]}.
 (
   export WEBHOOK_SECRET=bench-secret SIGNATURE_HEADER=X-CRM-Signature DEFAULT_COUNTRY_CODE=1 GADS_LABELS GADS_ACCESS_TOKEN=$GADS_TOKEN \
     META_BASE_URL=$S/meta META_PIXEL_ID=1234567890123456 META_ACCESS_TOKEN=bench-token \
     GA4_BASE_URL=$S/ga4 GA4_MEASUREMENT_ID=G-BENCH1234 GA_SECRET_KEY=bench-token GA4_CLIENT_ID_FALLBACK=$GA4_FALLBACK \
     GADS_BASE_URL=$S/google_ads MS_BASE_URL=$S/microsoft_ads MS_TAG_ID=12345678 MS_CAPI_TOKEN=bench-token \
     TIKTOK_BASE_URL=$S/tiktok TIKTOK_PIXEL_CODE=CBENCH0000000000000A TIKTOK_ACCESS_TOKEN=bench-token
-  exec "$WORKERD" serve "$PWD/bench/worker/config.capnp" config --control-fd 3 3>"$WORK/workerd.port"
-) > "$WORK/workerd.log" 2>&1 & WORKERD_PID=$!; PIDS+=($WORKERD_PID)
-WORKER_PORT=$(port_of "$WORK/workerd.port" 300 2>/dev/null) || die "workerd did not start: $(tail -5 "$WORK/workerd.log")"
+  exec python3 - "$WORKERD_PROCESSES" "$WORK" "$WORKERD" "$PWD/bench/worker/config.capnp" 2>>"$WORK/workerd.log" <<'PY'
+import ctypes, json, os, signal, socket, subprocess, sys
+n, work, workerd, config = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+# Each workerd gets SIGTERM when this launcher ends, however it ends (PR_SET_PDEATHSIG = 1).
+die_with_parent = lambda: ctypes.CDLL(None).prctl(1, signal.SIGTERM)
+socks, procs, port = [], [], 0
+for i in range(n):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    s.bind(("127.0.0.1", port))
+    s.listen(1024)
+    port = s.getsockname()[1]
+    ctl = open(f"{work}/workerd-{i}.ctl", "w")  # workerd writes {"event":"listen",...,"port":P} once it serves
+    procs.append(subprocess.Popen([workerd, "serve", config, "config", "--socket-fd", f"http={s.fileno()}", "--control-fd",
+                                   str(ctl.fileno())], pass_fds=[s.fileno(), ctl.fileno()], stdout=sys.stderr, stderr=sys.stderr,
+                                  preexec_fn=die_with_parent))
+    socks.append(s)
+print(json.dumps({"port": port, "pids": [p.pid for p in procs]}, separators=(",", ":")), flush=True)
+for s in socks: s.close()
+for p in procs: p.wait()
+PY
+) > "$WORK/workerd.port" & PIDS+=($!)
+WORKER_PORT=$(port_of "$WORK/workerd.port" 100 2>/dev/null) || die "could not start workerd: $(tail -5 "$WORK/workerd.log")"
+WORKERD_PIDS=$(python3 -c 'import json,sys; print(*json.load(open(sys.argv[1]))["pids"])' "$WORK/workerd.port")
+PIDS+=($WORKERD_PIDS)
+for i in $(seq 0 $((WORKERD_PROCESSES - 1))); do
+  port_of "$WORK/workerd-$i.ctl" 300 >/dev/null 2>&1 || die "workerd did not start: $(tail -5 "$WORK/workerd.log")"
+done
 check_refuses_bad_signature $WORKER_PORT
 before=$(stats)
-WARM=$($LG --port $WORKER_PORT --connections 1 --rate 10 --seconds 0.2 --prefix wwarm)
+WARM=$(timeout 30 $LG --port $WORKER_PORT --connections 1 --rate 10 --seconds 0.2 --prefix wwarm) || die "the Worker did not answer a legacy event within 30 s"
 [ "$(field "$WARM" accepted_events)" -ge 1 ] || die "the Worker did not accept a legacy event: $WARM $(tail -5 "$WORK/workerd.log")"
 wait_delivered "$before" "$(field "$WARM" accepted_events)" $WORKER_SENDS >/dev/null
 
-# One saturation phase against server $1 (fanout|worker) on port $2, pid $3, then until the sandbox has every
-# accepted event on the platforms $4..; prints a JSON object.
+# CPU of the processes "$1" (a list of pids), in clock ticks.
+cpu_of() { local t=0 p; for p in $1; do t=$((t + $(cpu_ticks $p))); done; echo $t; }
+# One saturation phase against server $1 (fanout|worker) on port $2, processes "$3", then until the sandbox has
+# every accepted event on the platforms $4..; prints a JSON object.
 phase() {
-  local name=$1 port=$2 pid=$3; shift 3
+  local name=$1 port=$2 pids=$3; shift 3
   echo "round $round, $name: saturation for ${SAT_SECONDS}s, then until every platform it sends to has every event" >&2
   local before t0 c0 s0 load n t1="" c1 s1 poller
   before=$(stats)
   poll_delivered "$before" "$@" > "$WORK/poll" & poller=$!
-  t0=$(date +%s.%N); c0=$(cpu_ticks $pid); s0=$(cpu_ticks $SANDBOX_PID)
-  load=$($LG --port $port --rate 0 --seconds "$SAT_SECONDS" --prefix "r$round-$name")
+  t0=$(date +%s.%N); c0=$(cpu_of "$pids"); s0=$(cpu_ticks $SANDBOX_PID)
+  load=$(timeout $((${SAT_SECONDS%.*} + 60)) $LG --port $port --rate 0 --seconds "$SAT_SECONDS" --prefix "r$round-$name") ||
+    die "$name: the load generator did not finish within $((${SAT_SECONDS%.*} + 60)) s (a server stopped answering?)"
   n=$(field "$load" accepted_events)
   [ "$n" -ge 1 ] || die "$name accepted no event at saturation: $load"
   for _ in $(seq 1 600); do  # at most 60 s
@@ -145,10 +177,10 @@ phase() {
     [ -n "$t1" ] && break
     sleep 0.1
   done
-  c1=$(cpu_ticks $pid); s1=$(cpu_ticks $SANDBOX_PID)
+  c1=$(cpu_of "$pids"); s1=$(cpu_ticks $SANDBOX_PID)
   kill $poller 2>/dev/null || true
   [ -n "$t1" ] || die "the sandbox did not count all $n events of $name on every one of: $* within 60 s (at most $(tail -1 "$WORK/poll" | cut -d' ' -f2) on the least)"
-  kill -0 $pid 2>/dev/null || die "$name exited during the run"
+  for p in $pids; do kill -0 $p 2>/dev/null || die "$name (pid $p) exited during the run"; done
   python3 - "$load" "$before" "$(stats)" "$t0" "$t1" "$((c1 - c0))" "$((s1 - s0))" "$(getconf CLK_TCK)" "$@" <<'PY'
 import json, sys
 load, before, after = (json.loads(x) for x in sys.argv[1:4])
@@ -164,22 +196,24 @@ PY
 
 RUNS=()
 for round in $(seq 1 "$ROUNDS"); do
-  F=$(phase fanout $FANOUT_PORT $FANOUT_PID $FANOUT_SENDS)
-  W=$(phase worker $WORKER_PORT $WORKERD_PID $WORKER_SENDS)
+  F=$(phase fanout $FANOUT_PORT "$FANOUT_PID" $FANOUT_SENDS)
+  W=$(phase worker $WORKER_PORT "$WORKERD_PIDS" $WORKER_SENDS)
   RUNS+=("{\"fanout\": $F, \"worker\": $W}")
 done
 
 mkdir -p bench/results
-python3 - "$SAT_SECONDS" "$CONNECTIONS" "$WORKER_GA4" "$("$WORKERD" --version)" "${RUNS[@]}" <<'PY'
+python3 - "$SAT_SECONDS" "$CONNECTIONS" "$WORKER_GA4" "$("$WORKERD" --version)" "$WORKERD_PROCESSES" "${RUNS[@]}" <<'PY'
 import datetime, json, sys
-sat_s, conns, ga4_mode, workerd = float(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
-runs = [json.loads(x) for x in sys.argv[5:]]
+sat_s, conns, ga4_mode, workerd, processes = float(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4], int(sys.argv[5])
+runs = [json.loads(x) for x in sys.argv[6:]]
 stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-res = {"saturation_seconds": sat_s, "connections": conns, "worker_ga4": ga4_mode, "workerd": workerd, "rounds": runs}
+res = {"saturation_seconds": sat_s, "connections": conns, "worker_ga4": ga4_mode, "workerd": workerd,
+       "workerd_processes": processes, "rounds": runs}
 for r in res["rounds"]:
     r["ratio_delivered_fanout_to_worker"] = r["fanout"]["delivered_per_s"] / r["worker"]["delivered_per_s"]
 open(f"bench/results/worker-{stamp}.json", "w").write(json.dumps(res, indent=2))
-print(f"Legacy body, one event per request, {conns} connections, {sat_s:.0f} s at saturation per server; {workerd}.")
+print(f"Legacy body, one event per request, {conns} connections, {sat_s:g} s at saturation per server; {workerd}, "
+      f"{processes} process{'es' if processes > 1 else ''}.")
 for i, r in enumerate(runs, 1):
     f, w = r["fanout"], r["worker"]
     ratio = lambda a, b: f"{a / b:.2f}" if b else "n/a"
