@@ -114,9 +114,9 @@ esac
 WORKER_SENDS=$(for p in $PLATFORMS; do [ "$p" = ga4 ] && [ -z "$GA4_FALLBACK" ] || printf '%s ' $p; done)
 GADS_TOKEN=$(curl -s -X POST -d 'grant_type=refresh_token&refresh_token=bench-token&client_id=bench-token' "$S/google_ads/token" |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])') || die "no Google Ads token from the sandbox"
-# workerd runs a Worker's requests on one thread: WORKERD_PROCESSES processes each get their own SO_REUSEPORT
-# socket on one port, and the kernel spreads the load generator's connections over them (one process per core is
-# what the edge gives a Worker on a machine's cores). The launcher prints {"port": P, "pids": [...]}.
+# workerd runs a Worker's requests on one thread, while fanout may use every core: WORKERD_PROCESSES processes
+# each get their own SO_REUSEPORT socket on one port, and the kernel spreads the load generator's connections over
+# them. The launcher prints {"port": P, "pids": [...]}.
 (
   export WEBHOOK_SECRET=bench-secret SIGNATURE_HEADER=X-CRM-Signature DEFAULT_COUNTRY_CODE=1 GADS_LABELS GADS_ACCESS_TOKEN=$GADS_TOKEN \
     META_BASE_URL=$S/meta META_PIXEL_ID=1234567890123456 META_ACCESS_TOKEN=bench-token \
