@@ -46,6 +46,7 @@ listen = "127.0.0.1:0"
 admin_token_env = "BENCH_ADMIN"
 [ingest]
 secret_env = "BENCH_SECRET"
+legacy_route = true   # the default; POST / takes the original Worker's body (worker_vs_fanout.sh)
 [spool]
 $1
 [destinations.meta]
@@ -78,13 +79,13 @@ TOML
 }
 
 # Starts the sandbox platforms and `fanout serve` from $B with bench_config on a spool in $WORK; any
-# arguments are a command fanout runs under (valgrind ...). Sets SANDBOX_PID, SANDBOX_PORT, S,
-# FANOUT_PID and FANOUT_PORT, and adds both processes to PIDS.
+# arguments are a command fanout runs under (valgrind ...); $FANOUT_EXTRA_TOML, if set, is appended to the
+# config. Sets SANDBOX_PID, SANDBOX_PORT, S, FANOUT_PID and FANOUT_PORT, and adds both processes to PIDS.
 start_sandbox_and_fanout() {
   $B/fanout sandbox --listen 127.0.0.1:0 > "$WORK/sandbox.log" 2>&1 & SANDBOX_PID=$!; PIDS+=($SANDBOX_PID)
   SANDBOX_PORT=$(port_of "$WORK/sandbox.log")
   S="http://127.0.0.1:$SANDBOX_PORT"
-  bench_config "path = \"$WORK/spool.db\"" > "$WORK/fanout.toml"
+  { bench_config "path = \"$WORK/spool.db\""; printf '%s\n' "${FANOUT_EXTRA_TOML:-}"; } > "$WORK/fanout.toml"
   export BENCH_SECRET=bench-secret BENCH_ADMIN=bench-admin BENCH_TOKEN=bench-token
   "$@" $B/fanout serve --config "$WORK/fanout.toml" > "$WORK/fanout.log" 2>&1 & FANOUT_PID=$!; PIDS+=($FANOUT_PID)
   FANOUT_PORT=$(port_of "$WORK/fanout.log" 600)

@@ -2,11 +2,14 @@
 // canonical event (unique event_id, HMAC-SHA256 computed per request), sent over keep-alive
 // connections to 127.0.0.1 only. Reports accepted events/s and ack latency percentiles.
 //
-//   loadgen --port P --secret S [--rate N] [--seconds T] [--connections C] [--batch B] [--path /v1/events]
-//           [--ids sequential|random]
+//   loadgen --port P --secret S [--rate N] [--seconds T] [--connections C] [--batch B] [--path /v1/events, legacy /]
+//           [--ids sequential|random] [--format canonical|legacy]
 //   --rate 0 = saturation (each connection sends as fast as answers come back).
 //   --ids random sends UUID-shaped event ids (as most shops generate them) instead of
 //   "<prefix>-<connection>-<n>", which sort next to each other in the spool's event-id index.
+//   --format legacy sends the original Worker's body to POST / (one event per request; --batch is ignored), with
+//   the label, pixel and measurement ids worker_vs_fanout.sh configures, and a User-Agent and X-Forwarded-For
+//   header (the legacy body takes both from the request).
 // Latency in open-loop mode is measured from each request's scheduled send time, so a stalled
 // server is not hidden (no coordinated omission).
 #include <arpa/inet.h>
@@ -43,6 +46,7 @@ struct Options {
   std::string prefix = "load";
   int clients = 200;  // distinct GA client ids (GA4 batches per client id)
   bool random_ids = false;
+  bool legacy = false;  // --format legacy
 };
 
 struct Stats {
@@ -99,6 +103,22 @@ std::string event_json(const Options& o, const std::string& sequential_id, long 
   return buf;
 }
 
+// The same event in the original Worker's body: the same email and phone mix, plus the name, user id and cookies
+// that body carries.
+std::string legacy_json(const Options& o, const std::string& sequential_id, long n) {
+  const std::string id = o.random_ids ? uuid_like(sequential_id) : sequential_id;
+  char buf[1024];
+  std::snprintf(
+      buf, sizeof buf,
+      R"({"data":{"metaEvent":"Purchase","gaEvent":"purchase","gadsConversionLabel":"ABC123",)"
+      R"("eventUrl":"https://shop.example.com/done","eventId":"%s","userId":"u-%d",)"
+      R"("userData":{"email":"user%ld@example.com","phone":"%s","name":"Load User"},)"
+      R"("cookieFbp":"fb.1.1700000000.%ld","cookieFbc":"fb.1.1700000000.IwAR%ld","cookieGclid":"Cj0K%ld"},)"
+      R"("meta":{"metaPixelId":"1234567890123456","metaTestCode":null,"gaMeasurementId":"G-BENCH1234"}})",
+      id.c_str(), static_cast<int>(1000000 + n % o.clients), n, phone_for(n).c_str(), n, n, n);
+  return buf;
+}
+
 // Reads one HTTP response (Content-Length framed); returns the status or -1.
 int read_response(int fd, std::string& buf) {
   while (true) {
@@ -144,7 +164,10 @@ void worker(const Options& o, int index, Clock::time_point start, Stats& stats) 
     }
     long now_s = static_cast<long>(std::time(nullptr));
     std::string body;
-    if (o.batch == 1) {
+    if (o.legacy) {
+      long n = static_cast<long>(index) * 100000000L + seq;
+      body = legacy_json(o, o.prefix + "-" + std::to_string(index) + "-" + std::to_string(seq), n);
+    } else if (o.batch == 1) {
       long n = static_cast<long>(index) * 100000000L + seq;
       body = event_json(o, o.prefix + "-" + std::to_string(index) + "-" + std::to_string(seq), n, now_s);
     } else {
@@ -160,7 +183,8 @@ void worker(const Options& o, int index, Clock::time_point start, Stats& stats) 
     }
     std::string sig = fanout::hmac_sha256_hex(o.secret, body);
     std::string req = "POST " + o.path +
-                      " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nX-CRM-Signature: " + sig +
+                      " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n" +
+                      (o.legacy ? "User-Agent: Mozilla/5.0 load\r\nX-Forwarded-For: 203.0.113.7\r\n" : "") + "X-CRM-Signature: " + sig +
                       "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
     if (send(fd, req.data(), req.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(req.size())) {
       stats.errors++;
@@ -173,7 +197,7 @@ void worker(const Options& o, int index, Clock::time_point start, Stats& stats) 
       break;
     }
     if (status >= 200 && status < 300) {
-      stats.accepted_events += o.batch;
+      stats.accepted_events += o.legacy ? 1 : o.batch;
       stats.latencies_ms.push_back(std::chrono::duration<double, std::milli>(done - scheduled).count());
     } else {
       stats.non2xx++;
@@ -194,6 +218,7 @@ double percentile(std::vector<double>& v, double p) {
 
 int main(int argc, char** argv) {
   Options o;
+  bool path_given = false;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i], v = argv[i + 1];
     if (k == "--port")
@@ -209,16 +234,19 @@ int main(int argc, char** argv) {
     else if (k == "--batch")
       o.batch = std::max(1, std::atoi(v.c_str()));
     else if (k == "--path")
-      o.path = v;
+      path_given = true, o.path = v;
     else if (k == "--prefix")
       o.prefix = v;
     else if (k == "--clients")
       o.clients = std::max(1, std::atoi(v.c_str()));
     else if (k == "--ids" && (v == "random" || v == "sequential"))
       o.random_ids = v == "random";
+    else if (k == "--format" && (v == "legacy" || v == "canonical"))
+      o.legacy = v == "legacy";
     else
       return std::fprintf(stderr, "unknown option %s\n", k.c_str()), 2;
   }
+  if (o.legacy && !path_given) o.path.assign(1, '/');  // the Worker's route (assign: GCC 12 warns falsely on = "/")
   std::vector<Stats> stats(o.connections);
   std::vector<std::thread> threads;
   auto start = Clock::now() + std::chrono::milliseconds(100);
