@@ -10,7 +10,10 @@
 # Env: BUILD_DIR (build-release), SAT_SECONDS (10), CONNECTIONS (64), ROUNDS (2), WORKERD_PROCESSES (1),
 #      WORKERD_DIR (${XDG_CACHE_HOME:-$HOME/.cache}/fanout-bench/workerd),
 #      WORKER_GA4 (match: the Worker sends GA4 only if fanout does for a legacy event, so both do the same work;
-#                  send: always, with the body's userId as GA4 client id; skip: never)
+#                  send: always, with the body's userId as GA4 client id; skip: never),
+#      FANOUT_FORMAT (legacy: fanout gets the Worker's body on POST /, and skips GA4 for it, having no GA client id;
+#                     canonical: fanout gets the same event as a canonical one on /v1/events, with a GA client id,
+#                     and sends it to all five, as the Worker does with WORKER_GA4=match then)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SAT_SECONDS=${SAT_SECONDS:-10}
@@ -18,12 +21,14 @@ CONNECTIONS=${CONNECTIONS:-64}
 ROUNDS=${ROUNDS:-2}
 WORKERD_PROCESSES=${WORKERD_PROCESSES:-1}
 WORKER_GA4=${WORKER_GA4:-match}
+FANOUT_FORMAT=${FANOUT_FORMAT:-legacy}
 WORKERD_VERSION=1.20261123.1  # npm package; its binary reports "workerd 2026-11-23"
 WORKERD_DIR=${WORKERD_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/fanout-bench/workerd}
 B=${BUILD_DIR:-build-release}
 PLATFORMS="meta ga4 google_ads microsoft_ads tiktok"
 die() { echo "worker_vs_fanout: $*" >&2; exit 1; }
 case "$WORKER_GA4" in match|send|skip) ;; *) die "WORKER_GA4 must be match, send or skip";; esac
+case "$FANOUT_FORMAT" in legacy|canonical) ;; *) die "FANOUT_FORMAT must be legacy or canonical";; esac
 
 # workerd from npm, outside the repository. --ignore-scripts: its postinstall only checks the binary, done here.
 case "$(uname -m)" in x86_64) WORKERD_PKG=workerd-linux-64;; aarch64) WORKERD_PKG=workerd-linux-arm64;;
@@ -50,6 +55,7 @@ start_sandbox_and_fanout
 kill -0 $FANOUT_PID 2>/dev/null || die "fanout serve did not start: $(tail -3 "$WORK/fanout.log")"
 
 LG="$B/bench_loadgen --secret bench-secret --format legacy --connections $CONNECTIONS"
+LGF="$B/bench_loadgen --secret bench-secret --format $FANOUT_FORMAT --connections $CONNECTIONS"  # fanout's load
 field() { python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$1" "$2"; }
 # Events each platform counted since the stats $1 (a JSON object); prints the smallest over the platforms $2..
 delivered_since() {
@@ -93,8 +99,8 @@ check_refuses_bad_signature() {
 # What fanout does with a legacy event: the platforms it sends it to (a skipped one is named with its reason).
 check_refuses_bad_signature $FANOUT_PORT
 before=$(stats)
-WARM=$(timeout 30 $LG --port $FANOUT_PORT --connections 1 --rate 10 --seconds 0.2 --prefix warm) || die "fanout did not answer a legacy event within 30 s"
-[ "$(field "$WARM" accepted_events)" -ge 1 ] || die "fanout did not accept a legacy event on POST /: $WARM"
+WARM=$(timeout 30 $LGF --port $FANOUT_PORT --connections 1 --rate 10 --seconds 0.2 --prefix warm) || die "fanout did not answer a $FANOUT_FORMAT event within 30 s"
+[ "$(field "$WARM" accepted_events)" -ge 1 ] || die "fanout did not accept a $FANOUT_FORMAT event: $WARM"
 FANOUT_SENDS=$(curl -s -H "Authorization: Bearer bench-admin" "http://127.0.0.1:$FANOUT_PORT/v1/events/warm-0-0" | python3 -c '
 import json, sys
 d = json.load(sys.stdin)["destinations"]
@@ -168,7 +174,9 @@ phase() {
   before=$(stats)
   poll_delivered "$before" "$@" > "$WORK/poll" & poller=$!
   t0=$(date +%s.%N); c0=$(cpu_of "$pids"); s0=$(cpu_ticks $SANDBOX_PID)
-  load=$(timeout $((${SAT_SECONDS%.*} + 60)) $LG --port $port --rate 0 --seconds "$SAT_SECONDS" --prefix "r$round-$name") ||
+  local lg=$LG
+  [ "$name" = fanout ] && lg=$LGF
+  load=$(timeout $((${SAT_SECONDS%.*} + 60)) $lg --port $port --rate 0 --seconds "$SAT_SECONDS" --prefix "r$round-$name") ||
     die "$name: the load generator did not finish within $((${SAT_SECONDS%.*} + 60)) s (a server stopped answering?)"
   n=$(field "$load" accepted_events)
   [ "$n" -ge 1 ] || die "$name accepted no event at saturation: $load"
@@ -202,18 +210,19 @@ for round in $(seq 1 "$ROUNDS"); do
 done
 
 mkdir -p bench/results
-python3 - "$SAT_SECONDS" "$CONNECTIONS" "$WORKER_GA4" "$("$WORKERD" --version)" "$WORKERD_PROCESSES" "${RUNS[@]}" <<'PY'
+python3 - "$SAT_SECONDS" "$CONNECTIONS" "$WORKER_GA4" "$("$WORKERD" --version)" "$WORKERD_PROCESSES" "$FANOUT_FORMAT" "${RUNS[@]}" <<'PY'
 import datetime, json, sys
 sat_s, conns, ga4_mode, workerd, processes = float(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4], int(sys.argv[5])
-runs = [json.loads(x) for x in sys.argv[6:]]
+fanout_format = sys.argv[6]
+runs = [json.loads(x) for x in sys.argv[7:]]
 stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
 res = {"saturation_seconds": sat_s, "connections": conns, "worker_ga4": ga4_mode, "workerd": workerd,
-       "workerd_processes": processes, "rounds": runs}
+       "workerd_processes": processes, "fanout_format": fanout_format, "rounds": runs}
 for r in res["rounds"]:
     r["ratio_delivered_fanout_to_worker"] = r["fanout"]["delivered_per_s"] / r["worker"]["delivered_per_s"]
 open(f"bench/results/worker-{stamp}.json", "w").write(json.dumps(res, indent=2))
-print(f"Legacy body, one event per request, {conns} connections, {sat_s:g} s at saturation per server; {workerd}, "
-      f"{processes} process{'es' if processes > 1 else ''}.")
+print(f"One event per request ({'the legacy body to both' if fanout_format == 'legacy' else 'canonical to fanout, legacy to the Worker'}), "
+      f"{conns} connections, {sat_s:g} s at saturation per server; {workerd}, {processes} process{'es' if processes > 1 else ''}.")
 for i, r in enumerate(runs, 1):
     f, w = r["fanout"], r["worker"]
     ratio = lambda a, b: f"{a / b:.2f}" if b else "n/a"
