@@ -1,4 +1,4 @@
-// libFuzzer target: the legacy (original Worker) body mapper behind POST /.
+// libFuzzer target: the legacy (original Worker) body mapper behind POST /, and its Cookie header reader.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -14,6 +14,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   request.client_ip = "203.0.113.7";
   request.user_agent = "Mozilla/5.0";
   request.now_s = 1767225600;
+  request.cookie.assign(reinterpret_cast<const char*>(data), size);  // the same bytes as a Cookie header too
   std::vector<fanout::ingest::FieldError> errors;
   (void)fanout::ingest::parse_legacy(std::string_view(reinterpret_cast<const char*>(data), size), request, options,
                                      errors);

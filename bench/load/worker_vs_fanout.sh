@@ -11,7 +11,7 @@
 #      WORKERD_DIR (${XDG_CACHE_HOME:-$HOME/.cache}/fanout-bench/workerd),
 #      WORKER_GA4 (match: the Worker sends GA4 only if fanout does for a legacy event, so both do the same work;
 #                  send: always, with the body's userId as GA4 client id; skip: never),
-#      FANOUT_FORMAT (legacy: fanout gets the Worker's body on POST /, and skips GA4 for it, having no GA client id;
+#      FANOUT_FORMAT (legacy: fanout gets the Worker's body on POST /, and skips GA4 for it: no _ga cookie is sent;
 #                     canonical: fanout gets the same event as a canonical one on /v1/events, with a GA client id,
 #                     and sends it to all five, as the Worker does with WORKER_GA4=match then)
 set -euo pipefail

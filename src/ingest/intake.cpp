@@ -190,6 +190,7 @@ void handle_legacy(const std::shared_ptr<Shared>& state, const net::Request& req
   context.client_ip =
       legacy_client_ip(header(request, "x-forwarded-for"), request.peer_ip, state->options.trust_forwarded_for);
   context.user_agent = header(request, "user-agent");
+  context.cookie = header(request, "cookie");
   context.now_s = now_ms() / 1000;
   std::vector<FieldError> errors;
   auto event = parse_legacy(request.body, context, options, errors);

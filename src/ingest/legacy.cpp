@@ -31,6 +31,20 @@ void split_name(std::string_view name, RawUser& raw) {
 
 }  // namespace
 
+std::string cookie_value(std::string_view cookie_header, std::string_view name) {
+  while (!cookie_header.empty()) {
+    const size_t end = std::min(cookie_header.find(';'), cookie_header.size());
+    std::string_view pair = trim(cookie_header.substr(0, end));
+    cookie_header.remove_prefix(std::min(end + 1, cookie_header.size()));
+    const size_t eq = pair.find('=');
+    if (eq == std::string_view::npos || trim(pair.substr(0, eq)) != name) continue;
+    std::string_view value = trim(pair.substr(eq + 1));
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
+    return std::string(value);
+  }
+  return "";
+}
+
 std::string legacy_client_ip(const std::string& forwarded_for, const std::string& peer_ip, bool trust_forwarded_for) {
   if (!trust_forwarded_for) return peer_ip;
   std::string first(trim(std::string_view(forwarded_for).substr(0, forwarded_for.find(','))));
@@ -102,6 +116,13 @@ Result<Event> parse_legacy(std::string_view body, const LegacyRequest& request, 
   event.ids.fbp = text(data, "cookieFbp", "data.cookieFbp");
   event.ids.fbc = text(data, "cookieFbc", "data.cookieFbc");
   event.ids.gclid = text(data, "cookieGclid", "data.cookieGclid");
+  // The body has no GA client id. When the site's pages call POST / on the site's domain, the request carries
+  // its `_ga` cookie, whose last two parts are the client id GA4 joins the event to the tag's user by.
+  // Without it GA4 is skipped (missing_identifiers), as for a canonical event without ids.ga_client_id.
+  // Only a value of the cookie's own form ("GA1.<depth>.<random>.<time>", which normalizing shortens) is taken.
+  const std::string ga_cookie = cookie_value(request.cookie, "_ga");
+  if (auto id = normalize_ga_client_id(ga_cookie); id && ga_cookie.size() <= kMaxStringBytes && *id != trim(ga_cookie))
+    event.ids.ga_client_id = *id;
 
   const std::string test_code = text(meta, "metaTestCode", "meta.metaTestCode");
   if (!test_code.empty()) event.destinations["meta"].test_event_code = test_code;

@@ -24,6 +24,7 @@ struct LegacyOptions {
 struct LegacyRequest {
   std::string client_ip;   // already chosen: first X-Forwarded-For hop when trusted, else the peer
   std::string user_agent;  // the User-Agent header, "" if absent
+  std::string cookie;      // the Cookie header, "" if absent: its `_ga` cookie is GA4's client id
   int64_t now_s = 0;       // Unix seconds: the event time (the legacy body carries none)
 };
 
@@ -32,6 +33,10 @@ struct LegacyRequest {
 // keep working). Personal data is hashed before returning.
 Result<Event> parse_legacy(std::string_view body, const LegacyRequest& request, const LegacyOptions& options,
                            std::vector<FieldError>& errors);
+
+// The value of cookie `name` in a Cookie header ("a=1; _ga=GA1.1.2.3"), surrounding quotes removed; "" when
+// absent. Names match exactly: `_ga` is not `_ga_<stream>`.
+std::string cookie_value(std::string_view cookie_header, std::string_view name);
 
 // The client IP of a legacy request: the first X-Forwarded-For hop when `trust_forwarded_for` and it is an IP
 // address, else `peer_ip`.

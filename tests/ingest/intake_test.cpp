@@ -225,6 +225,7 @@ TEST_F(IntakeTest, LegacyRouteAnswers200PlainText) {
     "gadsConversionLabel":"unknown","userData":{"email":"x@example.com","name":"Ann Lee"}},"meta":{}})";
   net::Request req = signed_post("/", body);
   req.headers["user-agent"] = "CRM/1.0";
+  req.headers["cookie"] = "_fbp=fb.1.2.3; _ga=GA1.1.42.1700000000";  // the site's, when its pages call POST /
   net::Response r = call(*intake, std::move(req));
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.body, "Events API worker started");
@@ -238,6 +239,7 @@ TEST_F(IntakeTest, LegacyRouteAnswers200PlainText) {
   ASSERT_TRUE(e.has_value());
   EXPECT_EQ(e->ip, "198.51.100.7");  // the peer: X-Forwarded-For is not trusted by default
   EXPECT_EQ(e->user_agent, "CRM/1.0");
+  EXPECT_EQ(e->ids.ga_client_id, "42.1700000000");  // GA4's client id, from the _ga cookie
   EXPECT_EQ(row.payload.find("Ann"), std::string::npos);
   EXPECT_EQ(row.payload.find("x@example.com"), std::string::npos);
   // A retry of the same webhook gets the same answer and is not stored twice.

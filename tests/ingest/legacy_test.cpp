@@ -144,6 +144,35 @@ TEST(Legacy, PixelAndMeasurementIdsOnlyWhenAllowed) {
   EXPECT_EQ(not_listed.destinations["meta"].target_id, "");
 }
 
+TEST(Legacy, TheRequestsGaCookieIsGa4sClientId) {
+  // GA4 needs the client id the site's tag set: the `_ga` cookie's last two parts (GA's cookie documentation,
+  // "GA1.1.<random>.<first visit>"; the domain depth before them is not always 1).
+  auto parse_with_cookie = [](const std::string& cookie) {
+    LegacyRequest r = request();
+    r.cookie = cookie;
+    std::vector<FieldError> errors;
+    auto event = parse_legacy(kFullBody, r, options(), errors);
+    EXPECT_TRUE(event.has_value());
+    return event ? event->ids.ga_client_id : std::string("(failed)");
+  };
+  EXPECT_EQ(parse_with_cookie("_ga=GA1.1.1197596843.1673515099"), "1197596843.1673515099");
+  EXPECT_EQ(parse_with_cookie("_fbp=fb.1.2.3; _ga=GA1.2.1197596843.1673515099; _ga_ABC123=GS1.1.1700000000.1.0.0.0.0"),
+            "1197596843.1673515099");
+  EXPECT_EQ(parse_with_cookie(" _ga = \"GA1.1.42.1700000000\" ;other=1"), "42.1700000000");
+  EXPECT_EQ(parse_with_cookie("_ga_ABC123=GS1.1.1700000000.1.0.0.0.0"), "");  // a stream's session cookie is not it
+  EXPECT_EQ(parse_with_cookie("x_ga=GA1.1.1.2; _gax=GA1.1.3.4"), "");          // names match exactly
+  EXPECT_EQ(parse_with_cookie("_ga=not-a-ga-cookie"), "");                     // not GA's form: not a client id
+  EXPECT_EQ(parse_with_cookie(""), "");                                         // no cookie: GA4 is skipped later
+}
+
+TEST(Legacy, CookieValueReadsOneCookieOfAHeader) {
+  EXPECT_EQ(cookie_value("a=1; b=2;c=3", "b"), "2");
+  EXPECT_EQ(cookie_value("a=1; b=2;c=3", "c"), "3");
+  EXPECT_EQ(cookie_value("a=1;;b", "b"), "");  // a name without a value is no cookie
+  EXPECT_EQ(cookie_value("a=x=y", "a"), "x=y");
+  EXPECT_EQ(cookie_value("", "a"), "");
+}
+
 TEST(Legacy, UnknownFieldsAreIgnoredForOldClients) {
   Event e = parse_ok(R"({"data":{"eventId":"e","gaEvent":"x","somethingNew":1},"extra":true})");
   EXPECT_EQ(e.event_id, "e");
