@@ -96,7 +96,7 @@ check_refuses_bad_signature() {
   [ "$code" = 401 ] || die "the server on port $1 answered $code, not 401, to a wrong signature"
 }
 
-# What fanout does with a legacy event: the platforms it sends it to (a skipped one is named with its reason).
+# What fanout does with the event it gets: the platforms it sends it to (a skipped one is named with its reason).
 check_refuses_bad_signature $FANOUT_PORT
 before=$(stats)
 WARM=$(timeout 30 $LGF --port $FANOUT_PORT --connections 1 --rate 10 --seconds 0.2 --prefix warm) || die "fanout did not answer a $FANOUT_FORMAT event within 30 s"
@@ -105,9 +105,9 @@ FANOUT_SENDS=$(curl -s -H "Authorization: Bearer bench-admin" "http://127.0.0.1:
 import json, sys
 d = json.load(sys.stdin)["destinations"]
 for p, s in d.items():
-    if s["state"] == "skipped": print("fanout skips", p, "for a legacy event:", s.get("reason"), file=sys.stderr)
+    if s["state"] == "skipped": print("fanout skips", p, "for this event:", s.get("reason"), file=sys.stderr)
 print(" ".join(p for p, s in d.items() if s["state"] != "skipped"))')
-[ -n "$FANOUT_SENDS" ] || die "fanout sends a legacy event to no platform"
+[ -n "$FANOUT_SENDS" ] || die "fanout sends a $FANOUT_FORMAT event to no platform"
 wait_delivered "$before" "$(field "$WARM" accepted_events)" $FANOUT_SENDS >/dev/null
 
 # The Worker: the same platforms, ids and tokens. Google Ads wants a token the sandbox issued (the original had a
