@@ -102,9 +102,9 @@ cpu_us["threads"] = {k: (v - threads0.get(k, 0)) * 1e6 / tck / accepted_total fo
 # had every event: fanout, the sandbox, the load generator, the rest of the busy time (kernel work not charged
 # to a process, other processes) and idle.
 m_busy, m_total, m_fanout, m_sandbox = (int(x) for x in sys.argv[24].split())
-sat_n = json.loads(sys.argv[2])["accepted_events"]
-us = lambda ticks: ticks * 1e6 / tck / sat_n
-loadgen_us = json.loads(sys.argv[2]).get("cpu_s", 0) * 1e6 / sat_n
+sat_events = sat["accepted_events"]
+us = lambda ticks: ticks * 1e6 / tck / sat_events
+loadgen_us = sat.get("cpu_s", 0) * 1e6 / sat_events
 machine = {"fanout": us(m_fanout), "sandbox": us(m_sandbox), "loadgen": loadgen_us,
            "other": max(us(m_busy - m_fanout - m_sandbox) - loadgen_us, 0), "idle": us(m_total - m_busy)}
 plats = ["meta", "ga4", "google_ads", "microsoft_ads", "tiktok"]
@@ -112,7 +112,6 @@ elapsed = t1 - t0
 res = {"batch": batch, "ids": ids, "fixed": fixed, "saturation": sat, "ceiling_fixed": cfixed, "ceiling_saturation": csat,
        "peak_rss_mb": rss_kb / 1024, "peak_rss_mb_before_saturation": rss_e2e_kb / 1024, "delivery_window_s": elapsed, "platforms": {},
        "cpu_us_per_event": cpu_us, "machine_us_per_event_at_saturation": machine, "e2e": {"load": e2e, "window_s": e1 - e0, "platforms": {}}}
-sat_events = sat["accepted_events"]
 for p in plats:
     ev = after[p]["events"] - before[p]["events"]
     rq = after[p]["requests"] - before[p]["requests"]
