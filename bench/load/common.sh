@@ -35,6 +35,7 @@ PY
 # nice, system, irq and softirq; total adds idle, iowait and the time the hypervisor stole).
 machine_ticks() { awk '/^cpu /{busy = $2 + $3 + $4 + $7 + $8; print busy, busy + $5 + $6 + $9}' /proc/stat; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }  # utime + stime, in clock ticks
+sys_ticks() { awk '{print $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }  # stime alone: the kernel's work for it
 stats() { curl -s "http://127.0.0.1:$SANDBOX_PORT/_sandbox/stats"; }
 total_events() { stats | python3 -c 'import json,sys; d=json.load(sys.stdin); print(min(d[p]["events"] for p in ["meta","ga4","google_ads","microsoft_ads","tiktok"]))'; }
 
@@ -44,6 +45,7 @@ bench_config() {
 [server]
 listen = "127.0.0.1:0"
 admin_token_env = "BENCH_ADMIN"
+${FANOUT_SERVER_TOML:-}
 [ingest]
 secret_env = "BENCH_SECRET"
 legacy_route = true   # the default; POST / takes the original Worker's body (worker_vs_fanout.sh)
@@ -80,7 +82,7 @@ TOML
 
 # Starts the sandbox platforms and `fanout serve` from $B with bench_config on a spool in $WORK; any
 # arguments are a command fanout runs under (valgrind ...); $FANOUT_EXTRA_TOML, if set, is appended to the
-# config. Sets SANDBOX_PID, SANDBOX_PORT, S, FANOUT_PID and FANOUT_PORT, and adds both processes to PIDS.
+# config, $FANOUT_SERVER_TOML goes into its [server] table (e.g. "threads = 1"). Sets SANDBOX_PID, SANDBOX_PORT, S, FANOUT_PID and FANOUT_PORT, and adds both processes to PIDS.
 start_sandbox_and_fanout() {
   $B/fanout sandbox --listen 127.0.0.1:0 > "$WORK/sandbox.log" 2>&1 & SANDBOX_PID=$!; PIDS+=($SANDBOX_PID)
   SANDBOX_PORT=$(port_of "$WORK/sandbox.log")

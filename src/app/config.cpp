@@ -1,5 +1,6 @@
 #include "app/config.h"
 
+#include <sched.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -17,10 +18,23 @@
 namespace fanout::app {
 namespace {
 
+// HTTP I/O threads when `threads` is not set: two once the process may run on two cores or more, else
+// one. Measured on two cores at saturation (64 connections, single events, alternating, 2026-12-05): two
+// threads accepted 5-15% more than one in each of four pairs (14,018 / 12,262; 13,268 / 11,503;
+// 13,160 / 12,569; 12,606 / 11,711 events/s); a third added nothing (13,345 and 13,065). One thread
+// stalls intake whenever it waits for a core; past two, the spool writer and the delivery thread (one
+// each) are the limit. The cores counted are the ones the process may run on (taskset, CPUAffinity=).
+size_t default_http_threads() {
+  cpu_set_t cpus;
+  CPU_ZERO(&cpus);
+  if (sched_getaffinity(0, sizeof cpus, &cpus) != 0) return 1;
+  return CPU_COUNT(&cpus) >= 2 ? 2 : 1;
+}
+
 void read_server(ConfigTable t, Config& c) {
   c.server.listen = t.str("listen", "127.0.0.1:8080");
   c.server.max_body_bytes = static_cast<size_t>(t.integer("max_body_bytes", 1048576));
-  c.server.threads = static_cast<size_t>(t.integer("threads", 1));
+  c.server.threads = static_cast<size_t>(t.integer("threads", static_cast<int64_t>(default_http_threads())));
   c.server.max_connections = static_cast<size_t>(t.integer("max_connections", 10000));
   c.server.max_body_bytes_in_flight = static_cast<size_t>(t.integer("max_body_bytes_in_flight", 64 * 1048576));
   c.shutdown_timeout_ms = t.integer("shutdown_timeout_ms", 10000);
