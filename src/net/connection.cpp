@@ -96,6 +96,9 @@ Connection::~Connection() {
 }
 
 void Connection::start() {
+  // Idle from its first moment: a client that connects and sends nothing can be shed like any idle one,
+  // before its reader has run on its own thread (with several threads that can be after the next accepts).
+  idle_since_ms_.store(steady_ms(), std::memory_order_relaxed);
   auto self = shared_from_this();
   asio::co_spawn(
       stream_.get_executor(), [self] { return self->read_loop(); }, asio::detached);
@@ -122,9 +125,16 @@ void Connection::abort() {
 }
 
 void Connection::shed() {
+  if (shed_requested_.exchange(true)) return;
+  core_->shedding.fetch_add(1);
   asio::post(stream_.get_executor(), [self = shared_from_this()] {
-    // It may have become busy since it was picked: only a connection still idle is closed.
-    if (self->idle_since_ms() != 0 && self->slots_.empty() && self->read_state_ == ReadState::waiting) self->close_now();
+    // It may have become busy since it was picked: only a connection still idle is closed (and stays
+    // counted as shedding until it is unregistered); a busy one is no longer being shed.
+    if (self->idle_since_ms() != 0 && self->slots_.empty() && self->read_state_ == ReadState::waiting) {
+      self->close_now();
+    } else if (self->shed_requested_.exchange(false)) {
+      self->core_->shedding.fetch_sub(1);
+    }
   });
 }
 
@@ -476,7 +486,11 @@ void Connection::close_now() {
 }
 
 void Connection::coroutine_done() {
-  if (--running_ == 0) core_->remove(this);
+  if (--running_ != 0) return;
+  // Unregistered before it stops counting as shedding: the acceptor never sees its slot taken and not
+  // being freed (it would refuse a newcomer), at worst freed twice for a moment (one more admitted).
+  core_->remove(this);
+  if (shed_requested_.exchange(false)) core_->shedding.fetch_sub(1);
 }
 
 }  // namespace fanout::net

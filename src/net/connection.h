@@ -29,7 +29,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Immediate stop (posted to the connection's io_context): close the socket and drop pending responses.
   void abort();
   // Closes the connection if it is still idle once this runs on its io_context (making room near a limit).
+  // Counted in ServerCore::shedding from the request until the connection is unregistered (or found busy);
+  // a second request while one is pending does nothing.
   void shed();
+  // True from shed() until the connection is unregistered or found busy: not to be picked again.
+  bool shed_requested() const { return shed_requested_.load(std::memory_order_relaxed); }
   // Steady-clock ms since which the connection has been idle (between requests, nothing pending), or 0
   // when busy. Read from the acceptor's thread to pick the longest-idle connections to shed.
   int64_t idle_since_ms() const { return idle_since_ms_.load(std::memory_order_relaxed); }
@@ -84,6 +88,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Request head_request_;        // the request being read: head first, body moved in once read
   size_t body_reserved_ = 0;    // bytes of the server's body budget held by the request being read/handled
   std::atomic<int64_t> idle_since_ms_{0};
+  std::atomic<bool> shed_requested_{false};
 
   std::deque<Slot> slots_;  // at most options.max_pipelined (+1 final error)
   uint64_t next_seq_ = 0;

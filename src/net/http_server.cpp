@@ -24,6 +24,9 @@ constexpr std::chrono::milliseconds kAbortWait{2000};
 // (one per 64 connections allowed, at least one).
 constexpr size_t kShedBatch = 16;
 constexpr size_t kConnectionsPerShed = 64;
+// How long the acceptor waits for shed connections to close once kShedBatch newcomers are in beyond the limit:
+// a closing connection needs a few turns of its own thread.
+constexpr std::chrono::milliseconds kShedWait{1};
 // File descriptors kept free for everything that is not a client connection (spool, outbound HTTPS,
 // logs): a quarter of the open-files limit, at most this many.
 constexpr size_t kMaxFdReserve = 256;
@@ -126,6 +129,14 @@ class ServerImpl final : public HttpServer {
     beast::error_code ec;
     Timer backoff(acceptor_.get_executor());
     for (size_t next = 0;; ++next) {
+      // kShedBatch newcomers are already in beyond max_connections while idle connections close for them: the
+      // next one waits in the listen backlog until some have closed (on their own threads), rather than be
+      // accepted only to be refused.
+      while (core_->shedding.load() > 0 &&
+             core_->live_count.load() >= core_->options.max_connections + kShedBatch && !core_->stopping.load()) {
+        backoff.expires_after(kShedWait);
+        co_await backoff.async_wait(redirect_error(use_awaitable, ec));
+      }
       Socket socket(core_->ios[next % core_->ios.size()]->get_executor());
       co_await acceptor_.async_accept(socket, redirect_error(use_awaitable, ec));
       if (!acceptor_.is_open() || core_->stopping.load()) break;
@@ -140,10 +151,12 @@ class ServerImpl final : public HttpServer {
       }
       socket.set_option(tcp::no_delay(true), ec);
       auto connection = std::make_shared<Connection>(core_, std::move(socket));
-      // At the limit, idle keep-alive connections make room: the newcomer is admitted while they close.
-      size_t headroom = 0;
-      if (core_->live_count.load() >= core_->options.max_connections) headroom = shed_idle("max_connections");
-      if (core_->add(connection, headroom)) {
+      // At the limit, idle keep-alive connections make room: the newcomer is admitted while they close, one
+      // newcomer per connection being shed (those asked earlier count too: on another thread they may not
+      // have closed yet), at most kShedBatch beyond max_connections.
+      if (core_->live_count.load() >= core_->options.max_connections + core_->shedding.load())
+        shed_idle("max_connections");
+      if (core_->add(connection, std::min(core_->shedding.load(), kShedBatch))) {
         connection->start();
       } else if (!core_->stopping.load()) {
         core_->notice(ServerNotice::Kind::connection_refused, 1, "max_connections");  // dropped: the socket closes
@@ -159,7 +172,8 @@ class ServerImpl final : public HttpServer {
       for (auto& [key, weak] : core_->live) {
         auto connection = weak.lock();
         if (!connection) continue;
-        if (const int64_t since = connection->idle_since_ms(); since != 0) idle.emplace_back(since, std::move(connection));
+        const int64_t since = connection->idle_since_ms();
+        if (since != 0 && !connection->shed_requested()) idle.emplace_back(since, std::move(connection));
       }
     }
     const size_t batch = std::clamp<size_t>(core_->options.max_connections / kConnectionsPerShed, 1, kShedBatch);

@@ -48,6 +48,9 @@ struct ServerCore {
   std::condition_variable live_changed;  // notified on every removal
   std::unordered_map<const Connection*, std::weak_ptr<Connection>> live;
   std::atomic<size_t> live_count{0};  // live.size(), readable without the lock
+  // Connections asked to close for room (Connection::shed) and still registered. Their slots are as good as
+  // free: with several threads a shed connection closes on its own thread, after the acceptor's next turn.
+  std::atomic<size_t> shedding{0};
 
   // Registers a new connection; false (the caller closes it) when stopping or at the limit. `headroom`
   // admits that many beyond max_connections while idle connections closed for room are still closing.

@@ -116,7 +116,7 @@ TEST(HardeningE2E, IdleConnectionsAtTheOpenFilesLimitDoNotLockOutNewClients) {
   for (int i = 0; i < 200; ++i) idle.push_back(std::make_unique<RawClient>(gw.port()));
   RawClient newcomer(gw.port());
   ASSERT_TRUE(newcomer.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
-  EXPECT_EQ(newcomer.read_response().status, 200) << "a new client was locked out by idle connections";
+  EXPECT_EQ(newcomer.read_response().status, 200) << "a new client was locked out by idle connections; the server log:\n" << read_file(gw.log());
   EXPECT_TRUE(wait_until([&] { return read_file(gw.log()).find("\"msg\":\"shed_idle_connections\"") != std::string::npos; },
                          10s));
   idle.clear();
