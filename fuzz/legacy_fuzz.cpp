@@ -10,6 +10,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   options.google_ads_labels = {{"LBL", "customers/1/conversionActions/2"}};
   options.allowed_pixel_ids = {"1234567890123456"};
   options.allowed_measurement_ids = {"G-TEST12345"};
+  options.ga4_measurement_id = "G-STREAM1";  // its session cookie: _ga_STREAM1
   fanout::ingest::LegacyRequest request;
   request.client_ip = "203.0.113.7";
   request.user_agent = "Mozilla/5.0";

@@ -180,8 +180,10 @@ void read_destinations(ConfigTable t, const std::map<std::string, dest::EventNam
     // The legacy allow-lists may also sit in the destination's own table.
     if (d == "meta")
       for (auto& id : dt.str_list("allowed_pixel_ids")) c.intake.allowed_pixel_ids.push_back(id);
-    if (d == "ga4")
+    if (d == "ga4") {
       for (auto& id : dt.str_list("allowed_measurement_ids")) c.intake.allowed_measurement_ids.push_back(id);
+      c.intake.ga4_measurement_id = dt.str("measurement_id");  // required: make_ga4 reports it missing
+    }
     static const dest::EventNameMap kNone;
     auto it = names.find(d);
     std::unique_ptr<dest::Destination> destination = platform.make(dt, it == names.end() ? kNone : it->second);

@@ -147,11 +147,11 @@ std::optional<std::string> normalize_ga_session_id(std::string_view s) {
   std::vector<std::string_view> parts = split(s, '.');
   // GS1.1.<session id>.<count>.<engaged>.<timestamp>...
   if (starts_with_nocase(s, "gs1.") && parts.size() >= 3 && all_digits(parts[2])) return std::string(parts[2]);
-  // GS2.1.s<session id>$o<count>$g<engaged>$t<timestamp>...
-  if (starts_with_nocase(s, "gs2.") && parts.size() >= 3 && parts[2].size() > 1 && parts[2][0] == 's') {
-    std::string_view sid = parts[2].substr(
-        1, parts[2].find('$') == std::string_view::npos ? std::string_view::npos : parts[2].find('$') - 1);
-    if (all_digits(sid)) return std::string(sid);
+  // GS2.1.s<session id>$o<count>$g<engaged>$t<timestamp>...: items named by their first letter, in no
+  // promised order, so the `s` item is looked for among all of them.
+  if (starts_with_nocase(s, "gs2.") && parts.size() >= 3) {
+    for (std::string_view item : split(parts[2], '$'))
+      if (item.size() > 1 && item[0] == 's' && all_digits(item.substr(1))) return std::string(item.substr(1));
   }
   return std::string(s);
 }

@@ -185,6 +185,7 @@ void handle_legacy(const std::shared_ptr<Shared>& state, const net::Request& req
   options.google_ads_labels = state->options.legacy_google_ads_labels;
   options.allowed_pixel_ids = state->options.allowed_pixel_ids;
   options.allowed_measurement_ids = state->options.allowed_measurement_ids;
+  options.ga4_measurement_id = state->options.ga4_measurement_id;
   options.identity = state->options.identity;
   LegacyRequest context;
   context.client_ip =

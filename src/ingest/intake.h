@@ -30,6 +30,7 @@ struct IntakeOptions {
   std::map<std::string, std::string> legacy_google_ads_labels;  // [legacy.google_ads_labels]: label -> conversion action
   std::vector<std::string> allowed_pixel_ids;        // legacy body metaPixelId honoured only if listed
   std::vector<std::string> allowed_measurement_ids;  // legacy body gaMeasurementId honoured only if listed
+  std::string ga4_measurement_id;                    // [destinations.ga4] measurement_id: legacy's _ga_<stream> cookie
 };
 
 class Intake {

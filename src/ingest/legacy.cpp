@@ -131,6 +131,20 @@ Result<Event> parse_legacy(std::string_view body, const LegacyRequest& request, 
   const std::string measurement_id = text(meta, "gaMeasurementId", "meta.gaMeasurementId");
   if (!measurement_id.empty() && listed(options.allowed_measurement_ids, measurement_id))
     event.destinations["ga4"].target_id = measurement_id;
+  // GA4's session: the site's tag keeps it in a cookie per stream, `_ga_<measurement id without "G-">`,
+  // "GS1.1.<session id>.<count>...." or "GS2.1.s<session id>$o<count>...". The cookie read is the one of
+  // the stream the event goes to. With it GA4 counts the event in the visitor's session; without it the
+  // event still counts, outside any session. As for `_ga`, only the cookie's own form is taken.
+  if (!event.ids.ga_client_id.empty()) {
+    const auto ga4 = event.destinations.find("ga4");
+    std::string stream = ga4 != event.destinations.end() && !ga4->second.target_id.empty() ? ga4->second.target_id
+                                                                                          : options.ga4_measurement_id;
+    if (stream.size() > 2 && (stream[0] == 'G' || stream[0] == 'g') && stream[1] == '-') stream.erase(0, 2);
+    const std::string session_cookie = stream.empty() ? "" : cookie_value(request.cookie, "_ga_" + stream);
+    if (auto sid = normalize_ga_session_id(session_cookie);
+        sid && session_cookie.size() <= kMaxStringBytes && *sid != trim(session_cookie))
+      event.ids.ga_session_id = *sid;
+  }
 
   if (errors.size() != errors_before) return fail("invalid_event", summarize(errors), errors[errors_before].field);
   event.user = identity::hash_user(raw, options.identity);

@@ -17,6 +17,7 @@ struct LegacyOptions {
   std::map<std::string, std::string> google_ads_labels;  // [legacy.google_ads_labels]: label -> conversion action
   std::vector<std::string> allowed_pixel_ids;            // a body's metaPixelId is honoured only if listed
   std::vector<std::string> allowed_measurement_ids;      // a body's gaMeasurementId is honoured only if listed
+  std::string ga4_measurement_id;  // the configured GA4 stream ("G-..."): names the `_ga_<stream>` session cookie
   identity::Options identity;
 };
 
@@ -24,7 +25,7 @@ struct LegacyOptions {
 struct LegacyRequest {
   std::string client_ip;   // already chosen: first X-Forwarded-For hop when trusted, else the peer
   std::string user_agent;  // the User-Agent header, "" if absent
-  std::string cookie;      // the Cookie header, "" if absent: its `_ga` cookie is GA4's client id
+  std::string cookie;      // the Cookie header, "" if absent: `_ga` gives GA4's client id, `_ga_<stream>` its session
   int64_t now_s = 0;       // Unix seconds: the event time (the legacy body carries none)
 };
 

@@ -61,6 +61,7 @@ TEST(FieldChecks, GaSessionIdFromCookieOrBare) {
   EXPECT_EQ(normalize_ga_session_id("1767225000"), "1767225000");
   EXPECT_EQ(normalize_ga_session_id("GS1.1.1767225000.3.1.1767225100.0.0.0"), "1767225000");
   EXPECT_EQ(normalize_ga_session_id("GS2.1.s1767225000$o3$g1$t1767225100$j60$l0$h0"), "1767225000");
+  EXPECT_EQ(normalize_ga_session_id("GS2.1.o3$g1$s1767225000$t1767225100"), "1767225000");  // items in any order
   EXPECT_FALSE(normalize_ga_session_id(""));
 }
 

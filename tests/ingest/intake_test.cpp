@@ -41,6 +41,7 @@ class IntakeTest : public ::testing::Test {
     o.secrets = {kSecret};
     o.admin_token = "admin-tok";
     o.legacy_google_ads_labels = {{"LBL", "customers/1/conversionActions/2"}};
+    o.ga4_measurement_id = "G-STREAM1";  // [destinations.ga4] measurement_id: the legacy route's session cookie
     return o;
   }
 
@@ -225,7 +226,8 @@ TEST_F(IntakeTest, LegacyRouteAnswers200PlainText) {
     "gadsConversionLabel":"unknown","userData":{"email":"x@example.com","name":"Ann Lee"}},"meta":{}})";
   net::Request req = signed_post("/", body);
   req.headers["user-agent"] = "CRM/1.0";
-  req.headers["cookie"] = "_fbp=fb.1.2.3; _ga=GA1.1.42.1700000000";  // the site's, when its pages call POST /
+  // The site's cookies, when its pages call POST /.
+  req.headers["cookie"] = "_fbp=fb.1.2.3; _ga=GA1.1.42.1700000000; _ga_STREAM1=GS2.1.s1700000100$o2$g1$t1700000200$j0$l0$h0";
   net::Response r = call(*intake, std::move(req));
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.body, "Events API worker started");
@@ -240,6 +242,7 @@ TEST_F(IntakeTest, LegacyRouteAnswers200PlainText) {
   EXPECT_EQ(e->ip, "198.51.100.7");  // the peer: X-Forwarded-For is not trusted by default
   EXPECT_EQ(e->user_agent, "CRM/1.0");
   EXPECT_EQ(e->ids.ga_client_id, "42.1700000000");  // GA4's client id, from the _ga cookie
+  EXPECT_EQ(e->ids.ga_session_id, "1700000100");    // its session, from the configured stream's _ga_ cookie
   EXPECT_EQ(row.payload.find("Ann"), std::string::npos);
   EXPECT_EQ(row.payload.find("x@example.com"), std::string::npos);
   // A retry of the same webhook gets the same answer and is not stored twice.

@@ -165,6 +165,37 @@ TEST(Legacy, TheRequestsGaCookieIsGa4sClientId) {
   EXPECT_EQ(parse_with_cookie(""), "");                                         // no cookie: GA4 is skipped later
 }
 
+TEST(Legacy, TheStreamsSessionCookieIsGa4sSessionId) {
+  // The site's tag keeps the session in `_ga_<measurement id without "G-">` (GS1: dot-separated, the third
+  // part; GS2 since 2025: "$"-separated items, `s` the session id). The stream is the event's: the body's
+  // allowed gaMeasurementId, else the configured one.
+  const std::string no_stream_body = [] {
+    std::string b = kFullBody;
+    b.replace(b.find(R"(, "gaMeasurementId": "G-ALLOWED")"), std::string(R"(, "gaMeasurementId": "G-ALLOWED")").size(), "");
+    return b;
+  }();
+  auto session = [](const std::string& body, const std::string& cookie) {
+    LegacyOptions o = options();
+    o.ga4_measurement_id = "G-SM37QL5J42";
+    LegacyRequest r = request();
+    r.cookie = cookie;
+    std::vector<FieldError> errors;
+    auto event = parse_legacy(body, r, o, errors);
+    EXPECT_TRUE(event.has_value());
+    return event ? event->ids.ga_session_id : std::string("(failed)");
+  };
+  const std::string ga = "_ga=GA1.1.1197596843.1673515099; ";
+  EXPECT_EQ(session(no_stream_body, ga + "_ga_SM37QL5J42=GS1.1.1767225000.3.1.1767225100.60.0.0"), "1767225000");
+  EXPECT_EQ(session(no_stream_body, ga + "_ga_SM37QL5J42=GS2.1.s1767225000$o3$g1$t1767225100$j60$l0$h0"), "1767225000");
+  EXPECT_EQ(session(no_stream_body, ga + "_ga_OTHER=GS1.1.1767225000.3.1.1767225100.60.0.0"), "");  // another stream's
+  EXPECT_EQ(session(no_stream_body, ga + "_ga_SM37QL5J42=1767225000"), "");  // not the cookie's form
+  EXPECT_EQ(session(no_stream_body, "_ga_SM37QL5J42=GS1.1.1767225000.3.1.1767225100.60.0.0"), "");  // no client id
+  // The body names an allowed stream: its cookie, not the configured stream's.
+  EXPECT_EQ(session(kFullBody, ga + "_ga_SM37QL5J42=GS1.1.1767225000.3.1.0.0.0.0; _ga_ALLOWED=GS1.1.1767229999.1.0.0.0.0.0"),
+            "1767229999");
+  EXPECT_EQ(session(kFullBody, ga + "_ga_SM37QL5J42=GS1.1.1767225000.3.1.0.0.0.0"), "");
+}
+
 TEST(Legacy, CookieValueReadsOneCookieOfAHeader) {
   EXPECT_EQ(cookie_value("a=1; b=2;c=3", "b"), "2");
   EXPECT_EQ(cookie_value("a=1; b=2;c=3", "c"), "3");
