@@ -9,32 +9,22 @@
 namespace fanout::app {
 namespace {
 
-TEST(ConfigGa4Stream, TheMeasurementIdReachesIntake) {
+// A config with the webhook secret and `destination` (one destination's table).
+std::string ga4_stream_of(const std::string& destination) {
   setenv("CG_SECRET", "0123456789abcdef0123456789abcdef", 1);
-  setenv("CG_GA4", "ga4-api-secret", 1);
-  auto c = load_config_text(R"([ingest]
-secret_env = "CG_SECRET"
-[destinations.ga4]
-measurement_id = "G-SM37QL5J42"
-api_secret_env = "CG_GA4"
-)",
-                            "ga4.toml");
-  ASSERT_TRUE(c) << c.error().message;
-  EXPECT_EQ(c->intake.ga4_measurement_id, "G-SM37QL5J42");
+  setenv("CG_TOKEN", "platform-token", 1);
+  auto c = load_config_text("[ingest]\nsecret_env = \"CG_SECRET\"\n" + destination, "ga4.toml");
+  EXPECT_TRUE(c) << c.error().message;
+  return c ? c->intake.ga4_measurement_id : "(failed)";
+}
+
+TEST(ConfigGa4Stream, TheMeasurementIdReachesIntake) {
+  EXPECT_EQ(ga4_stream_of("[destinations.ga4]\nmeasurement_id = \"G-SM37QL5J42\"\napi_secret_env = \"CG_TOKEN\"\n"),
+            "G-SM37QL5J42");
 }
 
 TEST(ConfigGa4Stream, NoGa4DestinationLeavesItEmpty) {
-  setenv("CG_SECRET", "0123456789abcdef0123456789abcdef", 1);
-  setenv("CG_META", "meta-token", 1);
-  auto c = load_config_text(R"([ingest]
-secret_env = "CG_SECRET"
-[destinations.meta]
-pixel_id = "1234567890123456"
-access_token_env = "CG_META"
-)",
-                            "meta.toml");
-  ASSERT_TRUE(c) << c.error().message;
-  EXPECT_EQ(c->intake.ga4_measurement_id, "");
+  EXPECT_EQ(ga4_stream_of("[destinations.meta]\npixel_id = \"1234567890123456\"\naccess_token_env = \"CG_TOKEN\"\n"), "");
 }
 
 }  // namespace
