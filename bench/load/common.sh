@@ -82,7 +82,8 @@ TOML
 
 # Starts the sandbox platforms and `fanout serve` from $B with bench_config on a spool in $WORK; any
 # arguments are a command fanout runs under (valgrind ...); $FANOUT_EXTRA_TOML, if set, is appended to the
-# config, $FANOUT_SERVER_TOML goes into its [server] table (e.g. "threads = 1"). Sets SANDBOX_PID, SANDBOX_PORT, S, FANOUT_PID and FANOUT_PORT, and adds both processes to PIDS.
+# config, $FANOUT_SERVER_TOML goes into its [server] table (e.g. "threads = 1"). Sets SANDBOX_PID,
+# SANDBOX_PORT, S, FANOUT_PID and FANOUT_PORT, and adds both processes to PIDS.
 start_sandbox_and_fanout() {
   $B/fanout sandbox --listen 127.0.0.1:0 > "$WORK/sandbox.log" 2>&1 & SANDBOX_PID=$!; PIDS+=($SANDBOX_PID)
   SANDBOX_PORT=$(port_of "$WORK/sandbox.log")
