@@ -46,6 +46,9 @@ bool is_printable(std::string_view s);
 // `s` without leading and trailing ASCII whitespace.
 std::string_view trim(std::string_view s);
 
+// True when `s` begins with `prefix`, ASCII case ignored (`prefix` is given in lower case).
+bool starts_with_nocase(std::string_view s, std::string_view prefix);
+
 // `s` without leading and trailing white space as people paste it: ASCII white space (tab, CR, LF, ...) and the
 // Unicode spaces U+0085, U+00A0 (NBSP), U+1680, U+2000..U+200B, U+2028, U+2029, U+202F, U+205F, U+3000, U+FEFF.
 // `s` is valid UTF-8 (the parser checked it).

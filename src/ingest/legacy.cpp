@@ -29,6 +29,16 @@ void split_name(std::string_view name, RawUser& raw) {
   if (space != std::string_view::npos) raw.last_name = std::string(trim(name.substr(space + 1)));
 }
 
+// The id GA's cookie `name` carries (`normalize` reads it), "" unless the cookie is there in GA's own form:
+// normalizing such a value shortens it, and a value taken as sent is no cookie of GA's.
+std::string ga_cookie_id(std::string_view cookie_header, const std::string& name,
+                         std::optional<std::string> (*normalize)(std::string_view)) {
+  const std::string cookie = cookie_value(cookie_header, name);
+  if (cookie.size() > kMaxStringBytes) return "";
+  auto id = normalize(cookie);
+  return id && *id != trim(cookie) ? *id : "";
+}
+
 }  // namespace
 
 std::string cookie_value(std::string_view cookie_header, std::string_view name) {
@@ -119,10 +129,8 @@ Result<Event> parse_legacy(std::string_view body, const LegacyRequest& request, 
   // The body has no GA client id. When the site's pages call POST / on the site's domain, the request carries
   // its `_ga` cookie, whose last two parts are the client id GA4 joins the event to the tag's user by.
   // Without it GA4 is skipped (missing_identifiers), as for a canonical event without ids.ga_client_id.
-  // Only a value of the cookie's own form ("GA1.<depth>.<random>.<time>", which normalizing shortens) is taken.
-  const std::string ga_cookie = cookie_value(request.cookie, "_ga");
-  if (auto id = normalize_ga_client_id(ga_cookie); id && ga_cookie.size() <= kMaxStringBytes && *id != trim(ga_cookie))
-    event.ids.ga_client_id = *id;
+  // Only a value of the cookie's own form ("GA1.<depth>.<random>.<time>") is taken.
+  event.ids.ga_client_id = ga_cookie_id(request.cookie, "_ga", normalize_ga_client_id);
 
   const std::string test_code = text(meta, "metaTestCode", "meta.metaTestCode");
   if (!test_code.empty()) event.destinations["meta"].test_event_code = test_code;
@@ -139,11 +147,8 @@ Result<Event> parse_legacy(std::string_view body, const LegacyRequest& request, 
     const auto ga4 = event.destinations.find("ga4");
     std::string stream = ga4 != event.destinations.end() && !ga4->second.target_id.empty() ? ga4->second.target_id
                                                                                           : options.ga4_measurement_id;
-    if (stream.size() > 2 && (stream[0] == 'G' || stream[0] == 'g') && stream[1] == '-') stream.erase(0, 2);
-    const std::string session_cookie = stream.empty() ? "" : cookie_value(request.cookie, "_ga_" + stream);
-    if (auto sid = normalize_ga_session_id(session_cookie);
-        sid && session_cookie.size() <= kMaxStringBytes && *sid != trim(session_cookie))
-      event.ids.ga_session_id = *sid;
+    if (starts_with_nocase(stream, "g-")) stream.erase(0, 2);
+    if (!stream.empty()) event.ids.ga_session_id = ga_cookie_id(request.cookie, "_ga_" + stream, normalize_ga_session_id);
   }
 
   if (errors.size() != errors_before) return fail("invalid_event", summarize(errors), errors[errors_before].field);

@@ -1,24 +1,10 @@
 #include "ingest/signature.h"
 
-#include <cctype>
-
 #include "core/sha256.h"
+#include "ingest/field_checks.h"
 
 namespace fanout::ingest {
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
-bool starts_with_nocase(std::string_view s, std::string_view prefix) {
-  if (s.size() < prefix.size()) return false;
-  for (size_t i = 0; i < prefix.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(s[i])) != prefix[i]) return false;
-  return true;
-}
 
 // The hex digest of a header value: trimmed, without its optional "sha256=" prefix.
 std::string_view digest_of(std::string_view header_value) {

@@ -11,17 +11,20 @@
 namespace fanout::app {
 namespace {
 
-Result<Config> load(const std::string& server_keys) {
+// server.threads of a config whose [server] table holds `server_keys`.
+size_t threads_of(const std::string& server_keys) {
   setenv("CT_SECRET", "0123456789abcdef0123456789abcdef", 1);
   setenv("CT_META", "meta-token", 1);
-  return load_config_text("[server]\n" + server_keys + R"(
+  auto c = load_config_text("[server]\n" + server_keys + R"(
 [ingest]
 secret_env = "CT_SECRET"
 [destinations.meta]
 pixel_id = "1234567890123456"
 access_token_env = "CT_META"
 )",
-                          "threads.toml");
+                            "threads.toml");
+  EXPECT_TRUE(c) << c.error().message;
+  return c ? c->server.threads : 0;
 }
 
 // Holds the calling thread to the first `n` cores it may run on, and gives the old set back at the end.
@@ -57,29 +60,21 @@ int cores_allowed() {
 TEST(ConfigThreads, OneCoreGivesOneThread) {
   Affinity one(1);
   ASSERT_TRUE(one.ok());
-  auto c = load("");
-  ASSERT_TRUE(c) << c.error().message;
-  EXPECT_EQ(c->server.threads, 1u);
+  EXPECT_EQ(threads_of(""), 1u);
 }
 
 TEST(ConfigThreads, TwoCoresOrMoreGiveTwoThreads) {
   if (cores_allowed() < 2) GTEST_SKIP() << "this process may run on one core only";
-  auto c = load("");
-  ASSERT_TRUE(c) << c.error().message;
-  EXPECT_EQ(c->server.threads, 2u);
+  EXPECT_EQ(threads_of(""), 2u);
   Affinity two(2);
   ASSERT_TRUE(two.ok());
-  auto again = load("");
-  ASSERT_TRUE(again) << again.error().message;
-  EXPECT_EQ(again->server.threads, 2u);
+  EXPECT_EQ(threads_of(""), 2u);
 }
 
 TEST(ConfigThreads, ASetValueWinsOverTheCores) {
   Affinity one(1);
   ASSERT_TRUE(one.ok());
-  auto c = load("threads = 3");
-  ASSERT_TRUE(c) << c.error().message;
-  EXPECT_EQ(c->server.threads, 3u);
+  EXPECT_EQ(threads_of("threads = 3"), 3u);
 }
 
 }  // namespace
